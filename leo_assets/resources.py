@@ -1,0 +1,396 @@
+"""The one resource that talks to the workspace database, and the DDL it generates per engine.
+
+* Writes go only to the configured workspace schema: every DDL statement is built from a
+  :class:`Target`, and a target outside that schema raises :class:`WriteRefused`.
+* A table is built as ``<name>__new``, gated by the error-severity checks, then swapped in, in
+  one transaction; any failure leaves the previous table as it was.
+* DuckDB attaches each source database file read-only, so the pipeline cannot write to it.
+* The URL shown anywhere (resource config, logs, metadata, errors) has no password.
+"""
+
+import hashlib
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dagster import ConfigurableResource, InitResourceContext
+from pydantic import PrivateAttr
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.pool import StaticPool
+
+from leo_assets.settings import Settings, validate_identifier
+from leo_assets.sqlproject.sources import PhysicalView, SourceCatalog, sql_type
+
+# Passwords of workspace URLs, keyed by the redacted URL: filled when definitions are built from
+# settings, read when a run opens its connection. Never in resource config, so never in the UI.
+_PASSWORDS: dict[str, str] = {}
+BACKEND_DIALECT = {"duckdb": "duckdb", "postgresql": "postgres", "mssql": "tsql"}
+
+
+class WriteRefused(PermissionError):
+    """Something tried to write outside the workspace schema."""
+
+
+class SourceViewError(LookupError):
+    """A source view or column that the declaration and settings require is missing."""
+
+
+class BuildError(RuntimeError):
+    """A table could not be built or failed a blocking check; the previous table is untouched."""
+
+
+def register_password(url: URL) -> str:
+    """Remember a URL's password in-process and return the URL without it."""
+    redacted = url.render_as_string(hide_password=True)
+    if url.password:
+        _PASSWORDS[redacted] = str(url.password)
+    return redacted
+
+
+def redact(message: str, url: URL | str | None = None) -> str:
+    """Remove any known password and any ``user:password@`` from a message."""
+    for password in _PASSWORDS.values():
+        if password:
+            message = message.replace(password, "***")
+    return re.sub(r"(://[^:/@\s]+):[^@\s]+@", r"\1:***@", message)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A relation leo-assets may write: always inside the workspace schema."""
+
+    schema: str
+    name: str
+
+    def sql(self, dialect: str) -> str:
+        if dialect == "tsql":
+            return f"[{self.schema}].[{self.name}]"
+        return f'"{self.schema}"."{self.name}"'
+
+
+# ---------------------------------------------------------------------------- DDL per dialect
+def ddl_create_table_as(dialect: str, target: Target, select_sql: str) -> list[str]:
+    if dialect == "tsql":
+        from leo_assets.sqlproject.compile import tsql_select_into
+
+        return [tsql_select_into(select_sql, target.sql(dialect))]
+    return [f"CREATE TABLE {target.sql(dialect)} AS\n{select_sql}"]
+
+
+def ddl_create_view_as(dialect: str, target: Target, select_sql: str) -> list[str]:
+    return [f"CREATE VIEW {target.sql(dialect)} AS\n{select_sql}"]
+
+
+def ddl_drop(dialect: str, target: Target, kind: str) -> list[str]:
+    keyword = "VIEW" if kind == "view" else "TABLE"
+    return [f"DROP {keyword} IF EXISTS {target.sql(dialect)}"]
+
+
+def ddl_rename(dialect: str, source: Target, new_name: str, kind: str) -> list[str]:
+    if source.schema != validate_identifier(source.schema, "workspace_schema"):
+        raise WriteRefused(source.schema)
+    validate_identifier(new_name, "table name")
+    if dialect == "tsql":
+        return [f"EXEC sp_rename '{source.schema}.{source.name}', '{new_name}', 'OBJECT'"]
+    keyword = "VIEW" if kind == "view" else "TABLE"
+    return [f'ALTER {keyword} {source.sql(dialect)} RENAME TO "{new_name}"']
+
+
+def ddl_swap(dialect: str, new: Target, final: Target, new_kind: str, old_kind: str | None) -> list[str]:
+    """Statements that replace ``final`` by ``new`` (run in one transaction)."""
+    old = Target(final.schema, f"{final.name}__old")
+    stmts: list[str] = []
+    if old_kind is not None:
+        stmts += ddl_rename(dialect, final, old.name, old_kind)
+    stmts += ddl_rename(dialect, new, final.name, new_kind)
+    if old_kind is not None:
+        stmts += ddl_drop(dialect, old, old_kind)
+    return stmts
+
+
+def ddl_index(dialect: str, target: Target, columns: list[str], index_name: str) -> list[str]:
+    for c in columns:
+        validate_identifier(c, "index column")
+    validate_identifier(index_name, "index name")
+    if dialect == "tsql":
+        cols = ", ".join(f"[{c}]" for c in columns)
+        return [f"CREATE INDEX [{index_name}] ON {target.sql(dialect)} ({cols})"]
+    cols = ", ".join(f'"{c}"' for c in columns)
+    return [f'CREATE INDEX "{index_name}" ON {target.sql(dialect)} ({cols})']
+
+
+def ddl_create_schema(dialect: str, schema: str) -> list[str]:
+    if dialect == "tsql":
+        return [f"IF SCHEMA_ID('{schema}') IS NULL EXEC('CREATE SCHEMA [{schema}]')"]
+    return [f'CREATE SCHEMA IF NOT EXISTS "{schema}"']
+
+
+def fingerprint_sql(dialect: str, relation_sql: str) -> str:
+    """Row count and an order-independent content hash of one relation."""
+    if dialect == "duckdb":
+        return f"SELECT COUNT(*), CAST(COALESCE(SUM(hash(v)), 0) AS VARCHAR) FROM {relation_sql} AS v"
+    if dialect == "postgres":
+        return f"SELECT COUNT(*), CAST(COALESCE(SUM(CAST(hashtext(CAST(v AS TEXT)) AS BIGINT)), 0) AS VARCHAR) FROM {relation_sql} AS v"
+    return f"SELECT COUNT_BIG(*), CAST(COALESCE(CHECKSUM_AGG(BINARY_CHECKSUM(*)), 0) AS VARCHAR(20)) FROM {relation_sql}"
+
+
+class WorkspaceDatabase(ConfigurableResource):
+    """SQL execution against the workspace database (DuckDB, PostgreSQL or SQL Server)."""
+
+    url: str  # without password: see register_password
+    workspace_schema: str = "leo_assets"
+    source_dir: str = ""  # DuckDB: folder of <database>.duckdb source files
+    source_databases: dict[str, str] = {}
+
+    _engine: Engine | None = PrivateAttr(default=None)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, project_dir: Path | None = None) -> "WorkspaceDatabase":
+        kwargs = {} if project_dir is None else {"project_dir": project_dir}
+        url = settings.url(**kwargs)
+        return cls(
+            url=register_password(url),
+            workspace_schema=settings.workspace_schema,
+            source_dir=str(settings.source_dir_path(**kwargs)),
+            source_databases=dict(settings.source_databases),
+        )
+
+    # ------------------------------------------------------------------ connection
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        self._engine = None
+
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        self.dispose()
+
+    def dispose(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()  # releases DuckDB's file lock
+            self._engine = None
+
+    @property
+    def backend(self) -> str:
+        return make_url(self.url).get_backend_name()
+
+    @property
+    def dialect(self) -> str:
+        return BACKEND_DIALECT[self.backend]
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            url = make_url(self.url)
+            password = _PASSWORDS.get(self.url)
+            if password:
+                url = url.set(password=password)
+            if self.backend == "duckdb" and url.database:
+                Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            kwargs: dict[str, Any] = {}
+            if self.backend == "duckdb":
+                kwargs["poolclass"] = StaticPool
+            try:
+                engine = create_engine(url, **kwargs)
+            except Exception as exc:
+                raise BuildError(redact(f"cannot open workspace {self.url}: {exc}")) from None
+            if self.backend == "duckdb":
+                event.listen(engine, "connect", self._duckdb_on_connect)
+            self._engine = engine
+        return self._engine
+
+    def _duckdb_on_connect(self, dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SET python_enable_replacements = false")
+        for logical, database in sorted(self.source_databases.items()):
+            path = Path(self.source_dir) / f"{database}.duckdb"
+            if path.exists():
+                cursor.execute(f"ATTACH IF NOT EXISTS '{path.as_posix()}' AS \"{database}\" (READ_ONLY)")
+        cursor.close()
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except (BuildError, SourceViewError, WriteRefused):
+            raise
+        except Exception as exc:
+            raise BuildError(redact(f"{type(exc).__name__}: {exc}")) from None
+
+    def rows(self, sql: str) -> list[tuple]:
+        with self.connect() as conn:
+            return [tuple(r) for r in conn.execute(text(sql)).fetchall()]
+
+    def scalar(self, sql: str) -> Any:
+        with self.connect() as conn:
+            return conn.execute(text(sql)).scalar()
+
+    def execute(self, statements: list[str]) -> None:
+        """Run statements in one transaction."""
+        with self.engine.begin() as conn:
+            for stmt in statements:
+                conn.execute(text(stmt))
+
+    # ------------------------------------------------------------------ targets and metadata
+    def target(self, name: str, schema: str | None = None) -> Target:
+        schema = self.workspace_schema if schema is None else schema
+        if schema != self.workspace_schema:
+            raise WriteRefused(
+                f"refused to write {schema}.{name}: leo-assets writes only to the workspace schema "
+                f"{self.workspace_schema!r} (setting 'workspace_schema')"
+            )
+        if schema in self.source_databases.values():
+            raise WriteRefused(f"refused to write {schema}.{name}: {schema} is a source database")
+        return Target(validate_identifier(schema, "workspace_schema"), validate_identifier(name, "table name"))
+
+    def relation_kind(self, name: str) -> str | None:
+        """'table', 'view' or None for a relation of the workspace schema."""
+        schema_col = "TABLE_SCHEMA" if self.dialect == "tsql" else "table_schema"
+        sql = (
+            "SELECT table_type FROM information_schema.tables "
+            f"WHERE {schema_col} = '{self.workspace_schema}' AND table_name = '{validate_identifier(name, 'table name')}'"
+        )
+        if self.dialect == "duckdb":
+            sql += " AND table_catalog = current_database()"
+        found = self.rows(sql)
+        if not found:
+            return None
+        return "view" if "VIEW" in str(found[0][0]).upper() else "table"
+
+    def columns(self, name: str) -> list[tuple[str, str]]:
+        sql = (
+            "SELECT column_name, data_type FROM information_schema.columns "
+            f"WHERE table_schema = '{self.workspace_schema}' AND table_name = '{validate_identifier(name, 'table name')}'"
+        )
+        if self.dialect == "duckdb":
+            sql += " AND table_catalog = current_database()"
+        sql += " ORDER BY ordinal_position"
+        return self.rows(sql)
+
+    def ensure_schema(self) -> None:
+        self.execute(ddl_create_schema(self.dialect, self.target("_").schema))
+
+    # ------------------------------------------------------------------ sources
+    def source_columns(self, catalog: SourceCatalog, pv: PhysicalView) -> dict[str, str] | None:
+        """Columns (lower case) of a physical source view, or None when the view does not exist."""
+        database = catalog.physical_database(pv.database)
+        if self.dialect == "duckdb":
+            sql = ("SELECT lower(column_name), data_type FROM information_schema.columns WHERE table_catalog = "
+                   f"'{database}' AND table_schema = '{catalog.settings.project_schema}' AND table_name = '{pv.view}'")
+        elif self.dialect == "postgres":
+            sql = ("SELECT lower(column_name), data_type FROM information_schema.columns WHERE "
+                   f"table_schema = '{database}' AND table_name = '{pv.view}'")
+        else:
+            sql = (f"SELECT LOWER(COLUMN_NAME), DATA_TYPE FROM [{database}].INFORMATION_SCHEMA.COLUMNS WHERE "
+                   f"TABLE_SCHEMA = '{catalog.settings.project_schema}' AND TABLE_NAME = '{pv.view}'")
+        found = dict(self.rows(sql))
+        return found or None
+
+    def verify_sources(self, catalog: SourceCatalog, source: str) -> tuple[frozenset, list[str]]:
+        """Check the views of a source exist with their declared columns.
+
+        Returns the (view, column) pairs of missing optional columns and the warnings to record;
+        raises :class:`SourceViewError` naming the first missing view or required column.
+        """
+        missing_optional: set[tuple[str, str]] = set()
+        warnings = list(catalog.skipped(source))
+        database_of = catalog.physical_database
+        for pv in catalog.views(source):
+            where = f"{database_of(pv.database)}.{catalog.settings.project_schema}.{pv.view}"
+            found = self.source_columns(catalog, pv)
+            if found is None:
+                raise SourceViewError(
+                    f"source view {where} does not exist (source {pv.database}.{source}). If this project's "
+                    "extract lacks it, list it in setting 'absent_views' or narrow 'source_years'."
+                )
+            for physical, _stem, decl in pv.columns:
+                if physical in found:
+                    continue
+                if decl.optional:
+                    missing_optional.add((pv.view, physical))
+                    warnings.append(f"{where}: optional column {physical} is missing; read as NULL")
+                else:
+                    raise SourceViewError(f"source view {where} has no column {physical} (declared in sql/_sources.yml)")
+        return frozenset(missing_optional), warnings
+
+    def fingerprint(self, catalog: SourceCatalog, source: str) -> tuple[int, str]:
+        """Rows and a content hash of every view of a source (changes when the content changes)."""
+        total, parts = 0, []
+        for pv in catalog.views(source):
+            relation = catalog.view_table(pv, self.dialect).sql(dialect=self.dialect)
+            count, digest = self.rows(fingerprint_sql(self.dialect, relation))[0]
+            total += int(count)
+            parts.append(f"{pv.view}:{count}:{digest}")
+        return total, hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+    # ------------------------------------------------------------------ building
+    def build_relation(self, name: str, select_sql: str, kind: str, gate, indexes: list[list[str]] = ()) -> dict[str, Any]:
+        """Build ``name`` as a table or view, run ``gate(new_name)``, then swap it in.
+
+        ``gate`` receives the name of the new relation and raises to stop the swap. On any
+        failure the new relation is dropped and the previous one is left as it was.
+        """
+        dialect = self.dialect
+        final = self.target(name)
+        new = self.target(f"{name}__new")
+        self.ensure_schema()
+        started = time.perf_counter()
+        leftover = self.relation_kind(new.name)
+        if leftover:
+            self.execute(ddl_drop(dialect, new, leftover))
+        create = ddl_create_view_as if kind == "view" else ddl_create_table_as
+        statements = create(dialect, new, select_sql)
+        try:
+            self.execute(statements)
+            gate(new.name)
+            old_kind = self.relation_kind(final.name)
+            self.execute(ddl_swap(dialect, new, final, kind, old_kind))
+        except Exception as exc:
+            try:
+                self.execute(ddl_drop(dialect, new, kind))
+            except Exception:
+                pass
+            if isinstance(exc, (BuildError, SourceViewError, WriteRefused)):
+                raise
+            raise BuildError(redact(f"building {final.sql(dialect)} failed: {type(exc).__name__}: {exc}")) from None
+        index_statements: list[str] = []
+        if kind == "table" and dialect != "duckdb":
+            for i, cols in enumerate(indexes):
+                index_statements += ddl_index(dialect, final, list(cols), f"ix_{name}_{i}")
+            if index_statements:
+                self.execute(index_statements)
+        return {
+            "seconds": round(time.perf_counter() - started, 3),
+            "statements": statements + index_statements,
+        }
+
+    def load_seed(self, name: str, columns: list[tuple[str, str, str]], rows: list[tuple], gate) -> dict[str, Any]:
+        """Create a small reference table from rows (bound parameters, one statement)."""
+        dialect = self.dialect
+        final, new = self.target(name), self.target(f"{name}__new")
+        self.ensure_schema()
+        col_sql = ", ".join(f'"{c}" {sql_type(t, dialect)}' if dialect != "tsql" else f"[{c}] {t}" for c, t, _ in columns)
+        leftover = self.relation_kind(new.name)
+        stmts = (ddl_drop(dialect, new, leftover) if leftover else []) + [f"CREATE TABLE {new.sql(dialect)} ({col_sql})"]
+        placeholders = ", ".join(f":p{i}" for i in range(len(columns)))
+        started = time.perf_counter()
+        try:
+            with self.engine.begin() as conn:
+                for stmt in stmts:
+                    conn.execute(text(stmt))
+                if rows:
+                    conn.execute(
+                        text(f"INSERT INTO {new.sql(dialect)} VALUES ({placeholders})"),
+                        [{f"p{i}": v for i, v in enumerate(r)} for r in rows],
+                    )
+            gate(new.name)
+            self.execute(ddl_swap(dialect, new, final, "table", self.relation_kind(final.name)))
+        except Exception as exc:
+            self.execute(ddl_drop(dialect, new, "table"))
+            if isinstance(exc, BuildError):
+                raise
+            raise BuildError(redact(f"loading {final.sql(dialect)} failed: {exc}")) from None
+        return {"seconds": round(time.perf_counter() - started, 3), "statements": stmts}

@@ -1,0 +1,238 @@
+"""Project settings: one documented YAML file plus environment overrides, validated at load.
+
+Where settings come from, last wins:
+
+1. the defaults in :class:`Settings` (the same values as the shipped ``leo_settings.yml``);
+2. a YAML file: ``$LEO_SETTINGS_FILE``, else ``leo_settings.yml`` in the project folder;
+3. environment variables ``LEO_<FIELD>`` for the scalar fields (``LEO_WORKSPACE_URL``,
+   ``LEO_WORKSPACE_SCHEMA``, ``LEO_PROJECT_SCHEMA``, ``LEO_REFERENCE_DATE``, ``LEO_KS4_COHORTS``
+   as ``2013,2014``...), and ``LEO_WORKSPACE_PASSWORD`` for a password kept out of the URL.
+
+A bad value fails with :class:`SettingsError` naming the setting and the value (never a password).
+"""
+
+import datetime as dt
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from sqlalchemy.engine import URL, make_url
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+SETTINGS_FILENAME = "leo_settings.yml"
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$|^[0-9][A-Za-z0-9_]{0,62}$")
+SOURCE_DATABASES = ("npd", "lilr", "hesa", "leo")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or has a bad value; the message names the setting."""
+
+
+def validate_identifier(value: str, setting: str) -> str:
+    """Return ``value`` if it is a safe SQL identifier (letters, digits, underscore).
+
+    >>> validate_identifier("NPD_i2", "source_databases.npd")
+    'NPD_i2'
+    >>> validate_identifier("x; drop table y", "workspace_schema")
+    Traceback (most recent call last):
+    ...
+    leo_assets.settings.SettingsError: setting 'workspace_schema': 'x; drop table y' is not a valid identifier (letters, digits and _ only, at most 63 characters)
+    """
+    if not isinstance(value, str) or not _IDENTIFIER.match(value):
+        raise SettingsError(
+            f"setting {setting!r}: {value!r} is not a valid identifier "
+            "(letters, digits and _ only, at most 63 characters)"
+        )
+    return value
+
+
+def parse_years(spec: str | int | list, setting: str = "years") -> tuple[int, ...]:
+    """Expand a year list such as ``"2006-2019,2021"`` into sorted years.
+
+    >>> parse_years("2006-2008,2011")
+    (2006, 2007, 2008, 2011)
+    >>> parse_years("")
+    ()
+    """
+    if isinstance(spec, int):
+        return (spec,)
+    if isinstance(spec, list):
+        return tuple(sorted({y for item in spec for y in parse_years(item, setting)}))
+    years: set[int] = set()
+    for part in str(spec).replace(" ", "").split(","):
+        if not part:
+            continue
+        m = re.fullmatch(r"(\d{4})(?:-(\d{4}))?", part)
+        if not m:
+            raise SettingsError(f"setting {setting!r}: {part!r} is not a year or a range like 2006-2019")
+        lo = int(m.group(1))
+        hi = int(m.group(2) or lo)
+        if hi < lo:
+            raise SettingsError(f"setting {setting!r}: range {part!r} ends before it starts")
+        years.update(range(lo, hi + 1))
+    return tuple(sorted(years))
+
+
+class Settings(BaseModel):
+    """Everything a build depends on besides the SQL files and the sources' content."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    workspace_url: SecretStr = Field(
+        default=SecretStr(""),
+        description="SQLAlchemy URL of the writable workspace database. Empty: a DuckDB file "
+        "data/leo_workspace.duckdb in the project folder. SRS: mssql+pyodbc://@DSN or "
+        "mssql+pyodbc://server/db?driver=ODBC+Driver+18+for+SQL+Server&trusted_connection=yes",
+    )
+    workspace_schema: str = Field(default="leo_assets", description="schema every derived table is written to; the only schema leo-assets writes")
+    project_schema: str = Field(default="synthetic", description="the schema of the source views: the SRS project number")
+    source_databases: dict[str, str] = Field(
+        default_factory=lambda: {"npd": "NPD_i2", "lilr": "LILR_i2", "hesa": "HESA_i2", "leo": "LEO_i2"},
+        description="physical database of each logical source database",
+    )
+    source_dir: str = Field(default="data/sources", description="DuckDB only: folder holding <database>.duckdb source files, attached read-only")
+    source_years: dict[str, str] = Field(
+        default_factory=dict,
+        description="years available per part of a year-split source, e.g. {school_census.summer: '2006-2019,2021'}; "
+        "default: every year the variable request form lists",
+    )
+    absent_views: list[str] = Field(default_factory=list, description="physical views this project's extract does not have: skipped with a recorded warning")
+    ks4_cohorts: list[int] = Field(default_factory=lambda: [2012, 2013, 2014], description="KS4 cohorts of interest, as the academic-year end of Year 11 (2014 = 2013/14)")
+    reference_date: dt.date = Field(default=dt.date(2021, 7, 31), description="the data reference date: replaces every 'today'; open spells are censored at it")
+
+    @field_validator("workspace_schema", "project_schema")
+    @classmethod
+    def _identifier(cls, value: str, info: Any) -> str:
+        return validate_identifier(value, info.field_name)
+
+    @field_validator("source_databases")
+    @classmethod
+    def _databases(cls, value: dict[str, str]) -> dict[str, str]:
+        missing = [d for d in SOURCE_DATABASES if d not in value]
+        if missing:
+            raise SettingsError(f"setting 'source_databases': missing {', '.join(missing)}")
+        unknown = [d for d in value if d not in SOURCE_DATABASES]
+        if unknown:
+            raise SettingsError(f"setting 'source_databases': unknown logical database {', '.join(unknown)}")
+        for key, name in value.items():
+            validate_identifier(name, f"source_databases.{key}")
+        return dict(value)
+
+    @field_validator("source_years")
+    @classmethod
+    def _years(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, spec in value.items():
+            parse_years(spec, f"source_years.{key}")
+        return {k: str(v) for k, v in value.items()}
+
+    @field_validator("ks4_cohorts")
+    @classmethod
+    def _cohorts(cls, value: list[int]) -> list[int]:
+        if not value:
+            raise SettingsError("setting 'ks4_cohorts': at least one cohort is needed")
+        for year in value:
+            if not 2002 <= int(year) <= 2040:
+                raise SettingsError(f"setting 'ks4_cohorts': {year!r} is not a KS4 year between 2002 and 2040")
+        return sorted({int(y) for y in value})
+
+    @field_validator("workspace_url")
+    @classmethod
+    def _url(cls, value: SecretStr) -> SecretStr:
+        raw = value.get_secret_value()
+        if raw:
+            try:
+                url = make_url(raw)
+            except Exception:
+                raise SettingsError("setting 'workspace_url': not a SQLAlchemy URL (value not shown: it may hold a password)") from None
+            if url.get_backend_name() not in ("duckdb", "postgresql", "mssql"):
+                raise SettingsError(
+                    f"setting 'workspace_url': backend {url.get_backend_name()!r} is not supported "
+                    "(duckdb, postgresql or mssql)"
+                )
+        return value
+
+    # ------------------------------------------------------------------ derived values
+    def url(self, project_dir: Path = PROJECT_DIR) -> URL:
+        """The workspace URL, with the default DuckDB file and ``LEO_WORKSPACE_PASSWORD`` applied."""
+        raw = self.workspace_url.get_secret_value()
+        if not raw:
+            return make_url(f"duckdb:///{project_dir / 'data' / 'leo_workspace.duckdb'}")
+        url = make_url(raw)
+        password = os.environ.get("LEO_WORKSPACE_PASSWORD")
+        if password and not url.password:
+            url = url.set(password=password)
+        return url
+
+    def redacted_url(self, project_dir: Path = PROJECT_DIR) -> str:
+        return self.url(project_dir).render_as_string(hide_password=True)
+
+    @property
+    def backend(self) -> str:
+        raw = self.workspace_url.get_secret_value()
+        return make_url(raw).get_backend_name() if raw else "duckdb"
+
+    def source_dir_path(self, project_dir: Path = PROJECT_DIR) -> Path:
+        path = Path(self.source_dir)
+        return path if path.is_absolute() else project_dir / path
+
+    def fingerprint_inputs(self) -> dict[str, Any]:
+        """Settings that change what SQL computes (no URL, no password): hashed into code versions."""
+        return {
+            "workspace_schema": self.workspace_schema,
+            "ks4_cohorts": list(self.ks4_cohorts),
+            "reference_date": self.reference_date.isoformat(),
+        }
+
+
+_ENV_SCALARS = {
+    "LEO_WORKSPACE_URL": "workspace_url",
+    "LEO_WORKSPACE_SCHEMA": "workspace_schema",
+    "LEO_PROJECT_SCHEMA": "project_schema",
+    "LEO_REFERENCE_DATE": "reference_date",
+    "LEO_SOURCE_DIR": "source_dir",
+}
+
+
+def load_settings(path: str | Path | None = None, env: dict[str, str] | None = None, project_dir: Path = PROJECT_DIR) -> Settings:
+    """Read the settings file and the environment, validate, and return :class:`Settings`."""
+    env = dict(os.environ) if env is None else env
+    if path is None:
+        path = env.get("LEO_SETTINGS_FILE") or (project_dir / SETTINGS_FILENAME)
+    data: dict[str, Any] = {}
+    path = Path(path)
+    if path.exists():
+        with open(path, encoding="utf-8") as fh:
+            loaded = yaml.safe_load(fh) or {}
+        if not isinstance(loaded, dict):
+            raise SettingsError(f"settings file {path}: expected a mapping of setting: value")
+        data.update(loaded)
+    elif env.get("LEO_SETTINGS_FILE"):
+        raise SettingsError(f"setting 'LEO_SETTINGS_FILE': file {path} does not exist")
+    for var, field in _ENV_SCALARS.items():
+        if env.get(var):
+            data[field] = env[var]
+    if env.get("LEO_KS4_COHORTS"):
+        data["ks4_cohorts"] = [c for c in env["LEO_KS4_COHORTS"].replace(" ", "").split(",") if c]
+    return make_settings(**data)
+
+
+def make_settings(**values: Any) -> Settings:
+    """Build :class:`Settings`, turning pydantic's errors into one :class:`SettingsError`."""
+    try:
+        return Settings(**values)
+    except SettingsError:
+        raise
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            name = ".".join(str(p) for p in err["loc"]) or "settings"
+            shown = "(hidden)" if name == "workspace_url" else repr(err.get("input"))
+            msg = err["msg"].removeprefix("Value error, ")
+            if msg.startswith("setting "):
+                problems.append(msg)
+            else:
+                problems.append(f"setting {name!r}: {shown}: {msg}")
+        raise SettingsError("; ".join(problems)) from None

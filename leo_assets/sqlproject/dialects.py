@@ -1,0 +1,152 @@
+"""The house layer over sqlglot: portable T-SQL in, DuckDB or PostgreSQL out, strictly.
+
+sqlglot's T-SQL output silently changes meaning for a known list of constructs
+(``shared/design/engine_notes.md`` §6). :func:`transpile` fixes the ones that can be fixed on the
+syntax tree and raises on anything sqlglot cannot express; :func:`portability_problems` finds the
+constructs the portable subset (``sql/README.md``) forbids because no rewrite keeps their meaning.
+"""
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ErrorLevel
+
+DIALECTS = ("duckdb", "postgres", "tsql")
+
+
+class PortabilityError(ValueError):
+    """A SQL file uses a construct outside the portable T-SQL subset."""
+
+
+def _fix(node: exp.Expression, dialect: str) -> exp.Expression:
+    if isinstance(node, exp.DateDiff):
+        # T-SQL counts unit boundaries crossed; make sqlglot do the same on every engine
+        node.set("date_part_boundary", True)
+    elif isinstance(node, exp.DataType):
+        t = node.this
+        if t == exp.DataType.Type.FLOAT:
+            return exp.DataType.build("DOUBLE")
+        if t == exp.DataType.Type.TINYINT:
+            return exp.DataType.build("SMALLINT")
+        if t in (exp.DataType.Type.VARCHAR, exp.DataType.Type.NVARCHAR, exp.DataType.Type.CHAR, exp.DataType.Type.NCHAR):
+            # lengths do not constrain anything on DuckDB (and TEXT(n) is not DuckDB syntax); MAX is T-SQL only
+            if dialect == "duckdb" or any(
+                isinstance(e, exp.DataTypeParam) and e.name.upper() == "MAX" for e in node.expressions
+            ):
+                return exp.DataType.build("VARCHAR")
+            if t in (exp.DataType.Type.NVARCHAR, exp.DataType.Type.NCHAR):
+                return exp.DataType(this=exp.DataType.Type.VARCHAR, expressions=node.expressions)
+    elif dialect == "postgres":
+        if isinstance(node, (exp.Year, exp.Month, exp.Day)):
+            unit = {exp.Year: "YEAR", exp.Month: "MONTH", exp.Day: "DAY"}[type(node)]
+            return exp.cast(exp.Extract(this=exp.var(unit), expression=node.this), "INT")
+        if isinstance(node, exp.DateFromParts):
+            return exp.Anonymous(this="MAKE_DATE", expressions=[node.args["year"], node.args["month"], node.args["day"]])
+    if isinstance(node, exp.DateAdd) and not isinstance(node.parent, exp.Cast):
+        # DATEADD on a DATE gives a TIMESTAMP elsewhere: keep T-SQL's DATE
+        return exp.cast(node, "DATE")
+    return node
+
+
+def transpile(tree: exp.Expression, dialect: str) -> str:
+    """Generate SQL for ``dialect`` from a T-SQL syntax tree, raising on anything unsupported."""
+    if dialect not in DIALECTS:
+        raise ValueError(f"unknown dialect {dialect!r}; use one of {DIALECTS}")
+    tree = tree.copy()
+    if dialect != "tsql":
+        tree = tree.transform(lambda n: _fix(n, dialect), copy=False)
+    return tree.sql(dialect=dialect, unsupported_level=ErrorLevel.RAISE)
+
+
+def parse_tsql(sql: str) -> exp.Expression:
+    """Parse one T-SQL statement strictly."""
+    statements = [s for s in sqlglot.parse(sql, read="tsql", error_level=ErrorLevel.RAISE) if s is not None]
+    if len(statements) != 1:
+        raise PortabilityError(f"expected exactly one statement, found {len(statements)}")
+    return statements[0]
+
+
+_FORBIDDEN_FUNCTIONS = {
+    "NEWID": "random: use a deterministic ordering",
+    "RAND": "random: use a deterministic ordering",
+    "CHECKSUM": "engine-specific hash: use the integer hash of sql/README.md",
+    "BINARY_CHECKSUM": "engine-specific hash",
+    "HASHBYTES": "engine-specific hash",
+    "GETDATE": "'today' is not reproducible: use @reference_date",
+    "SYSDATETIME": "'today' is not reproducible: use @reference_date",
+    "CURRENT_TIMESTAMP": "'today' is not reproducible: use @reference_date",
+    "TRY_CAST": "PostgreSQL has no TRY_CAST: validate with CASE",
+    "TRY_CONVERT": "PostgreSQL has no TRY_CONVERT",
+    "PERCENTILE_CONT": "ordered-set aggregates do not transpile: compute percentiles in an output step",
+    "PERCENTILE_DISC": "ordered-set aggregates do not transpile",
+    "STRING_SPLIT": "not portable",
+    "OPENJSON": "not portable",
+    "DATENAME": "language-dependent",
+    "FORMAT": "language-dependent",
+}
+
+
+def portability_problems(tree: exp.Expression) -> list[str]:
+    """Constructs of the tree that the portable T-SQL subset forbids (empty list = portable)."""
+    problems: list[str] = []
+    for node in tree.walk():
+        name = None
+        if isinstance(node, exp.Anonymous):
+            name = str(node.this).upper()
+        elif isinstance(node, exp.Func):
+            name = node.sql_name().upper()
+        if name in _FORBIDDEN_FUNCTIONS:
+            problems.append(f"{name}(): {_FORBIDDEN_FUNCTIONS[name]}")
+        if isinstance(node, (exp.CurrentDate, exp.CurrentTimestamp, exp.CurrentTime)):
+            problems.append("current date/time: 'today' is not reproducible: use @reference_date")
+        if isinstance(node, exp.Rand):
+            problems.append("RAND(): random: use a deterministic ordering")
+        if isinstance(node, exp.DataType):
+            if node.this == exp.DataType.Type.BIT:
+                problems.append("BIT: use SMALLINT or INT 0/1 flags")
+            if node.this in (exp.DataType.Type.MONEY, exp.DataType.Type.SMALLMONEY):
+                problems.append("MONEY: use DECIMAL(p, s)")
+            if node.this in (exp.DataType.Type.FLOAT,) and not node.expressions:
+                problems.append("FLOAT: use DECIMAL(p, s) (or DOUBLE PRECISION where a double is meant)")
+        if isinstance(node, exp.Add) and (
+            isinstance(node.left, exp.Literal) and node.left.is_string
+            or isinstance(node.right, exp.Literal) and node.right.is_string
+        ):
+            problems.append("string '+': use CONCAT()")
+        if isinstance(node, exp.Div) and node.args.get("typed") is not True:
+            if not _has_decimal_cast(node.this) and not _has_decimal_cast(node.expression):
+                problems.append(
+                    f"division {node.sql(dialect='tsql')!r}: T-SQL divides integers as integers; "
+                    "CAST one side AS DECIMAL(p, s)"
+                )
+        if isinstance(node, exp.Avg) and not _has_decimal_cast(node.this):
+            problems.append("AVG of a column not cast to DECIMAL: T-SQL truncates AVG(int)")
+        if isinstance(node, exp.DateDiff):
+            unit = (node.text("unit") or "day").lower()
+            if unit not in ("day", "dd", "d"):
+                problems.append(f"DATEDIFF({unit}, ...): only DATEDIFF(day, ...) is portable; use YEAR()/MONTH() arithmetic")
+        if isinstance(node, exp.Limit) and isinstance(node.parent, exp.Select) and not node.parent.args.get("order"):
+            problems.append("TOP without ORDER BY is not deterministic")
+        if isinstance(node, exp.Window) and node.this and isinstance(node.this, (exp.RowNumber,)):
+            order = node.args.get("order")
+            if order is None:
+                problems.append("ROW_NUMBER() without ORDER BY is not deterministic")
+        if isinstance(node, (exp.Into,)):
+            problems.append("SELECT ... INTO: a SQL file is one SELECT; the engine creates the table")
+    return sorted(set(problems))
+
+
+def _has_decimal_cast(node: exp.Expression | None) -> bool:
+    if node is None:
+        return False
+    if isinstance(node, exp.Literal) and not node.is_string and "." in node.this:
+        return True
+    for sub in node.walk():
+        if isinstance(sub, exp.Cast) and sub.to.this in (
+            exp.DataType.Type.DECIMAL,
+            exp.DataType.Type.DOUBLE,
+            exp.DataType.Type.FLOAT,
+        ) and sub.to.expressions:
+            return True
+        if isinstance(sub, exp.Cast) and sub.to.this == exp.DataType.Type.DOUBLE:
+            return True
+    return False

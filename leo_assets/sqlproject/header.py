@@ -1,0 +1,117 @@
+"""The YAML header of a SQL file: ``/* --- <yaml> --- */`` before the SELECT.
+
+>>> h = parse_header('''/* ---
+... description: One row per person. Built from the lookups.
+... grain: [person_id]
+... --- */
+... select 1 as person_id''', "marts/x.sql")
+>>> h.grain
+['person_id']
+>>> h.body_line
+5
+"""
+
+import re
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+_HEADER = re.compile(r"\A\s*/\*\s*---\s*\n(?P<yaml>.*?)\n\s*---\s*\*/", re.S)
+
+Severity = Literal["error", "warn"]
+CHECK_TYPES = ("not_null", "unique", "accepted_values", "relationships", "expression_is_true", "row_count")
+
+
+class LoadError(ValueError):
+    """A SQL file cannot become an asset; the message names the file and line."""
+
+
+class CheckDecl(BaseModel):
+    """One generic check declared in a header (see sql/README.md)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: str
+    args: Any
+    name: str
+    severity: Severity = "error"
+    max_failing_rows: int = 0
+    max_failing_rate: float | None = None
+    description: str = ""
+
+
+class Header(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    description: str
+    grain: list[str] = Field(default_factory=list)
+    checks: list[CheckDecl] = Field(default_factory=list)
+    materialize: Literal["table", "view"] | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+    depends_on: list[str] = Field(default_factory=list)
+    indexes: list[list[str]] = Field(default_factory=list)
+    severity: Severity = "error"  # for *.check.sql files
+    body_line: int = 1
+
+    @field_validator("description")
+    @classmethod
+    def _description(cls, value: str) -> str:
+        value = " ".join(value.split())
+        if len(value) < 10:
+            raise ValueError("description must say what one row is (the grain) and the rules")
+        return value
+
+
+def _check_name(ctype: str, args: Any) -> str:
+    if ctype in ("not_null", "unique") and isinstance(args, list):
+        return f"{ctype}__{'__'.join(args)}"
+    if ctype == "accepted_values" and isinstance(args, dict):
+        return f"accepted_values__{args.get('column')}"
+    if ctype == "relationships" and isinstance(args, dict):
+        target = str(args.get("to", "")).split(".")[-1]
+        return f"relationships__{args.get('column')}__{target}"
+    if ctype == "row_count":
+        return "row_count"
+    return ctype
+
+
+def _parse_checks(raw: Any, path: str) -> list[dict[str, Any]]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise LoadError(f"{path}: 'checks' must be a list")
+    out = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict):
+            raise LoadError(f"{path}: checks[{i}] must be a mapping like '- not_null: [col]'")
+        ctypes = [k for k in item if k in CHECK_TYPES]
+        if len(ctypes) != 1:
+            raise LoadError(f"{path}: checks[{i}] must name exactly one of {', '.join(CHECK_TYPES)}; got {sorted(item)}")
+        ctype = ctypes[0]
+        rest = {k: v for k, v in item.items() if k != ctype}
+        args = item[ctype]
+        entry = {"type": ctype, "args": args, "name": rest.pop("name", None) or _check_name(ctype, args), **rest}
+        out.append(entry)
+    return out
+
+
+def parse_header(text: str, path: str) -> Header:
+    """Parse the header of a SQL file; raise :class:`LoadError` naming ``path`` on any problem."""
+    m = _HEADER.match(text)
+    if not m:
+        raise LoadError(f"{path}:1: no header: a SQL file starts with /* --- <yaml> --- */ (see sql/README.md)")
+    try:
+        data = yaml.safe_load(m.group("yaml")) or {}
+    except yaml.YAMLError as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", 0) + 2
+        raise LoadError(f"{path}:{line}: header is not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise LoadError(f"{path}:1: header must be a YAML mapping")
+    data["checks"] = _parse_checks(data.get("checks"), path)
+    data["body_line"] = text[: m.end()].count("\n") + 1
+    try:
+        return Header(**data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise LoadError(f"{path}:1: header: {problems}") from None

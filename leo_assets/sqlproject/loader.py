@@ -1,0 +1,364 @@
+"""Reads ``sql/``: every SQL file becomes a :class:`SqlModel`, validated at load time.
+
+Load errors (with the file and line): a file without a header; SQL that is not one portable
+T-SQL SELECT; a reference that is neither a model nor a declared source; an unqualified table;
+a layer reading a layer it may not; a cycle; two files with one name; an unknown ``@parameter``.
+"""
+
+import csv
+import hashlib
+import json
+from dataclasses import dataclass, field
+from graphlib import CycleError, TopologicalSorter
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlglot import exp
+from sqlglot.errors import ParseError
+
+from leo_assets.settings import Settings
+from leo_assets.sqlproject.dialects import DIALECTS, PortabilityError, parse_tsql, portability_problems
+from leo_assets.sqlproject.header import CheckDecl, Header, LoadError, parse_header
+from leo_assets.sqlproject.sources import SourceCatalog, load_catalog
+
+# Bump when the Python that turns a file into a table changes meaning: every code version moves.
+BUILD_STRATEGY_VERSION = "1"
+
+LAYERS = ("reference", "staging", "intermediate", "marts", "outputs")
+LAYER_READS: dict[str, set[str]] = {
+    "staging": {"source"},
+    "intermediate": {"staging", "intermediate", "reference"},
+    "marts": {"staging", "intermediate", "marts", "reference"},
+    "outputs": {"marts", "outputs", "reference"},
+}
+LAYER_PREFIX = {"reference": "ref_", "staging": "stg_", "intermediate": "int_", "outputs": "out_"}
+DEFAULT_MATERIALIZE = {"staging": "view"}
+WORKSPACE_QUALIFIER = "ws"
+REFERENCE_FILE = "_reference.yml"
+
+
+def _parameter_values(settings: Settings) -> dict[str, tuple[str, Any]]:
+    """The ``@parameters`` a SQL file may use: name -> (T-SQL type, value)."""
+    return {
+        "reference_date": ("DATE", settings.reference_date.isoformat()),
+        "first_ks4_cohort": ("INT", min(settings.ks4_cohorts)),
+        "last_ks4_cohort": ("INT", max(settings.ks4_cohorts)),
+    }
+
+
+@dataclass
+class SingularCheck:
+    """A ``<model>__<name>.check.sql`` file: a SELECT returning the failing rows."""
+
+    name: str
+    model: str
+    path: Path
+    text: str
+    header: Header
+    tree: exp.Expression
+    model_deps: set[str] = field(default_factory=set)
+    source_deps: set[str] = field(default_factory=set)
+    params: set[str] = field(default_factory=set)
+
+
+@dataclass
+class SqlModel:
+    """One derived table: a SQL file (or a reference seed) and everything known about it."""
+
+    name: str
+    layer: str
+    path: Path
+    text: str
+    header: Header
+    tree: exp.Expression | None  # None for seeds
+    group: str
+    model_deps: set[str] = field(default_factory=set)
+    source_deps: set[str] = field(default_factory=set)
+    params: set[str] = field(default_factory=set)
+    column_descriptions: dict[str, str] = field(default_factory=dict)
+    singular_checks: list[SingularCheck] = field(default_factory=list)
+    seed_columns: list[tuple[str, str, str]] = field(default_factory=list)  # (name, type, description)
+    seed_rows: list[tuple[Any, ...]] = field(default_factory=list)
+    code_version: str = ""
+
+    @property
+    def is_seed(self) -> bool:
+        return self.tree is None
+
+    @property
+    def materialize(self) -> str:
+        return self.header.materialize or DEFAULT_MATERIALIZE.get(self.layer, "table")
+
+    @property
+    def checks(self) -> list[CheckDecl]:
+        """Declared checks, with the grain's uniqueness and not-null checks first."""
+        out: list[CheckDecl] = []
+        if self.header.grain:
+            out.append(CheckDecl(type="unique", args=list(self.header.grain), name="grain_unique",
+                                 description=f"one row per ({', '.join(self.header.grain)})"))
+            out.append(CheckDecl(type="not_null", args=list(self.header.grain), name="grain_not_null",
+                                 description=f"no grain column is null: {', '.join(self.header.grain)}"))
+        out.extend(self.header.checks)
+        return out
+
+
+@dataclass
+class SqlProject:
+    sql_dir: Path
+    settings: Settings
+    catalog: SourceCatalog
+    models: dict[str, SqlModel]
+    order: list[str]
+
+    def downstream(self, names: set[str]) -> set[str]:
+        """``names`` and every model that reads them, directly or not."""
+        out = set(names)
+        changed = True
+        while changed:
+            changed = False
+            for m in self.models.values():
+                if m.name not in out and m.model_deps & out:
+                    out.add(m.name)
+                    changed = True
+        return out
+
+    def upstream(self, names: set[str]) -> set[str]:
+        out = set(names)
+        stack = list(names)
+        while stack:
+            for dep in self.models[stack.pop()].model_deps:
+                if dep not in out:
+                    out.add(dep)
+                    stack.append(dep)
+        return out
+
+
+def _line(node: exp.Expression, base_line: int) -> int:
+    meta = getattr(node, "this", node)
+    line = getattr(meta, "meta", {}).get("line") if isinstance(meta, exp.Expression) else None
+    return line or base_line
+
+
+def _references(tree: exp.Expression) -> list[exp.Table]:
+    """Every table reference that is not a CTE name."""
+    cte_names = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+    refs = []
+    for table in tree.find_all(exp.Table):
+        if not table.db and table.name.lower() in cte_names:
+            continue
+        refs.append(table)
+    return refs
+
+
+def _column_comments(tree: exp.Expression) -> dict[str, str]:
+    """Trailing ``-- comment`` of each column of the final SELECT, as column descriptions."""
+    select = tree
+    while isinstance(select, exp.SetOperation):
+        select = select.left
+    if not isinstance(select, exp.Select):
+        return {}
+    out = {}
+    for proj in select.expressions:
+        comments = proj.comments or (proj.this.comments if isinstance(proj, exp.Alias) and proj.this else None)
+        if comments:
+            out[proj.alias_or_name] = " ".join(c.strip() for c in comments if c.strip())
+    return out
+
+
+def _analyse(project_sources: set[str], tree: exp.Expression, rel: str, base_line: int, params_known: set[str]):
+    model_deps, source_deps, params = set(), set(), set()
+    for table in _references(tree):
+        line = _line(table, base_line)
+        if table.catalog:
+            raise LoadError(f"{rel}:{line}: {table.sql('tsql')}: write sources as <database>.<source> and models as ws.<name>; "
+                            "physical database names come from the settings")
+        if not table.db:
+            raise LoadError(f"{rel}:{line}: table {table.name!r} is not schema-qualified: use ws.{table.name} for a model "
+                            "or <database>.<source> for a source")
+        qualifier, name = table.db.lower(), table.name.lower()
+        if qualifier == WORKSPACE_QUALIFIER:
+            model_deps.add(name)
+        elif f"{qualifier}.{name}" in project_sources:
+            source_deps.add(f"{qualifier}.{name}")
+        else:
+            raise LoadError(f"{rel}:{line}: unknown reference {qualifier}.{name}: not a model (ws.<name>) "
+                            "nor a source declared in sql/_sources.yml")
+    for param in tree.find_all(exp.Parameter):
+        name = param.name.lower()
+        if name not in params_known:
+            raise LoadError(f"{rel}:{_line(param, base_line)}: unknown parameter @{name}; known: "
+                            f"{', '.join('@' + p for p in sorted(params_known))}")
+        params.add(name)
+    return model_deps, source_deps, params
+
+
+def _parse_body(text: str, header: Header, rel: str) -> exp.Expression:
+    # blank out the header so line numbers in errors match the file
+    body = "\n" * (header.body_line - 1) + text.split("*/", 1)[1]
+    try:
+        tree = parse_tsql(body)
+    except (ParseError, PortabilityError) as exc:
+        raise LoadError(f"{rel}: not valid T-SQL: {str(exc).splitlines()[0]}") from None
+    if not isinstance(tree, (exp.Select, exp.SetOperation)):
+        raise LoadError(f"{rel}:{header.body_line}: a SQL file holds exactly one SELECT (no DDL, DML or EXEC)")
+    problems = portability_problems(tree)
+    if problems:
+        raise LoadError(f"{rel}: outside the portable T-SQL subset (sql/README.md): " + "; ".join(problems))
+    return tree
+
+
+def _load_seeds(sql_dir: Path, settings: Settings) -> list[SqlModel]:
+    path = sql_dir / "reference" / REFERENCE_FILE
+    if not path.exists():
+        return []
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    seeds = []
+    for name, body in raw.items():
+        rel = f"reference/{REFERENCE_FILE}: {name}"
+        if not name.startswith(LAYER_PREFIX["reference"]):
+            raise LoadError(f"{rel}: reference tables are named ref_<name>")
+        columns = [(c, str(spec["type"]), str(spec.get("description", ""))) for c, spec in (body.get("columns") or {}).items()]
+        if not columns:
+            raise LoadError(f"{rel}: no columns declared")
+        if "csv" in body:
+            csv_path = sql_dir / "reference" / body["csv"]
+            with open(csv_path, newline="", encoding="utf-8") as fh:
+                reader = csv.DictReader(fh)
+                if [c for c, _, _ in columns] != reader.fieldnames:
+                    raise LoadError(f"{rel}: {body['csv']} header {reader.fieldnames} differs from the declared columns")
+                rows = [tuple(_coerce(r[c], t) for c, t, _ in columns) for r in reader]
+        elif "rows_from_setting" in body:
+            values = getattr(settings, body["rows_from_setting"])
+            rows = [(v,) if not isinstance(v, (list, tuple)) else tuple(v) for v in values]
+        else:
+            raise LoadError(f"{rel}: give 'csv' or 'rows_from_setting'")
+        header = Header(description=str(body.get("description", "")), grain=list(body.get("grain") or []))
+        seeds.append(SqlModel(name=name, layer="reference", path=path, text=json.dumps(rows, default=str), header=header,
+                              tree=None, group="reference", seed_columns=columns, seed_rows=rows,
+                              column_descriptions={c: d for c, _, d in columns if d}))
+    return seeds
+
+
+def _coerce(value: str, typ: str) -> Any:
+    if value == "":
+        return None
+    t = typ.lower()
+    if t.startswith(("int", "smallint", "bigint")):
+        return int(value)
+    if t.startswith(("decimal", "numeric")):
+        return float(value)
+    return value
+
+
+def load_project(sql_dir: Path, settings: Settings) -> SqlProject:
+    """Load and validate every file under ``sql_dir``."""
+    sql_dir = Path(sql_dir)
+    catalog = load_catalog(sql_dir, settings)
+    source_refs = set(catalog.by_reference())
+    params_known = set(_parameter_values(settings))
+    models: dict[str, SqlModel] = {}
+    for seed in _load_seeds(sql_dir, settings):
+        models[seed.name] = seed
+    checks: list[SingularCheck] = []
+    for path in sorted(sql_dir.rglob("*.sql")):
+        rel = path.relative_to(sql_dir).as_posix()
+        parts = path.relative_to(sql_dir).parts
+        layer = parts[0] if len(parts) > 1 else None
+        if layer not in LAYERS or layer == "reference":
+            raise LoadError(f"{rel}: SQL files live in a layer folder: {', '.join(l for l in LAYERS if l != 'reference')}")
+        text = path.read_text(encoding="utf-8")
+        header = parse_header(text, rel)
+        tree = _parse_body(text, header, rel)
+        model_deps, source_deps, params = _analyse(source_refs, tree, rel, header.body_line, params_known)
+        if path.name.endswith(".check.sql"):
+            stem = path.name[: -len(".check.sql")]
+            if "__" not in stem:
+                raise LoadError(f"{rel}: a check file is named <model>__<check>.check.sql")
+            model_name, check_name = stem.rsplit("__", 1)
+            checks.append(SingularCheck(check_name, model_name, path, text, header, tree, model_deps, source_deps, params))
+            continue
+        name = path.stem
+        prefix = LAYER_PREFIX.get(layer)
+        if prefix and not name.startswith(prefix):
+            raise LoadError(f"{rel}: a {layer} model is named {prefix}<name>")
+        if not prefix and any(name.startswith(p) for p in LAYER_PREFIX.values()):
+            raise LoadError(f"{rel}: the prefix of {name!r} belongs to another layer")
+        if name in models:
+            raise LoadError(f"{rel}: a model named {name!r} already exists ({models[name].path.relative_to(sql_dir)})")
+        model_deps |= {d.lower() for d in header.depends_on}
+        group = "_".join(parts[:-1])
+        models[name] = SqlModel(name, layer, path, text, header, tree, group, model_deps, source_deps, params,
+                                _column_comments(tree))
+    # references and layers
+    for m in models.values():
+        rel = m.path.relative_to(sql_dir).as_posix()
+        for dep in sorted(m.model_deps):
+            if dep not in models:
+                raise LoadError(f"{rel}: unknown reference ws.{dep}: no model of that name")
+            allowed = LAYER_READS.get(m.layer, set())
+            if models[dep].layer not in allowed:
+                raise LoadError(f"{rel}: layer violation: a {m.layer} model may read {', '.join(sorted(allowed))}, "
+                                f"not ws.{dep} ({models[dep].layer})")
+        if m.source_deps and "source" not in LAYER_READS.get(m.layer, set()):
+            raise LoadError(f"{rel}: layer violation: only staging models read sources ({', '.join(sorted(m.source_deps))})")
+    for chk in checks:
+        rel = chk.path.relative_to(sql_dir).as_posix()
+        if chk.model not in models:
+            raise LoadError(f"{rel}: no model named {chk.model!r} for this check")
+        unknown = chk.model_deps - set(models)
+        if unknown:
+            raise LoadError(f"{rel}: unknown reference ws.{sorted(unknown)[0]}")
+        models[chk.model].singular_checks.append(chk)
+    try:
+        order = list(TopologicalSorter({n: sorted(m.model_deps) for n, m in sorted(models.items())}).static_order())
+    except CycleError as exc:
+        cycle = " -> ".join(exc.args[1])
+        raise LoadError(f"cycle between models: {cycle}") from None
+    project = SqlProject(sql_dir, settings, catalog, models, order)
+    for name in order:
+        models[name].code_version = _code_version(project, models[name])
+    return project
+
+
+def _normalised(tree: exp.Expression) -> str:
+    return tree.sql(dialect="tsql", comments=False, normalize=True)
+
+
+def _code_version(project: SqlProject, model: SqlModel) -> str:
+    """Hash of the normalised SQL, header, checks and the settings the file uses.
+
+    Comment and whitespace edits keep the version; any change of meaning moves it. Upstream
+    changes reach this asset through Dagster's data versions, not through this hash.
+    """
+    params = _parameter_values(project.settings)
+    parts: dict[str, Any] = {
+        "build": BUILD_STRATEGY_VERSION,
+        "schema": project.settings.workspace_schema,
+        "header": project.models[model.name].header.model_dump(exclude={"body_line", "description"}),
+        "params": {p: params[p] for p in sorted(model.params)},
+        "sources": {s: project.catalog.signature(s.split(".", 1)[1]) for s in sorted(model.source_deps)},
+    }
+    if model.is_seed:
+        parts["seed"] = [model.seed_columns, [list(map(str, r)) for r in model.seed_rows]]
+    else:
+        parts["sql"] = _normalised(model.tree)  # type: ignore[arg-type]
+    for chk in sorted(model.singular_checks, key=lambda c: c.name):
+        parts.setdefault("checks", []).append([chk.name, chk.header.severity, _normalised(chk.tree)])
+    blob = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def check_transpiles(project: SqlProject) -> dict[str, dict[str, str]]:
+    """Transpile every model strictly to every dialect (the portability test uses this)."""
+    from leo_assets.sqlproject.compile import compile_select
+
+    out: dict[str, dict[str, str]] = {}
+    for m in project.models.values():
+        if m.is_seed:
+            continue
+        out[m.name] = {d: compile_select(project, m, d) for d in DIALECTS}
+    return out
+
+
+__all__ = ["LoadError", "SingularCheck", "SqlModel", "SqlProject", "LAYERS", "load_project"]

@@ -1,0 +1,334 @@
+"""The LEO source views, declared once in ``sql/_sources.yml`` and expanded from the settings.
+
+A *source* is what a SQL file names (``npd.school_census``); a *physical view* is what the
+database holds (``NPD_i2."1234".spring_census_2014``). Year-split sources expand to one physical
+view per part and available year, and read as the UNION ALL of those views with the year, the
+part's constants and every column stem, typed NULL where a year lacks the column.
+"""
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlglot
+import yaml
+from sqlglot import exp
+
+from leo_assets.settings import SOURCE_DATABASES, Settings, parse_years, validate_identifier
+
+SOURCES_FILE = "_sources.yml"
+
+
+class SourceDeclarationError(ValueError):
+    """``sql/_sources.yml`` is malformed; the message names the source and key."""
+
+
+@dataclass(frozen=True)
+class SourceColumn:
+    name: str
+    type: str
+    description: str = ""
+    optional: bool = False
+    available: dict[str, tuple[int, ...]] | None = None  # part -> years; None = everywhere
+
+    def in_view(self, part: str | None, year: int | None) -> bool:
+        if self.available is None or part is None:
+            return True
+        return year in self.available.get(part, ())
+
+
+@dataclass(frozen=True)
+class SourcePart:
+    name: str
+    view: str
+    suffix: str
+    years: tuple[int, ...]
+    constants: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PhysicalView:
+    """One view in one source database, and the columns it is declared to have."""
+
+    source: str
+    database: str  # logical: npd, lilr, hesa, leo
+    view: str
+    part: str | None
+    year: int | None
+    columns: tuple[tuple[str, str, SourceColumn], ...]  # (physical name, stem, declaration)
+
+    def column_types(self) -> dict[str, str]:
+        return {physical: decl.type for physical, _stem, decl in self.columns}
+
+
+@dataclass(frozen=True)
+class SourceDecl:
+    name: str
+    database: str
+    description: str
+    columns: tuple[SourceColumn, ...]
+    view: str | None = None
+    parts: tuple[SourcePart, ...] = ()
+    year_column: str | None = None
+
+    @property
+    def is_year_split(self) -> bool:
+        return bool(self.parts)
+
+    @property
+    def reference(self) -> str:
+        """How SQL files name this source."""
+        return f"{self.database}.{self.name}"
+
+    def logical_columns(self) -> list[tuple[str, str]]:
+        """(name, T-SQL type) of the relation a SQL file sees, in order."""
+        cols: list[tuple[str, str]] = []
+        if self.is_year_split:
+            cols.append((self.year_column or "source_year", "int"))
+            for const in sorted({c for p in self.parts for c in p.constants}):
+                cols.append((const, "int"))
+        cols.extend((c.name, c.type) for c in self.columns)
+        return cols
+
+
+def _fmt(pattern: str, year: int) -> str:
+    return pattern.format(year=year, yy=f"{year % 100:02d}")
+
+
+def load_source_declarations(sql_dir: Path) -> dict[str, SourceDecl]:
+    """Parse and validate ``_sources.yml``."""
+    path = Path(sql_dir) / SOURCES_FILE
+    with open(path, encoding="utf-8") as fh:
+        raw = yaml.safe_load(fh) or {}
+    decls: dict[str, SourceDecl] = {}
+    for name, body in raw.items():
+        where = f"{path.name}: source {name!r}"
+        if not isinstance(body, dict):
+            raise SourceDeclarationError(f"{where}: expected a mapping")
+        unknown = set(body) - {"database", "description", "view", "parts", "year_column", "columns"}
+        if unknown:
+            raise SourceDeclarationError(f"{where}: unknown key(s) {sorted(unknown)}")
+        database = body.get("database")
+        if database not in SOURCE_DATABASES:
+            raise SourceDeclarationError(f"{where}: database {database!r} is not one of {SOURCE_DATABASES}")
+        parts = []
+        for pname, p in (body.get("parts") or {}).items():
+            try:
+                parts.append(
+                    SourcePart(
+                        name=pname,
+                        view=p["view"],
+                        suffix=p.get("suffix", ""),
+                        years=parse_years(p["years"], f"{name}.parts.{pname}.years"),
+                        constants=dict(p.get("constants") or {}),
+                    )
+                )
+            except KeyError as missing:
+                raise SourceDeclarationError(f"{where}: part {pname!r} needs {missing}") from None
+        if bool(parts) == bool(body.get("view")):
+            raise SourceDeclarationError(f"{where}: give exactly one of 'view' and 'parts'")
+        part_names = {p.name for p in parts}
+        columns = []
+        for cname, c in (body.get("columns") or {}).items():
+            if not re.fullmatch(r"[a-z_][a-z0-9_]*", cname):
+                raise SourceDeclarationError(f"{where}: column {cname!r} must be lower case letters, digits and _")
+            if isinstance(c, str):
+                c = {"type": c}
+            try:
+                exp.DataType.build(c["type"], dialect="tsql")
+            except Exception:
+                raise SourceDeclarationError(f"{where}: column {cname!r} has an unknown type {c.get('type')!r}") from None
+            available = None
+            if "available" in c:
+                bad = set(c["available"]) - part_names
+                if bad:
+                    raise SourceDeclarationError(f"{where}: column {cname!r} names unknown part(s) {sorted(bad)}")
+                available = {
+                    pn: parse_years(spec or "", f"{name}.columns.{cname}.available.{pn}")
+                    for pn, spec in c["available"].items()
+                }
+            columns.append(
+                SourceColumn(
+                    name=cname,
+                    type=str(c["type"]),
+                    description=str(c.get("description", "")),
+                    optional=bool(c.get("optional", False)),
+                    available=available,
+                )
+            )
+        if not columns:
+            raise SourceDeclarationError(f"{where}: no columns declared")
+        decls[name] = SourceDecl(
+            name=name,
+            database=database,
+            description=" ".join(str(body.get("description", "")).split()),
+            columns=tuple(columns),
+            view=body.get("view"),
+            parts=tuple(parts),
+            year_column=body.get("year_column") or ("source_year" if parts else None),
+        )
+    return decls
+
+
+@dataclass
+class SourceCatalog:
+    """The declared sources bound to one project's settings."""
+
+    decls: dict[str, SourceDecl]
+    settings: Settings
+
+    def __post_init__(self) -> None:
+        absent = set(self.settings.absent_views)
+        known_parts = {f"{d.name}.{p.name}" for d in self.decls.values() for p in d.parts}
+        for key in self.settings.source_years:
+            if key not in known_parts:
+                raise SourceDeclarationError(
+                    f"setting 'source_years': {key!r} is not a part of a year-split source "
+                    f"(known: {', '.join(sorted(known_parts))})"
+                )
+        self._views: dict[str, list[PhysicalView]] = {}
+        self._skipped: dict[str, list[str]] = {}
+        for decl in self.decls.values():
+            views, skipped = [], []
+            for pv in self._all_declared_views(decl):
+                if pv.view in absent:
+                    skipped.append(f"{pv.view}: absent per setting 'absent_views'")
+                else:
+                    views.append(pv)
+            if decl.is_year_split:
+                for part in decl.parts:
+                    key = f"{decl.name}.{part.name}"
+                    if key in self.settings.source_years:
+                        wanted = set(parse_years(self.settings.source_years[key], f"source_years.{key}"))
+                        outside = sorted(wanted - set(part.years))
+                        if outside:
+                            raise SourceDeclarationError(
+                                f"setting 'source_years.{key}': years {outside} are outside the years the "
+                                f"variable request form gives for {part.view} ({part.years[0]}-{part.years[-1]})"
+                            )
+                        views = [v for v in views if v.part != part.name or v.year in wanted]
+            self._views[decl.name] = views
+            self._skipped[decl.name] = skipped
+
+    # --------------------------------------------------------------- physical layout
+    @staticmethod
+    def _all_declared_views(decl: SourceDecl) -> list[PhysicalView]:
+        if not decl.is_year_split:
+            cols = tuple((c.name, c.name, c) for c in decl.columns)
+            return [PhysicalView(decl.name, decl.database, decl.view, None, None, cols)]  # type: ignore[arg-type]
+        out = []
+        for part in decl.parts:
+            for year in part.years:
+                suffix = _fmt(part.suffix, year)
+                cols = tuple(
+                    (f"{c.name}{suffix}", c.name, c) for c in decl.columns if c.in_view(part.name, year)
+                )
+                out.append(PhysicalView(decl.name, decl.database, _fmt(part.view, year), part.name, year, cols))
+        return out
+
+    def views(self, source: str) -> list[PhysicalView]:
+        return list(self._views[source])
+
+    def all_views(self) -> list[PhysicalView]:
+        return [v for name in sorted(self._views) for v in self._views[name]]
+
+    def skipped(self, source: str) -> list[str]:
+        return list(self._skipped[source])
+
+    def by_reference(self) -> dict[str, SourceDecl]:
+        return {d.reference: d for d in self.decls.values()}
+
+    def physical_database(self, logical: str) -> str:
+        return self.settings.source_databases[logical]
+
+    def view_table(self, pv: PhysicalView, dialect: str) -> exp.Table:
+        """The fully qualified physical view for a dialect.
+
+        SQL Server and DuckDB use database.schema.view (DuckDB attaches each source database as a
+        catalog); PostgreSQL has no cross-database queries, so there the source database is a
+        schema of the workspace database and the project schema is not used.
+        """
+        database = validate_identifier(self.physical_database(pv.database), f"source_databases.{pv.database}")
+        schema = self.settings.project_schema
+        if dialect == "postgres":
+            return exp.Table(this=exp.to_identifier(pv.view, quoted=True), db=exp.to_identifier(database, quoted=True))
+        return exp.Table(
+            this=exp.to_identifier(pv.view, quoted=True),
+            db=exp.to_identifier(schema, quoted=True),
+            catalog=exp.to_identifier(database, quoted=True),
+        )
+
+    def relation(self, source: str, dialect: str, missing_optional: frozenset[tuple[str, str]] = frozenset()) -> exp.Expression:
+        """The relation a SQL file reads as ``<database>.<source>``: a table or a UNION ALL query.
+
+        ``missing_optional`` holds (view, physical column) pairs of optional columns the database
+        lacks; they are read as typed NULL.
+        """
+        decl = self.decls[source]
+        views = self._views[source]
+        if not decl.is_year_split:
+            pv = views[0]
+            if not any((pv.view, c.name) in missing_optional for c in decl.columns):
+                return self.view_table(pv, dialect)
+        if not views:
+            # every year absent: an empty relation with the declared columns keeps downstream SQL valid
+            select = exp.select(*[_typed_null(name, typ) for name, typ in decl.logical_columns()])
+            return select.where(exp.false())
+        selects = []
+        consts = sorted({c for p in decl.parts for c in p.constants})
+        parts = {p.name: p for p in decl.parts}
+        for pv in views:
+            projections: list[exp.Expression] = []
+            if decl.is_year_split:
+                projections.append(exp.alias_(exp.Literal.number(pv.year), decl.year_column or "source_year", quoted=True))
+                for const in consts:
+                    value = parts[pv.part].constants.get(const)  # type: ignore[index]
+                    projections.append(
+                        exp.alias_(exp.Literal.number(value), const, quoted=True)
+                        if value is not None
+                        else _typed_null(const, "int")
+                    )
+            present = {stem: physical for physical, stem, _ in pv.columns}
+            for col in decl.columns:
+                physical = present.get(col.name)
+                if physical is None or (pv.view, physical) in missing_optional:
+                    projections.append(_typed_null(col.name, col.type))
+                else:
+                    projections.append(exp.alias_(exp.column(physical, quoted=True), col.name, quoted=True))
+            selects.append(exp.select(*projections).from_(self.view_table(pv, dialect)))
+        query: exp.Expression = selects[0]
+        for nxt in selects[1:]:
+            query = exp.union(query, nxt, distinct=False)
+        return query
+
+    def signature(self, source: str) -> str:
+        """A stable text of what the source expands to under these settings (for code versions)."""
+        return ";".join(
+            f"{self.physical_database(v.database)}.{self.settings.project_schema}.{v.view}"
+            for v in self._views[source]
+        )
+
+
+def _typed_null(name: str, typ: str) -> exp.Expression:
+    return exp.alias_(exp.cast(exp.null(), exp.DataType.build(typ, dialect="tsql")), name, quoted=True)
+
+
+def tsql_type(typ: str) -> exp.DataType:
+    return exp.DataType.build(typ, dialect="tsql")
+
+
+def sql_type(typ: str, dialect: str) -> str:
+    """A declared T-SQL type in another dialect (bit becomes BOOLEAN outside SQL Server)."""
+    dt = tsql_type(typ)
+    if dialect != "tsql" and dt.this == exp.DataType.Type.BIT:
+        return "BOOLEAN"
+    return sqlglot.exp.DataType.build(dt).sql(dialect=dialect)
+
+
+def load_catalog(sql_dir: Path, settings: Settings) -> SourceCatalog:
+    return SourceCatalog(load_source_declarations(sql_dir), settings)
+
+
+def describe(decl: SourceDecl) -> dict[str, Any]:
+    return {"reference": decl.reference, "database": decl.database, "columns": [c.name for c in decl.columns]}
