@@ -1,0 +1,196 @@
+"""``leo-assets``: the command line. Each subcommand only calls library functions.
+
+    leo-assets demo                 synthetic LEO into DuckDB, then every asset and check
+    leo-assets generate [...]       write synthetic LEO source views (and the truth, kept apart)
+    leo-assets report [...]         generated rates beside the published national figures
+    leo-assets build [SEL ...]      build all or a selection (+name upstream, name+ downstream);
+                                    --stale: only what changed and everything downstream
+    leo-assets list                 the assets, their layer and grain
+    leo-assets sql MODEL            the compiled SQL of one asset (--dialect duckdb|postgres|tsql)
+    leo-assets render               the whole build as one ordered T-SQL script for SSMS
+    leo-assets ui                   the Dagster UI (dagster dev) on 127.0.0.1
+"""
+
+import argparse
+import os
+import signal
+import sys
+from pathlib import Path
+
+from leo_assets.settings import PROJECT_DIR, SettingsError, load_settings
+
+
+def _settings(args: argparse.Namespace):
+    return load_settings(args.settings) if args.settings else load_settings()
+
+
+def _generator_config(args: argparse.Namespace):
+    from leo_assets.synthetic import FaultRates, GeneratorConfig
+
+    faults = {}
+    for item in args.fault or []:
+        name, _, value = item.partition("=")
+        faults[name.strip()] = float(value)
+    kwargs = {"pupils_per_cohort": args.pupils, "seed": args.seed, "show_progress": not args.no_progress,
+              "faults": FaultRates(**faults)}
+    if args.cohorts:
+        kwargs["cohorts"] = [int(c) for c in args.cohorts.split(",") if c]
+    return GeneratorConfig(**kwargs)
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from leo_assets.synthetic import generate
+
+    summary = generate(_settings(args), _generator_config(args), target_url=args.target_url)
+    print(summary)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from leo_assets.synthetic import format_report, rate_report
+
+    print(format_report(rate_report(_settings(args), _generator_config(args))))
+    return 0
+
+
+def _defs(args: argparse.Namespace):
+    from leo_assets.definitions import build_definitions
+
+    return build_definitions(_settings(args))
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from leo_assets.build import project_instance, resolve_selection, run_build, stale_closure
+
+    defs = _defs(args)
+    instance = project_instance()
+    if args.stale:
+        keys = stale_closure(defs, instance)
+        if not keys:
+            print("Nothing is stale: every asset is up to date.")
+            return 0
+    else:
+        keys = resolve_selection(defs, args.selection)
+    summary = run_build(defs, keys, instance)
+    print(summary.table())
+    failed = summary.failed_error_checks()
+    if not summary.success or failed:
+        print(f"\nBuild FAILED: {len(failed)} error check(s) or step(s) failed.", file=sys.stderr)
+        return 1
+    print(f"\nBuild succeeded: {len(summary.assets)} asset(s).")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from tabulate import tabulate
+
+    from leo_assets.sqlproject.loader import load_project
+
+    project = load_project(PROJECT_DIR / "sql", _settings(args))
+    rows = [(m.layer, m.name, m.materialize, ", ".join(m.header.grain), m.code_version)
+            for m in (project.models[n] for n in project.order)]
+    print(tabulate(rows, headers=["layer", "asset", "as", "grain", "code version"], tablefmt="github"))
+    return 0
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    from leo_assets.sqlproject.compile import compile_select
+    from leo_assets.sqlproject.loader import load_project
+
+    project = load_project(PROJECT_DIR / "sql", _settings(args))
+    if args.model not in project.models:
+        print(f"no model named {args.model!r}; see 'leo-assets list'", file=sys.stderr)
+        return 2
+    print(compile_select(project, project.models[args.model], args.dialect))
+    return 0
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from leo_assets.render import render_tsql
+    from leo_assets.sqlproject.loader import load_project
+
+    script = render_tsql(load_project(PROJECT_DIR / "sql", _settings(args)))
+    if args.output:
+        Path(args.output).write_text(script, encoding="utf-8")
+        print(f"wrote {args.output}")
+    else:
+        print(script)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from leo_assets.synthetic import generate
+
+    settings = _settings(args)
+    print("1/2 generating synthetic LEO ...")
+    print(generate(settings, _generator_config(args)))
+    print("2/2 building every asset and check ...")
+    args.selection, args.stale = [], False
+    return cmd_build(args)
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    from leo_assets.build import project_instance
+
+    project_instance()  # sets DAGSTER_HOME and ships dagster.yaml there
+    os.chdir(PROJECT_DIR)
+    # a background shell may leave SIGINT/SIGTERM ignored; dagster dev must be stoppable
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    exe = Path(sys.executable).parent / "dagster"
+    os.execv(str(exe), [str(exe), "dev", "-w", "workspace.yaml", "-h", args.host, "-p", str(args.port)])
+    return 0  # not reached
+
+
+def _add_generator_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--pupils", type=int, default=2000, help="pupils per KS4 cohort (default 2000)")
+    p.add_argument("--cohorts", default="", help="KS4 cohorts, e.g. 2012,2013 (default: setting ks4_cohorts)")
+    p.add_argument("--seed", type=int, default=20261122)
+    p.add_argument("--fault", action="append", metavar="NAME=RATE", help="a linkage fault rate, e.g. overmatch_ae_id=0.02")
+    p.add_argument("--no-progress", action="store_true")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="leo-assets", description="LEO research tables as a Dagster asset graph.")
+    p.add_argument("--settings", help="settings file (default: $LEO_SETTINGS_FILE or leo_settings.yml)")
+    sub = p.add_subparsers(dest="command", required=True)
+    g = sub.add_parser("generate", help="write synthetic LEO source views")
+    _add_generator_options(g)
+    g.add_argument("--target-url", help="a postgresql+psycopg:// URL (default: DuckDB files under source_dir)")
+    g.set_defaults(func=cmd_generate)
+    r = sub.add_parser("report", help="generated rates beside published national figures")
+    _add_generator_options(r)
+    r.set_defaults(func=cmd_report)
+    b = sub.add_parser("build", help="build all assets or a selection, with their checks")
+    b.add_argument("selection", nargs="*", help="asset names; +name adds upstream, name+ downstream")
+    b.add_argument("--stale", action="store_true", help="build what changed and everything downstream")
+    b.set_defaults(func=cmd_build)
+    sub.add_parser("list", help="list the assets").set_defaults(func=cmd_list)
+    s = sub.add_parser("sql", help="print the compiled SQL of an asset")
+    s.add_argument("model")
+    s.add_argument("--dialect", choices=["duckdb", "postgres", "tsql"], default="tsql")
+    s.set_defaults(func=cmd_sql)
+    rd = sub.add_parser("render", help="the whole build as one T-SQL script for SSMS")
+    rd.add_argument("--output", "-o")
+    rd.set_defaults(func=cmd_render)
+    d = sub.add_parser("demo", help="synthetic LEO into DuckDB, then every asset and check")
+    _add_generator_options(d)
+    d.set_defaults(func=cmd_demo)
+    u = sub.add_parser("ui", help="start the Dagster UI")
+    u.add_argument("--host", default="127.0.0.1")
+    u.add_argument("--port", type=int, default=3000)
+    u.set_defaults(func=cmd_ui)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except SettingsError as exc:
+        print(f"settings error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""Test helpers: tiny SQL projects and hand-written source views on DuckDB or PostgreSQL."""
+
+import shutil
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import sqlalchemy as sa
+
+from leo_assets.settings import PROJECT_DIR, Settings, make_settings
+from leo_assets.sqlproject.sources import SourceCatalog, load_catalog, sql_type
+
+REAL_SQL = PROJECT_DIR / "sql"
+
+
+def make_project(root: Path, files: dict[str, str], with_reference: bool = False) -> Path:
+    """A SQL project under ``root/sql`` with the real source declarations and ``files``."""
+    sql = root / "sql"
+    sql.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REAL_SQL / "_sources.yml", sql / "_sources.yml")
+    if with_reference and (REAL_SQL / "reference").exists():
+        shutil.copytree(REAL_SQL / "reference", sql / "reference", dirs_exist_ok=True)
+    for rel, text in files.items():
+        path = sql / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    return sql
+
+
+def settings_for(root: Path, backend: str = "duckdb", pg_url: str | None = None, **extra: Any) -> Settings:
+    url = f"duckdb:///{root / 'ws.duckdb'}" if backend == "duckdb" else pg_url
+    return make_settings(workspace_url=url, source_dir=str(root / "sources"), **extra)
+
+
+def write_sources(settings: Settings, rows: dict[str, list[dict[str, Any]]] | None = None,
+                  skip_views: set[str] = frozenset(), drop_columns: dict[str, set[str]] | None = None,
+                  sql_dir: Path = REAL_SQL) -> SourceCatalog:
+    """Create every declared source view (empty unless ``rows`` gives rows for it)."""
+    rows = rows or {}
+    drop_columns = drop_columns or {}
+    catalog = load_catalog(sql_dir, settings)
+    backend = settings.backend
+    views = [pv for pv in catalog.all_views() if pv.view not in skip_views]
+    if backend == "duckdb":
+        src = settings.source_dir_path()
+        src.mkdir(parents=True, exist_ok=True)
+        cons: dict[str, duckdb.DuckDBPyConnection] = {}
+        for database in settings.source_databases.values():
+            path = src / f"{database}.duckdb"
+            path.unlink(missing_ok=True)
+            cons[database] = duckdb.connect(str(path))
+            cons[database].execute(f'CREATE SCHEMA "{settings.project_schema}"')
+        for pv in views:
+            con = cons[settings.source_databases[pv.database]]
+            cols = {c: t for c, t in pv.column_types().items() if c not in drop_columns.get(pv.view, set())}
+            ddl = ", ".join(f'"{c}" {sql_type(t, "duckdb")}' for c, t in cols.items())
+            con.execute(f'CREATE TABLE "{settings.project_schema}"."{pv.view}" ({ddl})')
+            for row in rows.get(pv.view, []):
+                names = list(row)
+                con.execute(
+                    f'INSERT INTO "{settings.project_schema}"."{pv.view}" ({", ".join(names)}) VALUES ({", ".join("?" * len(names))})',
+                    [row[n] for n in names],
+                )
+        for con in cons.values():
+            con.close()
+        return catalog
+    engine = sa.create_engine(settings.url())
+    with engine.begin() as conn:
+        for database in settings.source_databases.values():
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{database}" CASCADE'))
+            conn.execute(sa.text(f'CREATE SCHEMA "{database}"'))
+        for pv in views:
+            database = settings.source_databases[pv.database]
+            cols = {c: t for c, t in pv.column_types().items() if c not in drop_columns.get(pv.view, set())}
+            ddl = ", ".join(f'"{c}" {sql_type(t, "postgres")}' for c, t in cols.items())
+            conn.execute(sa.text(f'CREATE TABLE "{database}"."{pv.view}" ({ddl})'))
+            for row in rows.get(pv.view, []):
+                names = list(row)
+                conn.execute(
+                    sa.text(f'INSERT INTO "{database}"."{pv.view}" ({", ".join(names)}) VALUES ({", ".join(":" + n for n in names)})'),
+                    row,
+                )
+    engine.dispose()
+    return catalog
+
+
+EMPLOYMENT_STAGING = """
+/* ---
+description: Employment spells per edukey, for engine tests. One row per source row.
+--- */
+select
+    employment.edukey,  -- person key
+    employment.startdate as start_date,  -- first day
+    employment.enddate as end_date  -- last day
+from leo.employment as employment
+"""
+
+EMPLOYMENT_MART = """
+/* ---
+description: One row per edukey with the number of spells, for engine tests.
+grain: [edukey]
+checks:
+  - expression_is_true: n_spells >= 1
+  - row_count: {min: 1}
+    severity: warn
+--- */
+select
+    spells.edukey,  -- person key
+    count(*) as n_spells  -- spells of this edukey
+from ws.stg_leo__employment as spells
+where spells.edukey is not null
+group by spells.edukey
+"""
+
+
+def employment_rows(*edukeys: str) -> dict[str, list[dict[str, Any]]]:
+    import datetime as dt
+
+    return {
+        "leo_employment": [
+            {"edukey": k, "startdate": dt.date(2015, 4, 6), "enddate": dt.date(2016, 4, 5),
+             "uncertainstartdate": False, "uncertainenddate": False}
+            for k in edukeys
+        ]
+    }

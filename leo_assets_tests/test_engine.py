@@ -1,0 +1,113 @@
+"""Building tables on DuckDB and PostgreSQL: build, gate, swap, refuse, record."""
+
+import dagster as dg
+import pytest
+
+from leo_assets.assets import materialize_model
+from leo_assets.definitions import build_definitions
+from leo_assets.resources import BuildError, WorkspaceDatabase, WriteRefused
+from leo_assets.sqlproject.loader import load_project
+from leo_assets_tests.helpers import EMPLOYMENT_MART, EMPLOYMENT_STAGING, employment_rows, make_project, settings_for, write_sources
+
+FILES = {
+    "staging/leo/stg_leo__employment.sql": EMPLOYMENT_STAGING,
+    "marts/employment_people.sql": EMPLOYMENT_MART,
+}
+
+
+def _setup(tmp_path, backend_url, files=FILES, rows=None):
+    backend, pg = backend_url
+    sql = make_project(tmp_path, files)
+    settings = settings_for(tmp_path, backend, pg)
+    write_sources(settings, rows if rows is not None else employment_rows("A", "B", "B"))
+    project = load_project(sql, settings)
+    db = WorkspaceDatabase.from_settings(settings)
+    return sql, settings, project, db
+
+
+def test_build_all_on_engine(tmp_path, backend_url):
+    sql, settings, project, db = _setup(tmp_path, backend_url)
+    defs = build_definitions(settings, sql_dir=sql)
+    result = defs.resolve_job_def("build_all").execute_in_process(instance=dg.DagsterInstance.ephemeral())
+    assert result.success
+    rows = db.rows('SELECT edukey, n_spells FROM "leo_assets"."employment_people" ORDER BY edukey')
+    assert rows == [("A", 1), ("B", 2)]
+    mats = {e.asset_key.to_user_string(): e.materialization.metadata for e in result.get_asset_materialization_events()}
+    md = mats["marts/employment_people"]
+    assert md["dagster/row_count"].value == 2
+    assert md["dagster/table_name"].value == "leo_assets.employment_people"
+    cols = {c.name: c.description for c in md["dagster/column_schema"].value.columns}
+    assert cols == {"edukey": "person key", "n_spells": "spells of this edukey"}
+    assert "CREATE TABLE" in md["sql"].value
+    checks = {(c.asset_key.path[-1], c.check_name): c.passed for c in result.get_asset_check_evaluations()}
+    assert checks[("employment_people", "grain_unique")] is True
+    assert checks[("employment_people", "expression_is_true")] is True
+    assert checks[("employment_people", "row_count")] is True
+    assert db.relation_kind("stg_leo__employment") == "view"
+    db.dispose()
+
+
+def test_failed_blocking_check_keeps_previous_table(tmp_path, backend_url):
+    sql, settings, project, db = _setup(tmp_path, backend_url)
+    model = project.models["stg_leo__employment"]
+    materialize_model(project, model, db)
+    materialize_model(project, project.models["employment_people"], db)
+    before = db.rows('SELECT edukey, n_spells FROM "leo_assets"."employment_people" ORDER BY edukey')
+    # the mart's grain is edukey; a version that duplicates it must not replace the good table
+    bad = EMPLOYMENT_MART.replace(
+        "from ws.stg_leo__employment as spells",
+        "from ws.stg_leo__employment as spells cross join (select 1 as copy_no union all select 2) as twice",
+    ).replace("group by spells.edukey", "group by spells.edukey, twice.copy_no")
+    (sql / "marts" / "employment_people.sql").write_text(bad)
+    project2 = load_project(sql, settings)
+    with pytest.raises(BuildError, match="grain_unique"):
+        materialize_model(project2, project2.models["employment_people"], db)
+    assert db.rows('SELECT edukey, n_spells FROM "leo_assets"."employment_people" ORDER BY edukey') == before
+    assert db.relation_kind("employment_people__new") is None
+    db.dispose()
+
+
+def test_sql_error_keeps_previous_table(tmp_path, backend_url):
+    sql, settings, project, db = _setup(tmp_path, backend_url)
+    materialize_model(project, project.models["stg_leo__employment"], db)
+    materialize_model(project, project.models["employment_people"], db)
+    (sql / "marts" / "employment_people.sql").write_text(
+        EMPLOYMENT_MART.replace("count(*) as n_spells", "cast(spells.edukey as int) as n_spells").replace(
+            "group by spells.edukey", "group by spells.edukey, spells.edukey"))
+    project2 = load_project(sql, settings)
+    with pytest.raises(BuildError, match="employment_people"):
+        materialize_model(project2, project2.models["employment_people"], db)
+    assert db.rows('SELECT COUNT(*) FROM "leo_assets"."employment_people"') == [(2,)]
+    db.dispose()
+
+
+def test_write_outside_workspace_is_refused(tmp_path, backend_url):
+    _sql, _settings, _project, db = _setup(tmp_path, backend_url)
+    with pytest.raises(WriteRefused, match="workspace schema"):
+        db.target("person_lookup", schema="public")
+    with pytest.raises(WriteRefused):
+        db.target("x", schema="LEO_i2")
+    with pytest.raises(Exception):
+        db.target("x; DROP TABLE y")
+    db.dispose()
+
+
+def test_duckdb_sources_are_read_only(tmp_path):
+    _sql, _settings, _project, db = _setup(tmp_path, ("duckdb", None))
+    with pytest.raises(Exception, match="read-only|read only|READ_ONLY"):
+        db.execute(['DELETE FROM "LEO_i2"."synthetic"."leo_employment"'])
+    db.dispose()
+
+
+def test_missing_source_view_fails_with_its_name(tmp_path, backend_url):
+    backend, pg = backend_url
+    sql = make_project(tmp_path, FILES)
+    settings = settings_for(tmp_path, backend, pg)
+    write_sources(settings, skip_views={"leo_employment"})
+    defs = build_definitions(settings, sql_dir=sql)
+    result = defs.resolve_job_def("build_all").execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False,
+        asset_selection=[dg.AssetKey(["staging", "stg_leo__employment"])])
+    assert not result.success
+    failures = [e for e in result.all_events if e.is_step_failure]
+    assert "leo_employment does not exist" in failures[0].step_failure_data.user_failure_data.description
