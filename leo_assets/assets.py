@@ -16,7 +16,7 @@ from typing import Any
 import dagster as dg
 
 from leo_assets.checks import CheckOutcome, CheckSpec, check_specs, run_check
-from leo_assets.resources import BuildError, SourceViewError, WorkspaceDatabase, redact
+from leo_assets.resources import BlockingChecksFailed, BuildError, SourceViewError, WorkspaceDatabase, redact
 from leo_assets.sqlproject.compile import compile_select
 from leo_assets.sqlproject.loader import SqlModel, SqlProject
 
@@ -86,8 +86,9 @@ def materialize_model(project: SqlProject, model: SqlModel, db: WorkspaceDatabas
             outcomes.append(run_check(project, db, spec, new_name))
         failed = [o for o in outcomes if not o.passed]
         if failed:
-            raise BuildError(
-                f"{model.name}: blocking check(s) failed, previous table kept: " + "; ".join(o.summary() for o in failed)
+            raise BlockingChecksFailed(
+                f"{model.name}: blocking check(s) failed, previous table kept: " + "; ".join(o.summary() for o in failed),
+                list(outcomes),
             )
 
     if model.is_seed:
@@ -134,12 +135,17 @@ def build_model_asset(project: SqlProject, model: SqlModel, backend: str) -> dg.
         ],
         automation_condition=STALE_CLOSURE,
     )
-    def _asset(context: dg.AssetExecutionContext, workspace: WorkspaceDatabase) -> dg.MaterializeResult:
+    def _asset(context: dg.AssetExecutionContext, workspace: WorkspaceDatabase):
         try:
             metadata, outcomes = materialize_model(project, model, workspace, context.log)
+        except BlockingChecksFailed as exc:
+            # record every blocking check's result, then fail: the previous table stays in place
+            for outcome in exc.outcomes:
+                yield _check_result(outcome)
+            raise dg.Failure(description=redact(str(exc))) from None
         except (BuildError, SourceViewError) as exc:
             raise dg.Failure(description=redact(str(exc))) from None
-        return dg.MaterializeResult(metadata=metadata, check_results=[_check_result(o) for o in outcomes])
+        yield dg.MaterializeResult(metadata=metadata, check_results=[_check_result(o) for o in outcomes])
 
     return _asset
 

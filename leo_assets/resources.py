@@ -44,6 +44,14 @@ class BuildError(RuntimeError):
     """A table could not be built or failed a blocking check; the previous table is untouched."""
 
 
+class BlockingChecksFailed(BuildError):
+    """Error-severity checks failed on a new table, which was therefore not swapped in."""
+
+    def __init__(self, message: str, outcomes: list):
+        super().__init__(message)
+        self.outcomes = outcomes
+
+
 def register_password(url: URL) -> str:
     """Remember a URL's password in-process and return the URL without it."""
     redacted = url.render_as_string(hide_password=True)

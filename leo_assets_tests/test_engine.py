@@ -111,3 +111,21 @@ def test_missing_source_view_fails_with_its_name(tmp_path, backend_url):
     assert not result.success
     failures = [e for e in result.all_events if e.is_step_failure]
     assert "leo_employment does not exist" in failures[0].step_failure_data.user_failure_data.description
+
+
+def test_failed_gate_records_check_result_and_fails_run(tmp_path):
+    sql, settings, project, db = _setup(tmp_path, ("duckdb", None))
+    defs = build_definitions(settings, sql_dir=sql)
+    instance = dg.DagsterInstance.ephemeral()
+    assert defs.resolve_job_def("build_all").execute_in_process(instance=instance).success
+    (sql / "marts" / "employment_people.sql").write_text(EMPLOYMENT_MART.replace("n_spells >= 1", "n_spells >= 2"))
+    defs2 = build_definitions(settings, sql_dir=sql)
+    result = defs2.resolve_job_def("build_all").execute_in_process(instance=instance, raise_on_error=False)
+    assert not result.success
+    evals = {c.check_name: c for c in result.get_asset_check_evaluations() if c.asset_key.path[-1] == "employment_people"}
+    assert evals["expression_is_true"].passed is False
+    assert evals["expression_is_true"].metadata["failing_rows"].value == 1
+    sample = evals["expression_is_true"].metadata["failing_keys_sample"].value
+    assert sample.splitlines()[0] == "| edukey |" and "| A |" in sample  # key columns only
+    assert db.rows('SELECT COUNT(*) FROM "leo_assets"."employment_people"') == [(2,)]
+    db.dispose()

@@ -25,7 +25,7 @@ def _fix(node: exp.Expression, dialect: str) -> exp.Expression:
         t = node.this
         if t == exp.DataType.Type.FLOAT:
             return exp.DataType.build("DOUBLE")
-        if t == exp.DataType.Type.TINYINT:
+        if t in (exp.DataType.Type.TINYINT, exp.DataType.Type.UTINYINT):
             return exp.DataType.build("SMALLINT")
         if t in (exp.DataType.Type.VARCHAR, exp.DataType.Type.NVARCHAR, exp.DataType.Type.CHAR, exp.DataType.Type.NCHAR):
             # lengths do not constrain anything on DuckDB (and TEXT(n) is not DuckDB syntax); MAX is T-SQL only
@@ -98,6 +98,8 @@ def portability_problems(tree: exp.Expression) -> list[str]:
             problems.append(f"{name}(): {_FORBIDDEN_FUNCTIONS[name]}")
         if isinstance(node, (exp.CurrentDate, exp.CurrentTimestamp, exp.CurrentTime)):
             problems.append("current date/time: 'today' is not reproducible: use @reference_date")
+        if isinstance(node, exp.Uuid):
+            problems.append("NEWID(): random: use a deterministic ordering")
         if isinstance(node, exp.Rand):
             problems.append("RAND(): random: use a deterministic ordering")
         if isinstance(node, exp.DataType):
@@ -112,7 +114,7 @@ def portability_problems(tree: exp.Expression) -> list[str]:
             or isinstance(node.right, exp.Literal) and node.right.is_string
         ):
             problems.append("string '+': use CONCAT()")
-        if isinstance(node, exp.Div) and node.args.get("typed") is not True:
+        if isinstance(node, exp.Div):
             if not _has_decimal_cast(node.this) and not _has_decimal_cast(node.expression):
                 problems.append(
                     f"division {node.sql(dialect='tsql')!r}: T-SQL divides integers as integers; "

@@ -8,6 +8,7 @@ a layer reading a layer it may not; a cycle; two files with one name; an unknown
 import csv
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
@@ -166,7 +167,13 @@ def _column_comments(tree: exp.Expression) -> dict[str, str]:
     return out
 
 
-def _analyse(project_sources: set[str], tree: exp.Expression, rel: str, base_line: int, params_known: set[str]):
+def _text_line(text: str, needle: str, default: int) -> int:
+    """The 1-based line of the first case-insensitive occurrence of ``needle`` in ``text``."""
+    m = re.search(re.escape(needle), text, flags=re.I)
+    return text[: m.start()].count("\n") + 1 if m else default
+
+
+def _analyse(project_sources: set[str], tree: exp.Expression, rel: str, base_line: int, params_known: set[str], text: str = ""):
     model_deps, source_deps, params = set(), set(), set()
     for table in _references(tree):
         line = _line(table, base_line)
@@ -187,7 +194,7 @@ def _analyse(project_sources: set[str], tree: exp.Expression, rel: str, base_lin
     for param in tree.find_all(exp.Parameter):
         name = param.name.lower()
         if name not in params_known:
-            raise LoadError(f"{rel}:{_line(param, base_line)}: unknown parameter @{name}; known: "
+            raise LoadError(f"{rel}:{_text_line(text, '@' + name, base_line)}: unknown parameter @{name}; known: "
                             f"{', '.join('@' + p for p in sorted(params_known))}")
         params.add(name)
     return model_deps, source_deps, params
@@ -270,7 +277,7 @@ def load_project(sql_dir: Path, settings: Settings) -> SqlProject:
         text = path.read_text(encoding="utf-8")
         header = parse_header(text, rel)
         tree = _parse_body(text, header, rel)
-        model_deps, source_deps, params = _analyse(source_refs, tree, rel, header.body_line, params_known)
+        model_deps, source_deps, params = _analyse(source_refs, tree, rel, header.body_line, params_known, text)
         if path.name.endswith(".check.sql"):
             stem = path.name[: -len(".check.sql")]
             if "__" not in stem:

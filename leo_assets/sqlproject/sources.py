@@ -267,14 +267,14 @@ class SourceCatalog:
         """
         decl = self.decls[source]
         views = self._views[source]
+        if not views:
+            # every view absent: an empty relation with the declared columns keeps downstream SQL valid
+            select = exp.select(*[_typed_null(name, typ) for name, typ in decl.logical_columns()])
+            return select.where(exp.EQ(this=exp.Literal.number(1), expression=exp.Literal.number(0)))
         if not decl.is_year_split:
             pv = views[0]
             if not any((pv.view, c.name) in missing_optional for c in decl.columns):
                 return self.view_table(pv, dialect)
-        if not views:
-            # every year absent: an empty relation with the declared columns keeps downstream SQL valid
-            select = exp.select(*[_typed_null(name, typ) for name, typ in decl.logical_columns()])
-            return select.where(exp.false())
         selects = []
         consts = sorted({c for p in decl.parts for c in p.constants})
         parts = {p.name: p for p in decl.parts}

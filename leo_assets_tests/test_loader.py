@@ -1,0 +1,80 @@
+"""Load-time rejections, each naming the file (and the line where there is one)."""
+
+import pytest
+
+from leo_assets.settings import make_settings
+from leo_assets.sqlproject.header import LoadError
+from leo_assets.sqlproject.loader import load_project
+from leo_assets_tests.helpers import EMPLOYMENT_MART, EMPLOYMENT_STAGING, make_project
+
+OK = {"staging/leo/stg_leo__employment.sql": EMPLOYMENT_STAGING}
+HDR = "/* ---\ndescription: A test model, one row per thing.\n--- */\n"
+
+
+def _load(tmp_path, files):
+    return load_project(make_project(tmp_path, {**OK, **files}), make_settings())
+
+
+@pytest.mark.parametrize(
+    "files, message",
+    [
+        ({"marts/m.sql": "select 1 as x"}, r"marts/m\.sql:1: no header"),
+        ({"marts/m.sql": HDR + "select x.a\nfrom ws.nowhere as x"}, r"marts/m\.sql: unknown reference ws\.nowhere"),
+        ({"marts/m.sql": HDR + "select x.a\nfrom leo.salaries as x"}, r"marts/m\.sql:5: unknown reference leo\.salaries"),
+        ({"marts/m.sql": HDR + "select x.a\nfrom person_lookup as x"}, r"marts/m\.sql:5: table 'person_lookup' is not schema-qualified"),
+        ({"marts/m.sql": HDR + "select x.a from LEO_i2.synthetic.leo_employment as x"}, r"marts/m\.sql:4: .*physical database names"),
+        ({"marts/m.sql": HDR + "select e.edukey from leo.employment as e"}, r"marts/m\.sql: layer violation: only staging models read sources"),
+        ({"outputs/out_m.sql": HDR + "select s.edukey from ws.stg_leo__employment as s"}, r"outputs/out_m\.sql: layer violation: a outputs model may read"),
+        ({"marts/m.sql": HDR + "select 1 as x from ws.stg_leo__employment as s where s.startdate < @today"}, r"marts/m\.sql:4: unknown parameter @today"),
+        ({"marts/m.sql": HDR + "drop table ws.stg_leo__employment"}, r"marts/m\.sql"),
+        ({"marts/m.sql": HDR + "select newid() as x from ws.stg_leo__employment as s"}, r"NEWID\(\): random"),
+        ({"marts/m.sql": HDR + "select getdate() as x from ws.stg_leo__employment as s"}, r"today"),
+        ({"marts/m.sql": HDR + "select s.n / 2 as x from ws.stg_leo__employment as s"}, r"division .*DECIMAL"),
+        ({"marts/m.sql": HDR + "select datediff(month, s.a, s.b) as x from ws.stg_leo__employment as s"}, r"DATEDIFF\(month"),
+        ({"marts/m.sql": HDR + "select top 5 s.edukey from ws.stg_leo__employment as s"}, r"TOP without ORDER BY"),
+        ({"marts/m.sql": HDR + "select concat('a', 'b') + 'c' as x from ws.stg_leo__employment as s"}, r"string '\+'"),
+        ({"marts/m.sql": HDR + "select cast(s.a as bit) as x from ws.stg_leo__employment as s"}, r"BIT"),
+        ({"intermediate/m.sql": HDR + "select s.edukey from ws.stg_leo__employment as s"}, r"intermediate model is named int_"),
+        ({"marts/int_m.sql": HDR + "select s.edukey from ws.stg_leo__employment as s"}, r"prefix of 'int_m' belongs to another layer"),
+        ({"marts/a.sql": HDR + "select b.x from ws.b as b", "marts/b.sql": HDR + "select a.x from ws.a as a"}, r"cycle between models"),
+        ({"marts/sub/stg_leo__employment.sql": HDR + "select 1 as x"}, r"stg_leo__employment"),
+        ({"marts/m.sql": "/* ---\ndescription: short\n--- */\nselect 1 as x"}, r"description must say"),
+        ({"marts/m.sql": "/* ---\ndescription: [unclosed\n--- */\nselect 1 as x"}, r"marts/m\.sql:\d+: header is not valid YAML"),
+        ({"marts/m.sql": HDR.replace("--- */", "checks:\n  - not_null: [x]\n    unique: [x]\n--- */") + "select 1 as x"}, r"exactly one of"),
+        ({"marts/m__c.check.sql": HDR + "select 1 as x"}, r"no model named 'm' for this check"),
+        ({"m.sql": HDR + "select 1 as x"}, r"m\.sql: SQL files live in a layer folder"),
+    ],
+)
+def test_rejections(tmp_path, files, message):
+    with pytest.raises(LoadError, match=message):
+        _load(tmp_path, files)
+
+
+def test_dependencies_are_inferred_and_ctes_ignored(tmp_path):
+    project = _load(tmp_path, {"marts/employment_people.sql": EMPLOYMENT_MART,
+                               "marts/m.sql": HDR + "with employment_people as (select 1 as edukey)\n"
+                               "select p.edukey from employment_people as p join ws.employment_people as q on q.edukey = p.edukey"})
+    assert project.models["employment_people"].model_deps == {"stg_leo__employment"}
+    assert project.models["stg_leo__employment"].source_deps == {"leo.employment"}
+    assert project.models["m"].model_deps == {"employment_people"}
+    assert project.order.index("stg_leo__employment") < project.order.index("employment_people") < project.order.index("m")
+    assert project.downstream({"stg_leo__employment"}) == {"stg_leo__employment", "employment_people", "m"}
+
+
+def test_code_version_ignores_comments_and_tracks_meaning_and_settings(tmp_path):
+    sql = make_project(tmp_path, {**OK, "marts/employment_people.sql": EMPLOYMENT_MART})
+    v1 = load_project(sql, make_settings()).models["employment_people"].code_version
+    path = sql / "marts" / "employment_people.sql"
+    path.write_text(path.read_text().replace("-- spells of this edukey", "-- reworded comment\n\n"))
+    assert load_project(sql, make_settings()).models["employment_people"].code_version == v1
+    path.write_text(path.read_text().replace("n_spells >= 1", "n_spells >= 2"))
+    v2 = load_project(sql, make_settings()).models["employment_people"].code_version
+    assert v2 != v1
+    # settings a file uses move its version; settings it does not use leave it alone
+    staging = sql / "staging" / "leo" / "stg_leo__employment.sql"
+    staging.write_text(staging.read_text().replace("from leo.employment as employment",
+                                                   "from leo.employment as employment where employment.startdate <= @reference_date"))
+    a = load_project(sql, make_settings()).models
+    b = load_project(sql, make_settings(reference_date="2020-01-01")).models
+    assert a["stg_leo__employment"].code_version != b["stg_leo__employment"].code_version
+    assert a["employment_people"].code_version == b["employment_people"].code_version
