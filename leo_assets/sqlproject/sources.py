@@ -269,7 +269,7 @@ class SourceCatalog:
         views = self._views[source]
         if not views:
             # every view absent: an empty relation with the declared columns keeps downstream SQL valid
-            select = exp.select(*[_typed_null(name, typ) for name, typ in decl.logical_columns()])
+            select = exp.select(*[_typed_null(name, typ, dialect) for name, typ in decl.logical_columns()])
             return select.where(exp.EQ(this=exp.Literal.number(1), expression=exp.Literal.number(0)))
         if not decl.is_year_split:
             pv = views[0]
@@ -293,7 +293,7 @@ class SourceCatalog:
             for col in decl.columns:
                 physical = present.get(col.name)
                 if physical is None or (pv.view, physical) in missing_optional:
-                    projections.append(_typed_null(col.name, col.type))
+                    projections.append(_typed_null(col.name, col.type, dialect))
                 else:
                     projections.append(exp.alias_(exp.column(physical, quoted=True), col.name, quoted=True))
             selects.append(exp.select(*projections).from_(self.view_table(pv, dialect)))
@@ -310,8 +310,11 @@ class SourceCatalog:
         )
 
 
-def _typed_null(name: str, typ: str) -> exp.Expression:
-    return exp.alias_(exp.cast(exp.null(), exp.DataType.build(typ, dialect="tsql")), name, quoted=True)
+def _typed_null(name: str, typ: str, dialect: str = "tsql") -> exp.Expression:
+    dt = exp.DataType.build(typ, dialect="tsql")
+    if dialect != "tsql" and dt.this == exp.DataType.Type.BIT:
+        dt = exp.DataType.build("BOOLEAN")  # source bit columns are BOOLEAN outside SQL Server
+    return exp.alias_(exp.cast(exp.null(), dt), name, quoted=True)
 
 
 def tsql_type(typ: str) -> exp.DataType:

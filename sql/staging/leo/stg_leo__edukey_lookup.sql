@@ -1,0 +1,15 @@
+/* ---
+description: >
+  LEO's resolved EduKey lookup as delivered, one row per lookup row: which ae_id each DWP/HMRC
+  EduKey belongs to. EduKeys are trimmed and '' becomes NULL.
+checks:
+  - not_null: [edukey]
+    name: blank_edukey
+    severity: warn
+    max_failing_rate: 0.001
+--- */
+
+select
+    cast(lookup.ae_id as bigint) as ae_id,  -- DfE resolved person identifier
+    nullif(ltrim(rtrim(lookup.edukey)), '') as edukey  -- DWP/HMRC person key
+from leo.edukey_lookup as lookup

@@ -1,0 +1,61 @@
+/* ---
+description: >
+  NCCIS monthly activity returns, one row per young person x return month, with the month's
+  first day derived from the academic year and calendar month (September-December in the first
+  year of nccis_acadyr, January-August in the second). Blank PMRs become NULL; an academic year
+  that does not end in a four-digit year gives a NULL month (counted by check bad_academic_year).
+checks:
+  - not_null: [pmr]
+    name: blank_pmr
+    severity: warn
+    max_failing_rate: 0.01
+  - not_null: [month_start_date]
+    name: bad_academic_year
+    severity: warn
+    max_failing_rate: 0.001
+--- */
+
+with
+
+typed as (
+
+    select
+        nccis.*,
+        right(ltrim(rtrim(nccis.nccis_acadyr)), 4) as year_text
+    from npd.nccis as nccis
+
+),
+
+returns as (
+
+    -- the academic year must end in four digits ('2015/2016'); anything else is counted, not guessed
+    select
+        typed.*,
+        case
+            when substring(typed.year_text, 1, 1) between '1' and '2'
+                and substring(typed.year_text, 2, 1) between '0' and '9'
+                and substring(typed.year_text, 3, 1) between '0' and '9'
+                and substring(typed.year_text, 4, 1) between '0' and '9'
+                then cast(typed.year_text as int)
+        end as academic_year
+    from typed
+
+)
+
+select
+    nullif(ltrim(rtrim(returns.nccis_pupilmatchingrefanonymous)), '') as pmr,  -- NPD pupil matching reference
+    returns.academic_year,  -- academic-year end of the return
+    cast(returns.nccis_monthno as int) as month_no,  -- calendar month of the return
+    case
+        when returns.academic_year is not null and returns.nccis_monthno between 1 and 12
+            then datefromparts(
+                case when returns.nccis_monthno >= 9 then returns.academic_year - 1 else returns.academic_year end,
+                returns.nccis_monthno, 1)
+    end as month_start_date,  -- first day of the return month
+    cast(returns.nccis_current_activity_code as int) as activity_code,  -- NCCIS current activity code
+    case
+        when returns.nccis_current_activity_start_date = cast('1900-01-01' as date) then null
+        else returns.nccis_current_activity_start_date
+    end as activity_start_date,  -- recorded start of the current activity
+    upper(nullif(ltrim(rtrim(returns.nccis_cohort_status)), '')) as cohort_status  -- M duplicate, D deceased, T/L left (2016/17+)
+from returns
