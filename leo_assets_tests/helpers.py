@@ -124,3 +124,37 @@ def employment_rows(*edukeys: str) -> dict[str, list[dict[str, Any]]]:
             for k in edukeys
         ]
     }
+
+
+def build_selection(settings: Settings, names: list[str], sql_dir: Path = REAL_SQL):
+    """Build ``names`` and everything upstream of them (sources observed first); return the run."""
+    import dagster as dg
+
+    from leo_assets.build import resolve_selection
+    from leo_assets.definitions import build_definitions
+
+    defs = build_definitions(settings, sql_dir=sql_dir)
+    keys = resolve_selection(defs, [f"+{n}" for n in names])
+    result = defs.resolve_job_def("build_all").execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(), asset_selection=sorted(keys, key=str), raise_on_error=False)
+    if not result.success:
+        failures = [e.step_failure_data for e in result.all_events if e.is_step_failure]
+        messages = [f.user_failure_data.description if f.user_failure_data else f.error.message for f in failures]
+        raise AssertionError("build failed: " + " | ".join(m[:2000] for m in messages))
+    return result
+
+
+def census_row(pmr: str, year: int, term: str, school: str, **extra: Any) -> tuple[str, dict[str, Any]]:
+    """(view, row) of a School Census record with the view's column suffix applied."""
+    suffix = {"autumn": "aut", "spring": "spr", "summer": "sum"}[term] + f"{year % 100:02d}"
+    row = {"pupilmatchingrefanonymous": pmr, "laestab_anon": school, "recordstatus": 1, "enrolstatus": "C",
+           "gender": "F", "yearofbirth": year - 16, "monthofbirth": 3}
+    row.update(extra)
+    return f"{term}_census_{year}", {f"{k}_{suffix}": v for k, v in row.items()}
+
+
+def rows_by_view(*pairs: tuple[str, dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for view, row in pairs:
+        out.setdefault(view, []).append(row)
+    return out

@@ -294,6 +294,12 @@ def load_project(sql_dir: Path, settings: Settings) -> SqlProject:
         if name in models:
             raise LoadError(f"{rel}: a model named {name!r} already exists ({models[name].path.relative_to(sql_dir)})")
         model_deps |= {d.lower() for d in header.depends_on}
+        # a relationships check reads its target: the target must be built first
+        model_deps |= {
+            str(c.args.get("to", "")).split(".", 1)[-1].lower()
+            for c in header.checks
+            if c.type == "relationships" and isinstance(c.args, dict) and str(c.args.get("to", "")).startswith("ws.")
+        }
         group = "_".join(parts[:-1])
         models[name] = SqlModel(name, layer, path, text, header, tree, group, model_deps, source_deps, params,
                                 _column_comments(tree))
