@@ -102,6 +102,7 @@ class Settings(BaseModel):
     absent_views: list[str] = Field(default_factory=list, description="physical views this project's extract does not have: skipped with a recorded warning")
     ks4_cohorts: list[int] = Field(default_factory=lambda: [2012, 2013, 2014], description="KS4 cohorts of interest, as the academic-year end of Year 11 (2014 = 2013/14)")
     reference_date: dt.date = Field(default=dt.date(2021, 7, 31), description="the data reference date: replaces every 'today'; open spells are censored at it")
+    price_base_year: int = Field(default=2021, ge=2003, le=2023, description="real-terms earnings are in prices of this calendar year (ref_prices)")
 
     @field_validator("workspace_schema", "project_schema")
     @classmethod
@@ -184,6 +185,7 @@ class Settings(BaseModel):
             "workspace_schema": self.workspace_schema,
             "ks4_cohorts": list(self.ks4_cohorts),
             "reference_date": self.reference_date.isoformat(),
+            "price_base_year": self.price_base_year,
         }
 
 

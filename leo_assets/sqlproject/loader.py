@@ -29,7 +29,8 @@ BUILD_STRATEGY_VERSION = "1"
 LAYERS = ("reference", "staging", "intermediate", "marts", "outputs")
 LAYER_READS: dict[str, set[str]] = {
     "staging": {"source"},
-    "intermediate": {"staging", "intermediate", "reference"},
+    # intermediate models join persons through person_identifier, a mart: upstream of everything
+    "intermediate": {"staging", "intermediate", "marts", "reference"},
     "marts": {"staging", "intermediate", "marts", "reference"},
     "outputs": {"marts", "outputs", "reference"},
 }
@@ -45,6 +46,7 @@ def _parameter_values(settings: Settings) -> dict[str, tuple[str, Any]]:
         "reference_date": ("DATE", settings.reference_date.isoformat()),
         "first_ks4_cohort": ("INT", min(settings.ks4_cohorts)),
         "last_ks4_cohort": ("INT", max(settings.ks4_cohorts)),
+        "price_base_year": ("INT", settings.price_base_year),
     }
 
 

@@ -46,17 +46,17 @@ D.update({code: DETAILS.index(code) for code in BENEFIT_CODES})
  P_CUST, P_APPDROP) = range(14)
 # columns: SSF SFC FE APP TRN HE EMP NEET NONE
 _T = {
-    P_L3ACAD: [0, 0, .03, .05, 0, .74, .12, .025, .035],
-    P_L3FE: [0, 0, .06, .09, 0, .38, .36, .07, .04],
-    P_L2FE: [.02, .02, .47, .14, .03, 0, .20, .09, .03],
-    P_EDUDROP: [.03, .02, .30, .10, .04, 0, .29, .17, .05],
+    P_L3ACAD: [0, 0, .03, .06, 0, .63, .20, .035, .045],
+    P_L3FE: [0, 0, .06, .10, 0, .30, .41, .09, .04],
+    P_L2FE: [.02, .02, .52, .15, .03, 0, .22, .025, .015],
+    P_EDUDROP: [.03, .02, .36, .11, .04, 0, .32, .09, .03],
     P_APPDONE: [0, 0, .02, .08, 0, .03, .80, .04, .03],
     P_APPDROP: [0, 0, .10, .05, .01, 0, .55, .24, .05],
-    P_EMP: [0, 0, .02, .03, .003, .015, .872, .04, .02],
-    P_NEET: [0, 0, .13, .05, .04, 0, .33, .37, .08],
-    P_NONE: [0, 0, .04, .01, 0, .01, .20, .07, .67],
+    P_EMP: [0, 0, .02, .03, .003, .015, .83, .065, .04],
+    P_NEET: [0, 0, .15, .06, .05, 0, .35, .32, .07],
+    P_NONE: [0, 0, .05, .01, 0, .01, .22, .07, .64],
     P_TRN: [0, 0, .12, .30, 0, 0, .33, .20, .05],
-    P_HEDONE: [0, 0, .01, .01, 0, .11, .82, .025, .035],
+    P_HEDONE: [0, 0, .01, .01, 0, .11, .76, .045, .065],
     P_HEDROP: [0, 0, .05, .05, 0, .08, .62, .12, .08],
     P_CUST: [0, 0, .10, .02, .02, 0, .26, .45, .15],
 }
@@ -75,6 +75,7 @@ class Life:
     job_years: dict  # job x tax year earnings
     spells: dict  # truth activity spells
     adult_fe: dict  # short adult FE courses (also programmes; kept for ILR)
+    states: np.ndarray  # (persons, post-16 years) main state per academic year (diagnostics)
 
 
 def _cat(parts: list[dict]) -> dict:
@@ -147,7 +148,7 @@ def simulate_life(seed: int, universe: Universe, p: Persons, reference_day: int)
                 -1.1 * z + 0.7 * p.fsm + 0.5 * (p.sen > 0),  # NEET
                 -0.3 * z + 0.8 * (p.eth != 0),  # NONE
             ], axis=1)
-            shares = np.array([0.382, 0.117, 0.398, 0.042, 0.033, 0.015, 0.013])
+            shares = np.array([0.382, 0.117, 0.398, 0.042, 0.029, 0.020, 0.012])
             pick = calibrated_choice(rng, logits[new], shares)
             state[new] = np.array([SSF, SFC, FE, APP, EMP, NEET, NONE])[pick]
         else:
@@ -171,7 +172,7 @@ def simulate_life(seed: int, universe: Universe, p: Persons, reference_day: int)
             # gap-year students (decided last year) go to HE; this year's completers may take one
             g = m & gap_ready & np.isin(state, [EMP, NONE, NEET]) & (rng.random(n) < 0.7)
             state[g] = HE
-            gap_ready = m & gap_cand & np.isin(state, [EMP, NONE]) & (rng.random(n) < 0.3)
+            gap_ready = m & gap_cand & np.isin(state, [EMP, NONE]) & (rng.random(n) < 0.25)
             gap_cand[m] = False
         # custody hazard (ages 16-21)
         if t <= 6:
@@ -228,7 +229,7 @@ def simulate_life(seed: int, universe: Universe, p: Persons, reference_day: int)
             college = rng.random(sub.size) < 0.35
             provider[msk] = np.where(college, pick_in_groups(rng, p.region[sub], lambda g: universe.region_prov[(g, 0)]),
                                      pick_in_groups(rng, p.region[sub], lambda g: universe.region_prov[(g, 2)]))
-            start = ys + (rng.integers(0, 100, sub.size) if t == 1 else rng.integers(0, 330, sub.size))
+            start = ys + (rng.integers(0, 100 if t == 1 else 130, sub.size) if t <= 2 else rng.integers(0, 330, sub.size))
             adv = (level[sub] >= 2) & (rng.random(sub.size) < np.where(t >= 3, 0.6, 0.35))
             std_share = np.interp(academic_year_end(start), [2015, 2017, 2018, 2019, 2021], [0.0, 0.1, 0.45, 0.75, 0.95])
             std = rng.random(sub.size) < std_share
@@ -242,7 +243,7 @@ def simulate_life(seed: int, universe: Universe, p: Persons, reference_day: int)
         if msk.any():
             sub = s_idx[msk]
             provider[msk] = pick_in_groups(rng, p.region[sub], lambda g: universe.region_prov[(g, 2)])
-            st = ys + rng.integers(0, 200, sub.size)
+            st = ys + rng.integers(0, 120, sub.size)
             pstart[msk] = st
             planned[msk] = np.minimum(st + rng.integers(42, 180, sub.size), ye)
             plevel[msk] = 1
@@ -290,7 +291,7 @@ def simulate_life(seed: int, universe: Universe, p: Persons, reference_day: int)
         yr_in = (C + t) - academic_year_end(all_start[pid_r])  # 0 = first year
         pdrop = np.select(
             [kr == SSF, kr == SFC, kr == FE, kr == APP, kr == HE, kr == TRN],
-            [0.032, 0.04, np.where(yr_in == 0, 0.085, 0.05), 0.22 * (yr_in == 0) + 0.08 * (yr_in > 0),
+            [0.03, 0.035, np.where(yr_in == 0, 0.06, 0.045), 0.12 * (yr_in == 0) + 0.08 * (yr_in > 0),
              np.where(yr_in == 0, 0.075, 0.03), 0.15], 0.0)
         pdrop = pdrop * np.exp(-0.45 * z[r_idx])
         drop = (rng.random(r_idx.size) < pdrop) & (kr != CUST)
@@ -325,11 +326,12 @@ def simulate_life(seed: int, universe: Universe, p: Persons, reference_day: int)
         app_done = (kr_end == APP) & ~dropped
         to_emp = has_rest & np.select(
             [app_done, (kr_end == APP), kr_end == HE, kr_end == TRN, kr_end == CUST, dropped],
-            [u < 0.85, u < 0.5, dropped & (u < 0.6), u < 0.35, u < 0.15, u < 0.35], False)
+            [u < 0.85, u < 0.4, dropped & (u < 0.6), u < 0.35, u < 0.15, u < 0.15], False)
         to_neet = has_rest & ~to_emp & np.select(
             [app_done, kr_end == APP, kr_end == HE, kr_end == TRN, kr_end == CUST, dropped],
             [u < 0.92, u < 0.85, dropped & (u < 0.8), True, u < 0.85, u < 0.8], False)
-        gap = np.where(app_done & (u < 0.7), 0, rng.integers(7, 60, pe.size))
+        gap = np.where(app_done & (u < 0.7), 0, np.where(dropped & (kr_end != HE), rng.integers(30, 150, pe.size),
+                                                          rng.integers(7, 60, pe.size)))
         window_parts.append({"person": pe[to_emp], "start": np.minimum(rest_from[to_emp] + gap[to_emp], ye),
                              "end": np.full(to_emp.sum(), ye)})
         neet_parts.append({"person": pe[to_neet], "start": rest_from[to_neet], "end": np.full(to_neet.sum(), ye),
@@ -356,7 +358,7 @@ def simulate_life(seed: int, universe: Universe, p: Persons, reference_day: int)
         # ---- non-programme states
         emp = idx[(state == EMP) & new]
         if emp.size:
-            partial = rng.random(emp.size) < (0.2 if t == 1 else 0.07)
+            partial = rng.random(emp.size) < (0.3 if t == 1 else 0.06 if t == 2 else 0.11)
             w_start = np.where(partial, ys + rng.integers(30, 300, emp.size), ys)
             window_parts.append({"person": emp, "start": w_start, "end": np.full(emp.size, ye)})
             pre = partial & (rng.random(emp.size) < 0.6)
@@ -479,7 +481,7 @@ def simulate_life(seed: int, universe: Universe, p: Persons, reference_day: int)
     sp_all["end"] = np.minimum(sp_all["end"], reference_day)
     order = np.lexsort((sp_all["end"], sp_all["start"], sp_all["detail"], sp_all["activity"], sp_all["person"]))
     sp_all = _take(sp_all, order)
-    return Life(enrol, progs, segs, jobs, neet, benefits, selfemp, job_years, sp_all, adult)
+    return Life(enrol, progs, segs, jobs, neet, benefits, selfemp, job_years, sp_all, adult, state_hist)
 
 
 # ================================================================ helpers

@@ -97,6 +97,8 @@ class Ctx:
     pmr_str: tuple[pa.Array, pa.Array]
     school_str: pa.Array
     recordid_faults: dict | None = None
+    ilr_ids: dict | None = None  # every ILR learner record: external_id, recordid, person
+    other_records: dict | None = None  # NPD / HESA records in education_records_lookup
 
     def rng(self, *names) -> np.random.Generator:
         return stream(self.seed, "views", self.cohort, *names)
@@ -444,7 +446,7 @@ def nccis_views(ctx: Ctx) -> Iterator:
         unknown = gname == "none"
         code[unknown] = np.select([u < 0.6, u < 0.9], [810, 820], 830)[unknown]
         # data quality: temporarily not known, legacy and out-of-mapping codes
-        nk = ctx.quirk(rng, m, 0.015) & ~unknown
+        nk = ctx.quirk(rng, m, 0.006) & ~unknown
         code[nk] = 810
         start[nk | unknown] = -1
         if ay <= 2012:
@@ -638,6 +640,7 @@ def ilr_views(ctx: Ctx) -> Iterator:
     acage = seg_ay - p.cohort + 15
     orphan = ctx.quirk(rng, nl, 0.003)  # aims whose learner row is missing
     pvs = {pv.source: pv for src in ("ilr_learners", "ilr_aims", "education_records_lookup") for pv in ctx.catalog.views(src)}
+    ctx.ilr_ids = {"external_id": external, "recordid": recordid, "person": seg_person}
     dataset = np.where(seg_ay <= 2012, "ILR", "ILRF")
     year_str = pa.array((seg_ay - 1).astype(str).astype(object), pa.string())
     if "ilr_learners" in pvs:
@@ -746,6 +749,7 @@ def ilr_views(ctx: Ctx) -> Iterator:
         hp = he_people[ident.ae_id[he_people] >= 0]
         other_seq = (1 << 29) + ctx.ci * RECORD_BLOCK + np.arange(lp.size + hp.size)
         other_rid = recordid_codes(ctx.seed, other_seq)
+        ctx.other_records = {"recordid": other_rid, "person": np.concatenate([lp, hp])}
         person = np.concatenate([seg_person[ilr_rows], lp, hp])
         cols = {
             "ae_id": ints(ident.ae_id[person]),

@@ -1,0 +1,189 @@
+"""Orchestration: one cohort at a time, people -> life courses -> identifiers -> views and truth."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pyarrow as pa
+from tqdm.auto import tqdm
+
+from leo_assets.settings import PROJECT_DIR, Settings
+from leo_assets.sqlproject.sources import SourceCatalog, load_catalog, sql_type
+
+from .config import GenerationSummary, GeneratorConfig
+from .lifecourse import Life, simulate_life
+from .linkage import Identity, plan_identity
+from .population import Persons, Universe, build_universe, make_persons
+from .truth import (TRUTH_COLUMNS, TRUTH_SORT, earnings_table, fault_tables, identifier_table, person_table,
+                    record_truth_columns, spell_table)
+from .util import day
+from .views import NATURAL_KEYS, Ctx, cohort_views, lars_table, make_ctx, school_strings
+from .writer import DuckDBSink, PostgresSink, Sink, view_columns
+
+GENERATOR_VERSION = "1"
+FIRST_COHORT = 2002
+PERSON_BLOCK = 10_000_000
+
+
+def cohort_index(cohort: int) -> int:
+    """Identifier block of a cohort: independent of which other cohorts are generated."""
+    return cohort - FIRST_COHORT
+
+
+@dataclass
+class CohortData:
+    persons: Persons
+    life: Life
+    ident: Identity
+    ctx: Ctx
+
+
+def iter_cohorts(settings: Settings, config: GeneratorConfig, catalog: SourceCatalog, universe: Universe,
+                 school_str: pa.Array) -> Iterator[CohortData]:
+    ref = day(settings.reference_date)
+    for cohort in config.resolved_cohorts(settings):
+        ci = cohort_index(cohort)
+        persons = make_persons(config.seed, universe, cohort, config.pupils_per_cohort, ci * PERSON_BLOCK)
+        life = simulate_life(config.seed, universe, persons, ref)
+        ident = plan_identity(config.seed, persons, ci, config.faults)
+        ctx = make_ctx(config.seed, catalog, cohort, ci, persons, life, ident, universe, ref, config.quirk_scale, school_str)
+        yield CohortData(persons, life, ident, ctx)
+
+
+def _physical_key(catalog: SourceCatalog, pv) -> tuple[str, str]:
+    return catalog.physical_database(pv.database), pv.view
+
+
+def _sort_keys(source: str, pv) -> list[str]:
+    stems = {stem: physical for physical, stem, _ in pv.columns}
+    return [stems[s] for s in NATURAL_KEYS.get(source, ()) if s in stems] + [physical for physical, _s, _d in pv.columns]
+
+
+def generate(settings: Settings, config: GeneratorConfig | None = None, target_url: str | None = None,
+             sql_dir: Path | None = None) -> GenerationSummary:
+    """Write every declared source view and the truth; re-running replaces the previous output.
+
+    ``target_url`` None writes DuckDB files under ``settings.source_dir_path()``; a
+    ``postgresql+psycopg://`` URL writes schemas on that server.
+    """
+    config = config or GeneratorConfig()
+    t0 = time.perf_counter()
+    catalog = load_catalog(sql_dir or PROJECT_DIR / "sql", settings)
+    cohorts = config.resolved_cohorts(settings)
+    sink: Sink
+    if target_url:
+        sink = PostgresSink(target_url, settings, catalog)
+        dialect, target = "postgres", sink.redacted
+    else:
+        sink = DuckDBSink(settings, catalog)
+        dialect, target = "duckdb", "duckdb"
+    rows: dict[str, int] = {}
+    truth_rows: dict[str, int] = {}
+    faults: dict[str, int] = {}
+    universe = build_universe(config.seed)
+    school_str = school_strings(universe)
+    bar = tqdm(total=len(cohorts) * 4 + 1, desc="synthetic LEO", unit="step", disable=not config.show_progress)
+
+    def put_truth(name: str, table: pa.Table, columns=None) -> None:
+        cols = columns or [(c, t) for c, t in TRUTH_COLUMNS[name]]
+        cols = [(c, "DOUBLE PRECISION" if (dialect == "postgres" and t == "DOUBLE") else t) for c, t in cols]
+        sink.append(("truth", name), cols, table, TRUTH_SORT.get(name, [c for c, _ in cols]))
+        truth_rows[name] = truth_rows.get(name, 0) + table.num_rows
+
+    try:
+        put_truth("truth_run", pa.table({
+            "config": [config.fingerprint(settings)], "seed": pa.array([config.seed], pa.int64()),
+            "reference_date": pa.array([settings.reference_date], pa.date32()), "cohorts": [json.dumps(cohorts)],
+            "pupils_per_cohort": pa.array([config.pupils_per_cohort], pa.int64()), "generator_version": [GENERATOR_VERSION]}))
+        for data in _with_progress(iter_cohorts(settings, config, catalog, universe, school_str), bar):
+            ctx = data.ctx
+            bar.set_postfix_str(f"cohort {ctx.cohort}: views")
+            for source, pv, table, truth in cohort_views(ctx):
+                key = _physical_key(catalog, pv)
+                sink.append(key, view_columns(pv, dialect), table, _sort_keys(source, pv))
+                rows[f"{key[0]}.{key[1]}"] = rows.get(f"{key[0]}.{key[1]}", 0) + table.num_rows
+                if truth is not None:
+                    name = f"truth_record_{source}"
+                    put_truth(name, truth, record_truth_columns(catalog, source, lambda t: sql_type(t, dialect)))
+            bar.update(1)
+            bar.set_postfix_str(f"cohort {ctx.cohort}: truth")
+            put_truth("truth_person", person_table(data.persons, data.ident, universe, school_str))
+            put_truth("truth_identifier", identifier_table(ctx))
+            ftab, rtab = fault_tables(ctx, config.faults.as_dict())
+            put_truth("truth_fault", ftab)
+            put_truth("truth_fault_rate", rtab)
+            for name, injected in zip(rtab.column("fault_type").to_pylist(), rtab.column("injected").to_pylist()):
+                faults[name] = faults.get(name, 0) + int(injected)
+            put_truth("truth_activity_spell", spell_table(data.persons, data.life))
+            put_truth("truth_earnings", earnings_table(data.persons, data.life))
+            bar.update(1)
+        for source, pv, table, _ in lars_table(catalog, day(settings.reference_date)):
+            key = _physical_key(catalog, pv)
+            sink.append(key, view_columns(pv, dialect), table, [c for c, _ in view_columns(pv, dialect)])
+            rows[f"{key[0]}.{key[1]}"] = table.num_rows
+        # every declared view exists, also those nobody is in
+        for pv in catalog.all_views():
+            key = _physical_key(catalog, pv)
+            sink.ensure(key, view_columns(pv, dialect))
+            rows.setdefault(f"{key[0]}.{key[1]}", 0)
+        for source in NATURAL_KEYS:
+            if catalog.views(source):
+                name = f"truth_record_{source}"
+                sink.ensure(("truth", name), record_truth_columns(catalog, source, lambda t: sql_type(t, dialect)))
+                truth_rows.setdefault(name, 0)
+        for name, cols in TRUTH_COLUMNS.items():
+            sink.ensure(("truth", name), [(c, "DOUBLE PRECISION" if (dialect == "postgres" and t == "DOUBLE") else t) for c, t in cols])
+            truth_rows.setdefault(name, 0)
+        bar.set_postfix_str("writing")
+        sink.finish()
+        bar.update(1)
+    except BaseException:
+        sink.abort()
+        raise
+    finally:
+        bar.close()
+    return GenerationSummary(target=target, rows=dict(sorted(rows.items())), truth_rows=dict(sorted(truth_rows.items())),
+                             seconds=time.perf_counter() - t0, paths=dict(sink.location),
+                             persons=config.pupils_per_cohort * len(cohorts), faults=dict(sorted(faults.items())),
+                             reference_date=settings.reference_date)
+
+
+def _with_progress(it: Iterator[CohortData], bar) -> Iterator[CohortData]:
+    for item in it:
+        bar.update(1)
+        yield item
+    
+
+def simulate_truth(settings: Settings, config: GeneratorConfig, sql_dir: Path | None = None) -> dict[str, pa.Table]:
+    """The truth tables a run would write (person, spells, earnings, faults), in memory, without the views.
+
+    Identifier and fault tables that depend on the ILR records are built too (the ILR rows are
+    generated and discarded)."""
+    catalog = load_catalog(sql_dir or PROJECT_DIR / "sql", settings)
+    universe = build_universe(config.seed)
+    school_str = school_strings(universe)
+    out: dict[str, list[pa.Table]] = {}
+    from .views import ilr_views
+
+    for data in iter_cohorts(settings, config, catalog, universe, school_str):
+        for _ in ilr_views(data.ctx):
+            pass
+        ftab, rtab = fault_tables(data.ctx, config.faults.as_dict())
+        for name, tbl in (("truth_person", person_table(data.persons, data.ident, universe, school_str)),
+                          ("truth_activity_spell", spell_table(data.persons, data.life)),
+                          ("truth_earnings", earnings_table(data.persons, data.life)),
+                          ("truth_fault", ftab), ("truth_fault_rate", rtab)):
+            out.setdefault(name, []).append(tbl)
+    tables = {k: pa.concat_tables(v) for k, v in out.items()}
+    tables["truth_run"] = pa.table({"reference_date": pa.array([settings.reference_date], pa.date32()),
+                                    "cohorts": [json.dumps(config.resolved_cohorts(settings))]})
+    return tables
+
+
+def reference_date_of(tables: dict[str, pa.Table]) -> dt.date:
+    return tables["truth_run"].column("reference_date")[0].as_py()

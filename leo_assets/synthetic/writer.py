@@ -1,0 +1,246 @@
+"""Bulk writers for the synthetic sources and truth: DuckDB files or a PostgreSQL server.
+
+DuckDB: one file per source database, ``<source_dir>/<physical db>.duckdb``, tables in schema
+``settings.project_schema``; the truth in ``<source_dir>/leo_truth.duckdb``, schema ``truth``.
+Everything is written into a temporary folder first and moved into place only when complete.
+
+PostgreSQL: one schema per source database named exactly as the physical database, and schema
+``leo_truth``; written into temporary schemas and swapped in by renaming, in one transaction.
+
+Rows arrive as Arrow tables; they are sorted by their natural key and cast to the declared types
+by DuckDB (``CREATE TABLE ... AS SELECT CAST(...)`` / ``INSERT ... SELECT CAST(...)``). For
+PostgreSQL the cast result is streamed with ``COPY ... FROM STDIN (FORMAT csv)``.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.csv as pcsv
+
+from leo_assets.settings import Settings, validate_identifier
+from leo_assets.sqlproject.sources import PhysicalView, SourceCatalog, sql_type
+
+TRUTH_FILE = "leo_truth.duckdb"
+TRUTH_SCHEMA_DUCKDB = "truth"
+TRUTH_SCHEMA_POSTGRES = "leo_truth"
+
+
+def q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _portable(typ: str, dialect: str) -> str:
+    if dialect == "postgres" and typ.upper() == "DOUBLE":
+        return "DOUBLE PRECISION"
+    return typ
+
+
+def view_columns(pv: PhysicalView, dialect: str) -> list[tuple[str, str]]:
+    return [(physical, sql_type(decl.type, dialect)) for physical, _stem, decl in pv.columns]
+
+
+def _cast_select(columns: list[tuple[str, str]], source: str) -> str:
+    return "SELECT " + ", ".join(f"CAST({q(c)} AS {t}) AS {q(c)}" for c, t in columns) + f" FROM {source}"
+
+
+def _sorted(table: pa.Table, keys: list[str] | None) -> pa.Table:
+    if not keys or table.num_rows < 2:
+        return table
+    present = [k for k in keys if k in table.column_names]
+    return table.sort_by([(k, "ascending") for k in present]) if present else table
+
+
+class Sink:
+    """Where generated tables go."""
+
+    location: dict[str, str]
+
+    def append(self, key: tuple[str, str], columns: list[tuple[str, str]], table: pa.Table, sort_keys=None) -> None:
+        raise NotImplementedError
+
+    def ensure(self, key: tuple[str, str], columns: list[tuple[str, str]]) -> None:
+        raise NotImplementedError
+
+    def finish(self) -> None:
+        raise NotImplementedError
+
+    def abort(self) -> None:
+        raise NotImplementedError
+
+
+class DuckDBSink(Sink):
+    """Tables keyed by (database, table); database is a physical source database or 'truth'."""
+
+    dialect = "duckdb"
+
+    def __init__(self, settings: Settings, catalog: SourceCatalog, memory_limit: str = "3GB"):
+        self.settings = settings
+        self.dir = settings.source_dir_path()
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.tmp = self.dir / f".synthetic-tmp-{os.getpid()}"
+        if self.tmp.exists():
+            shutil.rmtree(self.tmp)
+        self.tmp.mkdir()
+        self.schema = validate_identifier(settings.project_schema, "project_schema")
+        self.con = duckdb.connect(config={"memory_limit": memory_limit, "preserve_insertion_order": True})
+        self.databases = sorted({catalog.physical_database(pv.database) for pv in catalog.all_views()}
+                                | set(settings.source_databases.values()))
+        for db in self.databases:
+            self.con.execute(f"ATTACH {_lit(self.tmp / (db + '.duckdb'))} AS {q(db)}")
+            self.con.execute(f"CREATE SCHEMA {q(db)}.{q(self.schema)}")
+        self.con.execute(f"ATTACH {_lit(self.tmp / TRUTH_FILE)} AS leo_truth")
+        self.con.execute(f"CREATE SCHEMA leo_truth.{TRUTH_SCHEMA_DUCKDB}")
+        self.created: set[tuple[str, str]] = set()
+        self.location = {db: str(self.dir / f"{db}.duckdb") for db in self.databases}
+        self.location["truth"] = str(self.dir / TRUTH_FILE)
+
+    def _target(self, key: tuple[str, str]) -> str:
+        db, table = key
+        if db == "truth":
+            return f"leo_truth.{TRUTH_SCHEMA_DUCKDB}.{q(table)}"
+        return f"{q(db)}.{q(self.schema)}.{q(table)}"
+
+    def append(self, key, columns, table, sort_keys=None) -> None:
+        table = _sorted(table, sort_keys)
+        self.con.register("_chunk", table)
+        try:
+            select = _cast_select(columns, "_chunk")
+            if key in self.created:
+                self.con.execute(f"INSERT INTO {self._target(key)} {select}")
+            else:
+                self.con.execute(f"CREATE TABLE {self._target(key)} AS {select}")
+                self.created.add(key)
+        finally:
+            self.con.unregister("_chunk")
+
+    def ensure(self, key, columns) -> None:
+        if key in self.created:
+            return
+        cols = ", ".join(f"CAST(NULL AS {t}) AS {q(c)}" for c, t in columns)
+        self.con.execute(f"CREATE TABLE {self._target(key)} AS SELECT {cols} WHERE false")
+        self.created.add(key)
+
+    def finish(self) -> None:
+        self.con.execute("CHECKPOINT")
+        for db in self.databases:
+            self.con.execute(f"DETACH {q(db)}")
+        self.con.execute("DETACH leo_truth")
+        self.con.close()
+        for name in [db + ".duckdb" for db in self.databases] + [TRUTH_FILE]:
+            final = self.dir / name
+            wal = final.with_name(final.name + ".wal")
+            if wal.exists():
+                wal.unlink()
+            os.replace(self.tmp / name, final)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def abort(self) -> None:
+        try:
+            self.con.close()
+        finally:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class PostgresSink(Sink):
+    """Schemas named as the physical source databases, plus ``leo_truth``; swapped in at the end."""
+
+    dialect = "postgres"
+
+    def __init__(self, url: str, settings: Settings, catalog: SourceCatalog, batch_rows: int = 500_000):
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        u = make_url(url)
+        if u.get_backend_name() != "postgresql":
+            raise ValueError("target_url must be a postgresql URL (postgresql+psycopg://...)")
+        password = u.password or os.environ.get("LEO_WORKSPACE_PASSWORD")
+        conninfo = u.set(drivername="postgresql", password=password).render_as_string(hide_password=False)
+        self.redacted = u.render_as_string(hide_password=True)
+        self.conn = psycopg.connect(conninfo, autocommit=False)
+        self.batch_rows = batch_rows
+        self.duck = duckdb.connect()
+        self.databases = sorted({catalog.physical_database(pv.database) for pv in catalog.all_views()}
+                                | set(settings.source_databases.values()))
+        self.final = {db: validate_identifier(db, "source_databases") for db in self.databases}
+        self.final["truth"] = TRUTH_SCHEMA_POSTGRES
+        self.tmp = {k: f"{v}__synthetic_tmp" for k, v in self.final.items()}
+        with self.conn.cursor() as cur:
+            for schema in self.tmp.values():
+                cur.execute(f"DROP SCHEMA IF EXISTS {q(schema)} CASCADE")
+                cur.execute(f"CREATE SCHEMA {q(schema)}")
+        self.conn.commit()
+        self.created: set[tuple[str, str]] = set()
+        self.location = {db: f"{self.redacted} schema {self.final[db]}" for db in self.databases}
+        self.location["truth"] = f"{self.redacted} schema {TRUTH_SCHEMA_POSTGRES}"
+
+    def _target(self, key) -> str:
+        db, table = key
+        return f"{q(self.tmp[db])}.{q(table)}"
+
+    def _create(self, key, columns) -> None:
+        cols = ", ".join(f"{q(c)} {_portable(t, 'postgres')}" for c, t in columns)
+        with self.conn.cursor() as cur:
+            cur.execute(f"CREATE TABLE {self._target(key)} ({cols})")
+        self.created.add(key)
+
+    def append(self, key, columns, table, sort_keys=None) -> None:
+        if key not in self.created:
+            self._create(key, columns)
+        table = _sorted(table, sort_keys)
+        self.duck.register("_chunk", table)
+        try:
+            duck_cols = [(c, _duck_equivalent(t)) for c, t in columns]
+            typed = self.duck.execute(_cast_select(duck_cols, "_chunk")).fetch_arrow_table()
+        finally:
+            self.duck.unregister("_chunk")
+        names = ", ".join(q(c) for c, _ in columns)
+        with self.conn.cursor() as cur:
+            with cur.copy(f"COPY {self._target(key)} ({names}) FROM STDIN WITH (FORMAT csv)") as copy:
+                for start in range(0, typed.num_rows, self.batch_rows):
+                    buf = io.BytesIO()
+                    pcsv.write_csv(typed.slice(start, self.batch_rows), buf, pcsv.WriteOptions(include_header=False))
+                    copy.write(buf.getvalue())
+
+    def ensure(self, key, columns) -> None:
+        if key not in self.created:
+            self._create(key, columns)
+
+    def finish(self) -> None:
+        with self.conn.cursor() as cur:
+            for k, final in self.final.items():
+                cur.execute(f"DROP SCHEMA IF EXISTS {q(final)} CASCADE")
+                cur.execute(f"ALTER SCHEMA {q(self.tmp[k])} RENAME TO {q(final)}")
+        self.conn.commit()
+        self.conn.close()
+        self.duck.close()
+
+    def abort(self) -> None:
+        try:
+            self.conn.rollback()
+            with self.conn.cursor() as cur:
+                for schema in self.tmp.values():
+                    cur.execute(f"DROP SCHEMA IF EXISTS {q(schema)} CASCADE")
+            self.conn.commit()
+        finally:
+            self.conn.close()
+            self.duck.close()
+
+
+def _duck_equivalent(pg_type: str) -> str:
+    """A PostgreSQL type name from sql_type() as DuckDB understands it (for the cast step)."""
+    t = pg_type.upper()
+    if t.startswith("CHAR(") or t.startswith("VARCHAR(") or t == "TEXT":
+        return "VARCHAR"
+    if t == "DOUBLE PRECISION":
+        return "DOUBLE"
+    return pg_type
+
+
+def _lit(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
