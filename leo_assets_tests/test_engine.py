@@ -41,7 +41,7 @@ def test_build_all_on_engine(tmp_path, backend_url):
     assert "CREATE TABLE" in md["sql"].value
     checks = {(c.asset_key.path[-1], c.check_name): c.passed for c in result.get_asset_check_evaluations()}
     assert checks[("employment_people", "grain_unique")] is True
-    assert checks[("employment_people", "expression_is_true")] is True
+    assert checks[("employment_people", "n_spells_ge_1")] is True
     assert checks[("employment_people", "row_count")] is True
     assert db.relation_kind("stg_leo__employment") == "view"
     db.dispose()
@@ -123,9 +123,9 @@ def test_failed_gate_records_check_result_and_fails_run(tmp_path):
     result = defs2.resolve_job_def("build_all").execute_in_process(instance=instance, raise_on_error=False)
     assert not result.success
     evals = {c.check_name: c for c in result.get_asset_check_evaluations() if c.asset_key.path[-1] == "employment_people"}
-    assert evals["expression_is_true"].passed is False
-    assert evals["expression_is_true"].metadata["failing_rows"].value == 1
-    sample = evals["expression_is_true"].metadata["failing_keys_sample"].value
+    assert evals["n_spells_ge_2"].passed is False
+    assert evals["n_spells_ge_2"].metadata["failing_rows"].value == 1
+    sample = evals["n_spells_ge_2"].metadata["failing_keys_sample"].value
     assert sample.splitlines()[0] == "| edukey |" and "| A |" in sample  # key columns only
     assert db.rows('SELECT COUNT(*) FROM "leo_assets"."employment_people"') == [(2,)]
     db.dispose()

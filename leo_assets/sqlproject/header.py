@@ -73,7 +73,25 @@ def _check_name(ctype: str, args: Any) -> str:
         return f"relationships__{args.get('column')}__{target}"
     if ctype == "row_count":
         return "row_count"
+    if ctype == "expression_is_true":
+        return _slug(args if isinstance(args, str) else str(args.get("expression", "")))
     return ctype
+
+
+_OPERATORS = {"<=": " le ", ">=": " ge ", "<>": " ne ", "!=": " ne ", "<": " lt ", ">": " gt ", "=": " eq ", "+": " plus ", "-": " minus "}
+
+
+def _slug(expression: str) -> str:
+    """A check name from an expression.
+
+    >>> _slug("start_date <= end_date")
+    'start_date_le_end_date'
+    """
+    text = expression.lower()
+    for op, word in _OPERATORS.items():
+        text = text.replace(op, word)
+    text = re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+    return text[:60].rstrip("_") or "expression_is_true"
 
 
 def _parse_checks(raw: Any, path: str) -> list[dict[str, Any]]:
