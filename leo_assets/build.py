@@ -116,7 +116,7 @@ def run_build(defs: dg.Definitions, keys: set[dg.AssetKey], instance: dg.Dagster
     summary = BuildSummary(success=result.success)
     materialized = {}
     for event in result.get_asset_materialization_events():
-        mat = event.asset_materialization
+        mat = event.materialization
         rows = mat.metadata.get("dagster/row_count")
         materialized[mat.asset_key] = str(rows.value) if rows is not None else ""
     observed = {e.asset_observation_data.asset_observation.asset_key for e in result.get_asset_observation_events()}

@@ -20,14 +20,15 @@ def _literal(value: object) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def _seed_select(model: SqlModel) -> str:
-    if not model.seed_rows:
-        cols = ", ".join(f"CAST(NULL AS {t}) AS [{c}]" for c, t, _ in model.seed_columns)
-        return f"SELECT {cols} WHERE 1 = 0"
-    rows = []
-    for row in model.seed_rows:
-        rows.append("SELECT " + ", ".join(f"CAST({_literal(v)} AS {t}) AS [{c}]" for v, (c, t, _) in zip(row, model.seed_columns)))
-    return "\nUNION ALL ".join(rows)
+def _seed_statements(model: SqlModel, target: Target) -> list[str]:
+    """CREATE TABLE and INSERT ... VALUES (in batches of 1,000 rows, SQL Server's limit)."""
+    cols = ", ".join(f"[{c}] {t}" for c, t, _ in model.seed_columns)
+    statements = [f"CREATE TABLE {target.sql('tsql')} ({cols})"]
+    rows = [row for row in model.seed_rows]
+    for start in range(0, len(rows), 1000):
+        values = ",\n    ".join("(" + ", ".join(_literal(v) for v in row) + ")" for row in rows[start : start + 1000])
+        statements.append(f"INSERT INTO {target.sql('tsql')} VALUES\n    {values}")
+    return statements
 
 
 def render_tsql(project: SqlProject, names: list[str] | None = None) -> str:
@@ -49,12 +50,15 @@ def render_tsql(project: SqlProject, names: list[str] | None = None) -> str:
         model = project.models[name]
         kind = "table" if model.is_seed else model.materialize
         new, final = Target(schema, f"{name}__new"), Target(schema, name)
-        select = _seed_select(model) if model.is_seed else compile_select(project, model, "tsql").rstrip().rstrip(";")
         out.append(f"\n-- ===== {model.layer}/{name}: {model.header.description[:160]}")
         out += ddl_drop("tsql", new, kind)
         out.append("GO")
-        create = ddl_create_view_as if kind == "view" else ddl_create_table_as
-        out += create("tsql", new, select)
+        if model.is_seed:
+            out += [f"{statement};" for statement in _seed_statements(model, new)]
+        else:
+            select = compile_select(project, model, "tsql").rstrip().rstrip(";")
+            create = ddl_create_view_as if kind == "view" else ddl_create_table_as
+            out += create("tsql", new, select)
         out.append("GO")
         for spec in check_specs(project, model):
             if not spec.blocking:

@@ -13,7 +13,7 @@ import pyarrow as pa
 from tqdm.auto import tqdm
 
 from leo_assets.settings import PROJECT_DIR, Settings
-from leo_assets.sqlproject.sources import SourceCatalog, load_catalog, sql_type
+from leo_assets.sqlproject.sources import SourceCatalog, load_catalog
 
 from .config import GenerationSummary, GeneratorConfig
 from .lifecourse import Life, simulate_life
@@ -23,7 +23,7 @@ from .truth import (TRUTH_COLUMNS, TRUTH_SORT, earnings_table, fault_tables, ide
                     record_truth_columns, spell_table)
 from .util import day
 from .views import NATURAL_KEYS, Ctx, cohort_views, lars_table, make_ctx, school_strings
-from .writer import DuckDBSink, PostgresSink, Sink, view_columns
+from .writer import DuckDBSink, PostgresSink, Sink, cached_sql_type, view_columns
 
 GENERATOR_VERSION = "1"
 FIRST_COHORT = 2002
@@ -109,7 +109,7 @@ def generate(settings: Settings, config: GeneratorConfig | None = None, target_u
                 rows[f"{key[0]}.{key[1]}"] = rows.get(f"{key[0]}.{key[1]}", 0) + table.num_rows
                 if truth is not None:
                     name = f"truth_record_{source}"
-                    put_truth(name, truth, record_truth_columns(catalog, source, lambda t: sql_type(t, dialect)))
+                    put_truth(name, truth, record_truth_columns(catalog, source, lambda t: cached_sql_type(t, dialect)))
             bar.update(1)
             bar.set_postfix_str(f"cohort {ctx.cohort}: truth")
             put_truth("truth_person", person_table(data.persons, data.ident, universe, school_str))
@@ -134,7 +134,7 @@ def generate(settings: Settings, config: GeneratorConfig | None = None, target_u
         for source in NATURAL_KEYS:
             if catalog.views(source):
                 name = f"truth_record_{source}"
-                sink.ensure(("truth", name), record_truth_columns(catalog, source, lambda t: sql_type(t, dialect)))
+                sink.ensure(("truth", name), record_truth_columns(catalog, source, lambda t: cached_sql_type(t, dialect)))
                 truth_rows.setdefault(name, 0)
         for name, cols in TRUTH_COLUMNS.items():
             sink.ensure(("truth", name), [(c, "DOUBLE PRECISION" if (dialect == "postgres" and t == "DOUBLE") else t) for c, t in cols])

@@ -14,6 +14,7 @@ PostgreSQL the cast result is streamed with ``COPY ... FROM STDIN (FORMAT csv)``
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import shutil
@@ -41,8 +42,13 @@ def _portable(typ: str, dialect: str) -> str:
     return typ
 
 
+@functools.lru_cache(maxsize=None)
+def cached_sql_type(typ: str, dialect: str) -> str:
+    return sql_type(typ, dialect)
+
+
 def view_columns(pv: PhysicalView, dialect: str) -> list[tuple[str, str]]:
-    return [(physical, sql_type(decl.type, dialect)) for physical, _stem, decl in pv.columns]
+    return [(physical, cached_sql_type(decl.type, dialect)) for physical, _stem, decl in pv.columns]
 
 
 def _cast_select(columns: list[tuple[str, str]], source: str) -> str:
@@ -57,11 +63,36 @@ def _sorted(table: pa.Table, keys: list[str] | None) -> pa.Table:
 
 
 class Sink:
-    """Where generated tables go."""
+    """Where generated tables go. Chunks of one table are buffered and written in bulk: when the
+    buffered rows exceed ``flush_rows`` (bounding memory) or at the end, sorted by their keys."""
 
     location: dict[str, str]
+    flush_rows = 2_000_000
+
+    def _init_buffers(self) -> None:
+        self._buf: dict[tuple[str, str], list[pa.Table]] = {}
+        self._meta: dict[tuple[str, str], tuple[list, list | None]] = {}
+        self._buffered = 0
 
     def append(self, key: tuple[str, str], columns: list[tuple[str, str]], table: pa.Table, sort_keys=None) -> None:
+        if table.num_rows == 0:
+            return
+        self._buf.setdefault(key, []).append(table)
+        self._meta[key] = (columns, sort_keys)
+        self._buffered += table.num_rows
+        if self._buffered >= self.flush_rows:
+            self.flush()
+
+    def flush(self) -> None:
+        for key in sorted(self._buf):
+            chunks = self._buf[key]
+            columns, sort_keys = self._meta[key]
+            table = chunks[0] if len(chunks) == 1 else pa.concat_tables(chunks, promote_options="permissive")
+            self._write(key, columns, _sorted(table, sort_keys))
+        self._buf.clear()
+        self._buffered = 0
+
+    def _write(self, key: tuple[str, str], columns: list[tuple[str, str]], table: pa.Table) -> None:
         raise NotImplementedError
 
     def ensure(self, key: tuple[str, str], columns: list[tuple[str, str]]) -> None:
@@ -97,6 +128,7 @@ class DuckDBSink(Sink):
         self.con.execute(f"ATTACH {_lit(self.tmp / TRUTH_FILE)} AS leo_truth")
         self.con.execute(f"CREATE SCHEMA leo_truth.{TRUTH_SCHEMA_DUCKDB}")
         self.created: set[tuple[str, str]] = set()
+        self._init_buffers()
         self.location = {db: str(self.dir / f"{db}.duckdb") for db in self.databases}
         self.location["truth"] = str(self.dir / TRUTH_FILE)
 
@@ -106,8 +138,7 @@ class DuckDBSink(Sink):
             return f"leo_truth.{TRUTH_SCHEMA_DUCKDB}.{q(table)}"
         return f"{q(db)}.{q(self.schema)}.{q(table)}"
 
-    def append(self, key, columns, table, sort_keys=None) -> None:
-        table = _sorted(table, sort_keys)
+    def _write(self, key, columns, table) -> None:
         self.con.register("_chunk", table)
         try:
             select = _cast_select(columns, "_chunk")
@@ -120,13 +151,14 @@ class DuckDBSink(Sink):
             self.con.unregister("_chunk")
 
     def ensure(self, key, columns) -> None:
-        if key in self.created:
+        if key in self.created or key in self._buf:
             return
         cols = ", ".join(f"CAST(NULL AS {t}) AS {q(c)}" for c, t in columns)
         self.con.execute(f"CREATE TABLE {self._target(key)} AS SELECT {cols} WHERE false")
         self.created.add(key)
 
     def finish(self) -> None:
+        self.flush()
         self.con.execute("CHECKPOINT")
         for db in self.databases:
             self.con.execute(f"DETACH {q(db)}")
@@ -176,6 +208,7 @@ class PostgresSink(Sink):
                 cur.execute(f"CREATE SCHEMA {q(schema)}")
         self.conn.commit()
         self.created: set[tuple[str, str]] = set()
+        self._init_buffers()
         self.location = {db: f"{self.redacted} schema {self.final[db]}" for db in self.databases}
         self.location["truth"] = f"{self.redacted} schema {TRUTH_SCHEMA_POSTGRES}"
 
@@ -189,10 +222,9 @@ class PostgresSink(Sink):
             cur.execute(f"CREATE TABLE {self._target(key)} ({cols})")
         self.created.add(key)
 
-    def append(self, key, columns, table, sort_keys=None) -> None:
+    def _write(self, key, columns, table) -> None:
         if key not in self.created:
             self._create(key, columns)
-        table = _sorted(table, sort_keys)
         self.duck.register("_chunk", table)
         try:
             duck_cols = [(c, _duck_equivalent(t)) for c, t in columns]
@@ -208,10 +240,11 @@ class PostgresSink(Sink):
                     copy.write(buf.getvalue())
 
     def ensure(self, key, columns) -> None:
-        if key not in self.created:
+        if key not in self.created and key not in self._buf:
             self._create(key, columns)
 
     def finish(self) -> None:
+        self.flush()
         with self.conn.cursor() as cur:
             for k, final in self.final.items():
                 cur.execute(f"DROP SCHEMA IF EXISTS {q(final)} CASCADE")
