@@ -129,3 +129,34 @@ def test_failed_gate_records_check_result_and_fails_run(tmp_path):
     assert sample.splitlines()[0] == "| edukey |" and "| A |" in sample  # key columns only
     assert db.rows('SELECT COUNT(*) FROM "leo_assets"."employment_people"') == [(2,)]
     db.dispose()
+
+
+def test_check_files_warn_and_block(tmp_path):
+    files = dict(FILES)
+    files["marts/employment_people__repeat_spells.check.sql"] = """
+        /* ---
+        description: people with more than one spell (a warning, for review)
+        severity: warn
+        --- */
+        select people.edukey from ws.employment_people as people where people.n_spells > 1
+    """
+    files["marts/employment_people__no_z.check.sql"] = """
+        /* ---
+        description: no EduKey Z (blocks the swap)
+        severity: error
+        --- */
+        select people.edukey from ws.employment_people as people where people.edukey = 'Z'
+    """
+    sql, settings, project, db = _setup(tmp_path, ("duckdb", None), files=files)
+    instance = dg.DagsterInstance.ephemeral()
+    result = build_definitions(settings, sql_dir=sql).resolve_job_def("build_all").execute_in_process(instance=instance)
+    evals = {c.check_name: c for c in result.get_asset_check_evaluations() if c.asset_key.path[-1] == "employment_people"}
+    assert evals["repeat_spells"].passed is False and evals["repeat_spells"].severity.value == "WARN"
+    assert evals["repeat_spells"].metadata["failing_keys_sample"].value.splitlines()[2] == "| B |"
+    assert evals["no_z"].passed is True and evals["no_z"].severity.value == "ERROR"
+    write_sources(settings, employment_rows("A", "Z"))
+    result = build_definitions(settings, sql_dir=sql).resolve_job_def("build_all").execute_in_process(
+        instance=instance, raise_on_error=False)
+    assert not result.success
+    assert db.rows('SELECT edukey FROM "leo_assets"."employment_people" ORDER BY edukey') == [("A",), ("B",)]
+    db.dispose()

@@ -61,3 +61,14 @@ def test_render_is_an_ordered_checked_script(tmp_path):
     swap = script.index("EXEC sp_rename 'leo_assets.employment_people__new', 'employment_people'", mart_at)
     assert gate < swap
     assert script.count("\nGO") >= 6
+
+
+def test_sql_server_url_loads_the_pyodbc_dialect():
+    """The SRS path: an mssql+pyodbc URL gives a SQL Server resource (needs the system's libodbc2)."""
+    from leo_assets.resources import WorkspaceDatabase
+    from leo_assets.settings import make_settings
+
+    settings = make_settings(workspace_url="mssql+pyodbc://@SRS_PROJECT_DSN", project_schema="2000123")
+    db = WorkspaceDatabase.from_settings(settings)
+    assert db.dialect == "tsql"
+    assert db.engine.dialect.name == "mssql" and db.engine.dialect.driver == "pyodbc"
