@@ -25,6 +25,15 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 SETTINGS_FILENAME = "leo_settings.yml"
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$|^[0-9][A-Za-z0-9_]{0,62}$")
 SOURCE_DATABASES = ("npd", "lilr", "hesa", "leo")
+ACTIVITY_TYPES = (
+    "custody", "school", "fe", "apprenticeship", "traineeship", "he", "employment", "self_employment",
+    "out_of_work_benefit", "in_work_benefit", "neet",
+)
+# Education and training first (as DfE's destination measures), then work, then benefits and NEET.
+DEFAULT_STATE_HIERARCHY = (
+    "custody", "apprenticeship", "he", "school", "fe", "traineeship", "employment", "self_employment",
+    "out_of_work_benefit", "neet", "in_work_benefit",
+)
 
 
 class SettingsError(ValueError):
@@ -102,6 +111,12 @@ class Settings(BaseModel):
     absent_views: list[str] = Field(default_factory=list, description="physical views this project's extract does not have: skipped with a recorded warning")
     ks4_cohorts: list[int] = Field(default_factory=lambda: [2012, 2013, 2014], description="KS4 cohorts of interest, as the academic-year end of Year 11 (2014 = 2013/14)")
     reference_date: dt.date = Field(default=dt.date(2021, 7, 31), description="the data reference date: replaces every 'today'; open spells are censored at it")
+    months_after_ks4: int = Field(default=108, ge=1, le=240, description="months of activity per cohort member from the September after KS4 (108: to about age 25)")
+    state_hierarchy: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_STATE_HIERARCHY),
+        description="priority of activities when several fall in one month: the first present wins; 'not_captured' is implied last",
+    )
+    state_min_days: int = Field(default=1, ge=1, le=31, description="days of an activity in a month for it to count as the month's state")
     price_base_year: int = Field(default=2021, ge=2003, le=2023, description="real-terms earnings are in prices of this calendar year (ref_prices)")
 
     @field_validator("workspace_schema", "project_schema")
@@ -121,6 +136,16 @@ class Settings(BaseModel):
         for key, name in value.items():
             validate_identifier(name, f"source_databases.{key}")
         return dict(value)
+
+    @field_validator("state_hierarchy")
+    @classmethod
+    def _hierarchy(cls, value: list[str]) -> list[str]:
+        unknown = [v for v in value if v not in ACTIVITY_TYPES]
+        if unknown:
+            raise SettingsError(f"setting 'state_hierarchy': unknown activity {unknown[0]!r}; known: {', '.join(ACTIVITY_TYPES)}")
+        if len(set(value)) != len(value):
+            raise SettingsError("setting 'state_hierarchy': an activity is listed twice")
+        return list(value)
 
     @field_validator("source_years")
     @classmethod
@@ -186,6 +211,8 @@ class Settings(BaseModel):
             "ks4_cohorts": list(self.ks4_cohorts),
             "reference_date": self.reference_date.isoformat(),
             "price_base_year": self.price_base_year,
+            "months_after_ks4": self.months_after_ks4,
+            "state_min_days": self.state_min_days,
         }
 
 

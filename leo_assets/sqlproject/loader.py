@@ -47,6 +47,8 @@ def _parameter_values(settings: Settings) -> dict[str, tuple[str, Any]]:
         "first_ks4_cohort": ("INT", min(settings.ks4_cohorts)),
         "last_ks4_cohort": ("INT", max(settings.ks4_cohorts)),
         "price_base_year": ("INT", settings.price_base_year),
+        "months_after_ks4": ("INT", settings.months_after_ks4),
+        "state_min_days": ("INT", settings.state_min_days),
     }
 
 
@@ -240,13 +242,31 @@ def _load_seeds(sql_dir: Path, settings: Settings) -> list[SqlModel]:
         elif "rows_from_setting" in body:
             values = getattr(settings, body["rows_from_setting"])
             rows = [(v,) if not isinstance(v, (list, tuple)) else tuple(v) for v in values]
+            if body.get("enumerate"):
+                rows = [(i, *row) for i, row in enumerate(rows, start=1)]
+        elif body.get("calendar") == "months":
+            rows = _calendar_months(int(body.get("first_year", 2000)), int(body.get("last_year", 2040)))
         else:
-            raise LoadError(f"{rel}: give 'csv' or 'rows_from_setting'")
+            raise LoadError(f"{rel}: give 'csv', 'rows_from_setting' or 'calendar: months'")
         header = Header(description=str(body.get("description", "")), grain=list(body.get("grain") or []))
         seeds.append(SqlModel(name=name, layer="reference", path=path, text=json.dumps(rows, default=str), header=header,
                               tree=None, group="reference", seed_columns=columns, seed_rows=rows,
                               column_descriptions={c: d for c, _, d in columns if d}))
     return seeds
+
+
+def _calendar_months(first_year: int, last_year: int) -> list[tuple[Any, ...]]:
+    """(month_start_date, month_end_date, calendar_year, month_no, academic_year) for every month."""
+    import calendar
+    import datetime as dt
+
+    rows = []
+    for year in range(first_year, last_year + 1):
+        for month in range(1, 13):
+            last_day = calendar.monthrange(year, month)[1]
+            academic_year = year + 1 if month >= 9 else year
+            rows.append((dt.date(year, month, 1), dt.date(year, month, last_day), year, month, academic_year))
+    return rows
 
 
 def _coerce(value: str, typ: str) -> Any:
