@@ -7,9 +7,8 @@ import sqlalchemy as sa
 from leo_assets import resources
 
 
-@pytest.fixture
-def pg_url():
-    """A fresh, empty PostgreSQL database (skips when no server is configured)."""
+def fresh_pg_database():
+    """Create an empty PostgreSQL database, yield its URL, drop it (skips when no server is set)."""
     base = os.environ.get("LEO_TEST_PG_URL")
     if not base:
         pytest.skip("LEO_TEST_PG_URL is not set (make test starts a throwaway server)")
@@ -22,6 +21,22 @@ def pg_url():
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture
+def pg_url():
+    """A fresh, empty PostgreSQL database for one test."""
+    yield from fresh_pg_database()
+
+
+@pytest.fixture(scope="module", params=["duckdb", "postgres"])
+def module_backend(request, tmp_path_factory):
+    """(backend, pg url or None, a folder) shared by the tests of one module, once per engine."""
+    root = tmp_path_factory.mktemp(request.param)
+    if request.param == "postgres":
+        yield from ((request.param, url, root) for url in fresh_pg_database())
+    else:
+        yield request.param, None, root
 
 
 @pytest.fixture(params=["duckdb", "postgres"])

@@ -78,3 +78,8 @@ def test_code_version_ignores_comments_and_tracks_meaning_and_settings(tmp_path)
     b = load_project(sql, make_settings(reference_date="2020-01-01")).models
     assert a["stg_leo__employment"].code_version != b["stg_leo__employment"].code_version
     assert a["employment_people"].code_version == b["employment_people"].code_version
+
+
+def test_reserved_names_are_rejected(tmp_path):
+    with pytest.raises(LoadError, match="'overlaps' is reserved"):
+        _load(tmp_path, {"marts/m.sql": HDR + "with overlaps as (select 1 as x) select o.x from overlaps as o"})

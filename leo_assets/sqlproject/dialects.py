@@ -85,10 +85,35 @@ _FORBIDDEN_FUNCTIONS = {
 }
 
 
+# Words reserved by PostgreSQL or SQL Server that a CTE or table alias must not be named
+# (sqlglot does not quote them, and the file's text goes to SQL Server as written).
+RESERVED_NAMES = frozenset("""
+all analyse analyze and any array as asc asymmetric authorization backup between both break browse bulk
+by case cast check checkpoint close clustered collate column commit compute concurrently constraint
+contains continue convert create cross current current_date current_role current_time current_timestamp
+current_user cursor database dbcc deallocate declare default delete deny desc disk distinct distributed do
+double drop dump else end errlvl escape except exec execute exists exit external fetch file fillfactor
+for foreign freetext freeze from full function goto grant group having holdlock identity if ilike in index
+initially inner insert intersect into is isnull join key kill lateral leading left like limit lineno load
+localtime localtimestamp merge national natural nocheck nonclustered not notnull null nullif of off offset
+offsets on only open option or order outer over overlaps percent pivot placing plan precision primary
+print proc procedure public raiserror read readtext reconfigure references replication restore restrict
+return returning revert revoke right rollback rowcount rule save schema select session_user set setuser
+shutdown similar some statistics symmetric system_user table tablesample textsize then to top tran
+transaction trigger truncate union unique unpivot update updatetext use user values variadic varying
+verbose view waitfor when where while window with within writetext
+""".split())
+
+
 def portability_problems(tree: exp.Expression) -> list[str]:
     """Constructs of the tree that the portable T-SQL subset forbids (empty list = portable)."""
     problems: list[str] = []
     for node in tree.walk():
+        if isinstance(node, (exp.CTE, exp.TableAlias)):
+            name = (node.alias if isinstance(node, exp.CTE) else node.name).lower()
+            if name in RESERVED_NAMES:
+                problems.append(f"the name {name!r} is reserved in PostgreSQL or SQL Server: rename the CTE or alias")
+            continue
         name = None
         if isinstance(node, exp.Anonymous):
             name = str(node.this).upper()

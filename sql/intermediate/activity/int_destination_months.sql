@@ -1,0 +1,79 @@
+/* ---
+description: >
+  One row per KS4 cohort member x destination year (1, 3 and 5 years after KS4) x month of that
+  year (August to July, as DfE's destination measures): which activities the person had on at
+  least one day of the month, from activity_spells. Education is school (a sixth form after
+  KS4), fe, he or traineeship; employment includes self-employment. Only destination years that
+  end on or before the reference date.
+grain: [person_id, destination_year, month_start_date]
+--- */
+
+with
+
+years as (
+
+    select cohort.person_id, cohort.ks4_year, horizons.destination_year
+    from ws.ks4_cohort as cohort
+    cross join (select 1 as destination_year union all select 3 union all select 5) as horizons
+    where datefromparts(cohort.ks4_year + horizons.destination_year, 7, 31) <= @reference_date
+
+),
+
+months as (
+
+    select
+        years.*,
+        calendar.month_start_date,
+        calendar.month_end_date,
+        calendar.month_no
+    from years
+    inner join ws.ref_calendar_months as calendar
+        on calendar.month_start_date >= datefromparts(years.ks4_year + years.destination_year - 1, 8, 1)
+        and calendar.month_start_date <= datefromparts(years.ks4_year + years.destination_year, 7, 1)
+
+),
+
+activity as (
+
+    select
+        months.person_id,
+        months.destination_year,
+        months.month_start_date,
+        spells.activity_type,
+        sum(
+            datediff(
+                day,
+                case when spells.start_date > months.month_start_date then spells.start_date else months.month_start_date end,
+                case when spells.end_date < months.month_end_date then spells.end_date else months.month_end_date end
+            ) + 1
+        ) as days
+    from months
+    inner join ws.activity_spells as spells
+        on spells.person_id = months.person_id
+        and spells.start_date <= months.month_end_date
+        and spells.end_date >= months.month_start_date
+    group by months.person_id, months.destination_year, months.month_start_date, spells.activity_type
+
+)
+
+select
+    months.person_id,  -- the project's person identifier
+    months.ks4_year,  -- KS4 cohort
+    months.destination_year,  -- 1, 3 or 5 years after KS4
+    months.month_start_date,  -- first day of the month
+    case when months.month_no between 10 and 12 or months.month_no between 1 and 3 then 1 else 0 end as is_october_to_march,  -- in the six months the sustained measures look at
+    max(case when activity.activity_type in ('school', 'fe', 'he', 'traineeship') then 1 else 0 end) as has_education,  -- any education in the month
+    max(case when activity.activity_type = 'apprenticeship' then 1 else 0 end) as has_apprenticeship,  -- on an apprenticeship in the month
+    max(case when activity.activity_type in ('employment', 'self_employment') then 1 else 0 end) as has_employment,  -- employed or self-employed in the month
+    max(case when activity.activity_type = 'out_of_work_benefit' then 1 else 0 end) as has_out_of_work_benefit,  -- claiming an out-of-work benefit in the month
+    max(case when activity.activity_type = 'neet' then 1 else 0 end) as has_neet,  -- recorded NEET in the month
+    sum(case when activity.activity_type = 'school' then activity.days else 0 end) as days_school,  -- days in a school sixth form
+    sum(case when activity.activity_type = 'fe' then activity.days else 0 end) as days_fe,  -- days in further education
+    sum(case when activity.activity_type = 'he' then activity.days else 0 end) as days_he,  -- days in higher education
+    sum(case when activity.activity_type = 'traineeship' then activity.days else 0 end) as days_traineeship  -- days on a traineeship
+from months
+left join activity
+    on activity.person_id = months.person_id
+    and activity.destination_year = months.destination_year
+    and activity.month_start_date = months.month_start_date
+group by months.person_id, months.ks4_year, months.destination_year, months.month_start_date, months.month_no

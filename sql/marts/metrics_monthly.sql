@@ -1,0 +1,59 @@
+/* ---
+description: >
+  One row per KS4 cohort member x month from the September after KS4 (month 1) for
+  @months_after_ks4 months, up to the reference date: the days of each activity in the month
+  (0 when none), from activity_spells through int_activity_months. Activities overlap (a student
+  can work), so the days of a month can add up to more than its length; each activity alone
+  never exceeds it.
+grain: [person_id, month_index]
+checks:
+  - relationships: {column: person_id, to: ws.ks4_cohort, field: person_id}
+  - expression_is_true: days_employment <= datediff(day, month_start_date, month_end_date) + 1
+indexes: [[person_id]]
+--- */
+
+with
+
+days as (
+
+    select
+        activity.person_id,
+        activity.month_index,
+        sum(case when activity.activity_type = 'school' then activity.days_in_month else 0 end) as days_school,
+        sum(case when activity.activity_type = 'fe' then activity.days_in_month else 0 end) as days_fe,
+        sum(case when activity.activity_type = 'apprenticeship' then activity.days_in_month else 0 end) as days_apprenticeship,
+        sum(case when activity.activity_type = 'traineeship' then activity.days_in_month else 0 end) as days_traineeship,
+        sum(case when activity.activity_type = 'he' then activity.days_in_month else 0 end) as days_he,
+        sum(case when activity.activity_type = 'employment' then activity.days_in_month else 0 end) as days_employment,
+        sum(case when activity.activity_type = 'self_employment' then activity.days_in_month else 0 end) as days_self_employment,
+        sum(case when activity.activity_type = 'out_of_work_benefit' then activity.days_in_month else 0 end) as days_out_of_work_benefit,
+        sum(case when activity.activity_type = 'in_work_benefit' then activity.days_in_month else 0 end) as days_in_work_benefit,
+        sum(case when activity.activity_type = 'neet' then activity.days_in_month else 0 end) as days_neet,
+        sum(case when activity.activity_type = 'custody' then activity.days_in_month else 0 end) as days_custody
+    from ws.int_activity_months as activity
+    group by activity.person_id, activity.month_index
+
+)
+
+select
+    months.person_id,  -- the project's person identifier
+    months.ks4_year,  -- KS4 cohort
+    months.month_index,  -- 1 = the September after KS4
+    months.month_start_date,  -- first day of the month
+    months.month_end_date,  -- last day of the month (the reference date in a cut month)
+    months.is_partial_month,  -- 1 = the month is cut by the reference date
+    coalesce(days.days_school, 0) as days_school,  -- days on a school roll
+    coalesce(days.days_fe, 0) as days_fe,  -- days in further education (classroom aims)
+    coalesce(days.days_apprenticeship, 0) as days_apprenticeship,  -- days on an apprenticeship
+    coalesce(days.days_traineeship, 0) as days_traineeship,  -- days on a traineeship
+    coalesce(days.days_he, 0) as days_he,  -- days in higher education
+    coalesce(days.days_employment, 0) as days_employment,  -- days in PAYE employment
+    coalesce(days.days_self_employment, 0) as days_self_employment,  -- days in a self-employed tax year
+    coalesce(days.days_out_of_work_benefit, 0) as days_out_of_work_benefit,  -- days on out-of-work benefits
+    coalesce(days.days_in_work_benefit, 0) as days_in_work_benefit,  -- days on in-work or other benefits
+    coalesce(days.days_neet, 0) as days_neet,  -- days recorded NEET by NCCIS
+    coalesce(days.days_custody, 0) as days_custody  -- days in custody (NCCIS)
+from ws.int_cohort_months as months
+left join days
+    on days.person_id = months.person_id
+    and days.month_index = months.month_index
