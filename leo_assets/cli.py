@@ -8,6 +8,7 @@
     leo-assets list                 the assets, their layer and grain
     leo-assets sql MODEL            the compiled SQL of one asset (--dialect duckdb|postgres|tsql)
     leo-assets render               the whole build as one ordered T-SQL script for SSMS
+    leo-assets export-sequences F   wide sequences (one row per person) to F.csv or F.parquet
     leo-assets ui                   the Dagster UI (dagster dev) on 127.0.0.1
 """
 
@@ -118,6 +119,21 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_sequences(args: argparse.Namespace) -> int:
+    from leo_assets.exports import export_sequences
+    from leo_assets.resources import WorkspaceDatabase
+    from leo_assets.sqlproject.loader import load_project
+
+    settings = _settings(args)
+    db = WorkspaceDatabase.from_settings(settings)
+    try:
+        n = export_sequences(load_project(PROJECT_DIR / "sql", settings), db, Path(args.output), by=args.by)
+    finally:
+        db.dispose()
+    print(f"wrote {n} sequences to {args.output}")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from leo_assets.synthetic import generate
 
@@ -173,6 +189,10 @@ def parser() -> argparse.ArgumentParser:
     rd = sub.add_parser("render", help="the whole build as one T-SQL script for SSMS")
     rd.add_argument("--output", "-o")
     rd.set_defaults(func=cmd_render)
+    x = sub.add_parser("export-sequences", help="wide sequence file (one row per person) as CSV or Parquet")
+    x.add_argument("output", help="a .csv or .parquet file")
+    x.add_argument("--by", choices=["month", "year"], default="month")
+    x.set_defaults(func=cmd_export_sequences)
     d = sub.add_parser("demo", help="synthetic LEO into DuckDB, then every asset and check")
     _add_generator_options(d)
     d.set_defaults(func=cmd_demo)

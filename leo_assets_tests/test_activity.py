@@ -103,3 +103,28 @@ def test_annual_metrics(built):
         "WHERE c.pmr = 'PB' ORDER BY a.basis, a.year")
     assert rows == [(2015, "academic", 151, 151, 0), (2016, "academic", 0, 0, 0),
                     (2015, "tax", 151, 151, 0), (2016, "tax", 0, 0, 0)]
+
+
+@pytest.mark.parametrize("by, suffix", [("month", "csv"), ("year", "parquet")])
+def test_wide_sequence_export(built, by, suffix, tmp_path):
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    from leo_assets.exports import export_sequences
+    from leo_assets.sqlproject.loader import load_project
+    from leo_assets_tests.helpers import REAL_SQL
+
+    settings = settings_for(tmp_path, ks4_cohorts=[2014], months_after_ks4=24)
+    out = tmp_path / f"sequences.{suffix}"
+    assert export_sequences(load_project(REAL_SQL, settings), built, out, by=by, chunk_rows=2) == 5
+    table = pq.read_table(out) if suffix == "parquet" else pacsv.read_csv(out)
+    rows = {r["person_id"]: r for r in table.to_pylist()}
+    assert len(rows) == 5 and "sex" in table.column_names
+    if by == "month":
+        assert table.column_names[-1] == "m024"
+        pb = next(r for r in rows.values() if r["m003"] == "employment")
+        assert [pb[f"m{i:03d}"] for i in range(1, 9)] == ["not_captured"] * 2 + ["employment"] * 5 + ["not_captured"]
+    else:
+        assert table.column_names[-2:] == ["y01", "y02"]
+        # the most frequent monthly state; a tie (PA: six months of FE, six of nothing) goes to the hierarchy
+        assert sorted(r["y01"] for r in rows.values()) == ["fe"] + ["not_captured"] * 4
