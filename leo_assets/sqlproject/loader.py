@@ -166,8 +166,10 @@ def _column_comments(tree: exp.Expression) -> dict[str, str]:
     out = {}
     for proj in select.expressions:
         comments = proj.comments or (proj.this.comments if isinstance(proj, exp.Alias) and proj.this else None)
-        if comments:
-            out[proj.alias_or_name] = " ".join(c.strip() for c in comments if c.strip())
+        # banner comments ("---------- ids") group columns; they describe none of them
+        kept = [c.strip() for c in comments or [] if c.strip() and not re.fullmatch(r"-+\s*[\w ]*", c.strip())]
+        if kept:
+            out[proj.alias_or_name] = " ".join(kept)
     return out
 
 

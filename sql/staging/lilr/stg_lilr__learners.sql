@@ -10,7 +10,7 @@ select
     cast(learners.recordid as bigint) as recordid,  -- record sent for matching
     cast(right(ltrim(rtrim(learners.academicyear)), 4) as int) as academic_year,  -- academic-year end
     nullif(ltrim(rtrim(learners.learner_id)), '') as learner_ref,  -- provider's learner reference
-    coalesce(cast(learners.ukprn_anon as bigint), cast(learners.upin_anon as bigint)) as provider_id,  -- pseudonymised provider
+    coalesce(nullif(cast(learners.ukprn_anon as bigint), 0), nullif(cast(learners.upin_anon as bigint), 0)) as provider_id,  -- pseudonymised provider
     upper(nullif(ltrim(rtrim(learners.sex)), '')) as sex,  -- M or F
     cast(learners.acage as int) as academic_age  -- age at 31 August before the academic year
 from lilr.ilr_learners as learners
