@@ -44,7 +44,7 @@ class FaultRates(BaseModel):
         return rate
 
     @classmethod
-    def none(cls) -> "FaultRates":
+    def none(cls) -> FaultRates:
         """A fault-free configuration."""
         return cls(**{name: 0.0 for name in cls.model_fields})
 
@@ -115,9 +115,9 @@ class GenerationSummary:
 
     def __str__(self) -> str:
         lines = [
-            f"synthetic LEO written to {self.target}: {self.persons:,} persons, "
-            f"{sum(self.rows.values()):,} source rows in {len(self.rows)} views, "
-            f"{sum(self.truth_rows.values()):,} truth rows, {self.seconds:.1f} s"
+            (f"synthetic LEO written to {self.target}: {self.persons:,} persons, "
+             f"{sum(self.rows.values()):,} source rows in {len(self.rows)} views, "
+             f"{sum(self.truth_rows.values()):,} truth rows, {self.seconds:.1f} s")
         ]
         for name, path in self.paths.items():
             lines.append(f"  {name}: {path}")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import pyarrow as pa
 from tqdm.auto import tqdm
@@ -19,10 +19,18 @@ from .config import GenerationSummary, GeneratorConfig
 from .lifecourse import Life, simulate_life
 from .linkage import Identity, plan_identity
 from .population import Persons, Universe, build_universe, make_persons
-from .truth import (TRUTH_COLUMNS, TRUTH_SORT, earnings_table, fault_tables, identifier_table, person_table,
-                    record_truth_columns, spell_table)
+from .truth import (
+    TRUTH_COLUMNS,
+    TRUTH_SORT,
+    earnings_table,
+    fault_tables,
+    identifier_table,
+    person_table,
+    record_truth_columns,
+    spell_table,
+)
 from .util import day
-from .views import NATURAL_KEYS, Ctx, cohort_views, lars_table, make_ctx, school_strings
+from .views import BLANKABLE, NATURAL_KEYS, Ctx, cohort_views, lars_table, make_ctx, school_strings
 from .writer import DuckDBSink, PostgresSink, Sink, cached_sql_type, view_columns
 
 GENERATOR_VERSION = "1"
@@ -61,7 +69,12 @@ def _physical_key(catalog: SourceCatalog, pv) -> tuple[str, str]:
 
 def _sort_keys(source: str, pv) -> list[str]:
     stems = {stem: physical for physical, stem, _ in pv.columns}
-    return [stems[s] for s in NATURAL_KEYS.get(source, ()) if s in stems] + [physical for physical, _s, _d in pv.columns]
+    return [stems[s] for s in NATURAL_KEYS.get(source, ()) if s in stems]
+
+
+def _record_sort(source: str) -> list[str]:
+    """Record truth is for joining: kept in the (deterministic) order it is generated, unsorted."""
+    return []
 
 
 def generate(settings: Settings, config: GeneratorConfig | None = None, target_url: str | None = None,
@@ -87,12 +100,13 @@ def generate(settings: Settings, config: GeneratorConfig | None = None, target_u
     faults: dict[str, int] = {}
     universe = build_universe(config.seed)
     school_str = school_strings(universe)
+    seen_blank: dict[str, set] = {}
     bar = tqdm(total=len(cohorts) * 4 + 1, desc="synthetic LEO", unit="step", disable=not config.show_progress)
 
-    def put_truth(name: str, table: pa.Table, columns=None) -> None:
+    def put_truth(name: str, table: pa.Table, columns=None, order=None) -> None:
         cols = columns or [(c, t) for c, t in TRUTH_COLUMNS[name]]
         cols = [(c, "DOUBLE PRECISION" if (dialect == "postgres" and t == "DOUBLE") else t) for c, t in cols]
-        sink.append(("truth", name), cols, table, TRUTH_SORT.get(name, [c for c, _ in cols]))
+        sink.append(("truth", name), cols, table, order if order is not None else TRUTH_SORT.get(name, [c for c, _ in cols]))
         truth_rows[name] = truth_rows.get(name, 0) + table.num_rows
 
     try:
@@ -104,12 +118,15 @@ def generate(settings: Settings, config: GeneratorConfig | None = None, target_u
             ctx = data.ctx
             bar.set_postfix_str(f"cohort {ctx.cohort}: views")
             for source, pv, table, truth in cohort_views(ctx):
+                if source in BLANKABLE:
+                    table, truth = _drop_repeated_blank_keys(source, pv, table, truth, seen_blank)
                 key = _physical_key(catalog, pv)
                 sink.append(key, view_columns(pv, dialect), table, _sort_keys(source, pv))
                 rows[f"{key[0]}.{key[1]}"] = rows.get(f"{key[0]}.{key[1]}", 0) + table.num_rows
                 if truth is not None:
                     name = f"truth_record_{source}"
-                    put_truth(name, truth, record_truth_columns(catalog, source, lambda t: cached_sql_type(t, dialect)))
+                    put_truth(name, truth, record_truth_columns(catalog, source, lambda t: cached_sql_type(t, dialect)),
+                              _record_sort(source))
             bar.update(1)
             bar.set_postfix_str(f"cohort {ctx.cohort}: truth")
             put_truth("truth_person", person_table(data.persons, data.ident, universe, school_str))
@@ -151,6 +168,33 @@ def generate(settings: Settings, config: GeneratorConfig | None = None, target_u
                              seconds=time.perf_counter() - t0, paths=dict(sink.location),
                              persons=config.pupils_per_cohort * len(cohorts), faults=dict(sorted(faults.items())),
                              reference_date=settings.reference_date)
+
+
+def _drop_repeated_blank_keys(source: str, pv, table: pa.Table, truth: pa.Table, seen: dict[str, set]):
+    """A row with a blank identifier whose natural key an earlier cohort's row already has is dropped
+    (with its truth row), so that every natural key maps to exactly one person."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    stems = {stem: physical for physical, stem, _ in pv.columns}
+    blank = np.asarray(pc.equal(table[stems[BLANKABLE[source]]], "").fill_null(False))
+    if not blank.any():
+        return table, truth
+    idx = np.flatnonzero(blank)
+    cols = [table[stems[k]].take(pa.array(idx)).to_pylist() for k in NATURAL_KEYS[source] if k in stems]
+    done = seen.setdefault(pv.view, set())
+    drop = []
+    for i, key in zip(idx, zip(*cols)):
+        if key in done:
+            drop.append(i)
+        else:
+            done.add(key)
+    if not drop:
+        return table, truth
+    keep = np.ones(table.num_rows, bool)
+    keep[drop] = False
+    mask = pa.array(keep)
+    return table.filter(mask), truth.filter(mask)
 
 
 def _with_progress(it: Iterator[CohortData], bar) -> Iterator[CohortData]:

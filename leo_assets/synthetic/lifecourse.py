@@ -16,7 +16,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from .population import Persons, Universe, pick_in_groups
-from .util import academic_year_end, calibrated_choice, choice, expand_ranges, merge_intervals, sigmoid, stream, tax_year_start, ymd
+from .util import (
+    academic_year_end,
+    calibrated_choice,
+    choice,
+    expand_ranges,
+    merge_intervals,
+    stream,
+    tax_year_start,
+    ymd,
+)
 
 # main states
 SSF, SFC, FE, APP, TRN, HE, EMP, NEET, NONE, CUST = range(1, 11)
@@ -117,7 +126,7 @@ def simulate_life(seed: int, universe: Universe, p: Persons, reference_day: int)
     # ------------------------------------------------------------ post-16 years
     ay_ref = int(academic_year_end(np.array([reference_day]))[0])
     T = max(0, ay_ref - C)
-    prog_parts, seg_parts, window_parts, neet_parts, cust_parts = [], [], [], [], []
+    prog_parts, seg_parts, window_parts, neet_parts = [], [], [], []
     prog_cur = np.full(n, -1, np.int64)
     kind_cur = np.zeros(n, np.int64)
     years_left = np.zeros(n, np.int64)
@@ -127,7 +136,7 @@ def simulate_life(seed: int, universe: Universe, p: Persons, reference_day: int)
     inactive_trait = rng.random(n) < np.where(p.sen == 2, 0.6, 0.25)
     level = np.where(p.level2_em, 2, 1)
     next_prog = 0
-    prog_start_arr, prog_end_arr, prog_kind_arr, prog_planned_arr = [], [], [], []
+    prog_start_arr, prog_kind_arr, prog_planned_arr = [], [], []
     state_hist = np.zeros((n, max(T, 1)), np.int64)
     bday18 = _add_years(p.birth, 18)
 
@@ -393,6 +402,9 @@ def simulate_life(seed: int, universe: Universe, p: Persons, reference_day: int)
         # SSF drop-outs leave mid-phase
         sec_enrol["natural"] = sec_enrol["natural"] & ~np.isin(
             sec_enrol["person"], progs["person"][own & progs["dropped"]])
+    else:
+        progs["end"] = progs["planned"].copy()
+        progs["dropped"] = np.zeros(0, bool)
     enrol_parts.append(sec_enrol)
     enrol = _cat(enrol_parts)
     # truth school spells: every enrolment up to the end of Year 11
@@ -420,7 +432,7 @@ def simulate_life(seed: int, universe: Universe, p: Persons, reference_day: int)
     neet = _cat(neet_parts) if neet_parts else {k: np.zeros(0, np.int64) for k in ("person", "start", "end", "inactive")}
     ok = neet["end"] >= neet["start"]
     neet = _take(neet, ok)
-    mk, ms, me, grp = merge_intervals(neet["person"] * 2 + neet["inactive"], neet["start"], neet["end"])
+    mk, ms, me, _ = merge_intervals(neet["person"] * 2 + neet["inactive"], neet["start"], neet["end"])
     neet = {"person": mk // 2, "start": ms, "end": me, "inactive": (mk % 2).astype(bool)}
     spells.append(_sp(neet["person"], A["neet"], np.where(neet["inactive"], D["inactive"], D["active"]), neet["start"], neet["end"]))
 

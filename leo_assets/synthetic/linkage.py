@@ -99,15 +99,13 @@ def plan_identity(seed: int, p: Persons, cohort_index: int, rates: FaultRates) -
     for name in PERSON_FAULTS:
         rate = getattr(rates, name)
         k = int(frng.binomial(n_linked, rate)) if rate > 0 else 0
-        need = 2 * k if name in PAIR_FAULTS else k
-        k = min(k, (available.size - pos) // (2 if name in PAIR_FAULTS else 1))
+        k = min(k, (available.size - pos) // (2 if name in PAIR_FAULTS else 1))  # tiny cohorts only
         victims = np.sort(available[pos:pos + k])
         pos += k
         partners = np.empty(0, np.int64)
         if name in PAIR_FAULTS:
             partners = available[pos:pos + k]
             pos += k
-        del need
         chosen[name] = (victims, partners)
         counts[name] = (n_linked, int(victims.size))
 
@@ -136,12 +134,10 @@ def plan_identity(seed: int, p: Persons, cohort_index: int, rates: FaultRates) -
                            "id_type": np.full(np.size(person), id_type, object), "id_code": np.asarray(id_value, np.int64),
                            "person": np.asarray(person, np.int64), "other_person": np.asarray(other, np.int64)})
 
-    slot_of = {}  # (person, slot) -> row in the PMR lookup
     row_first = np.full(n, -1, np.int64)
     row_first[pl_person[pl_slot == 0]] = np.flatnonzero(pl_slot == 0)
     row_second = np.full(n, -1, np.int64)
     row_second[pl_person[pl_slot == 1]] = np.flatnonzero(pl_slot == 1)
-    del slot_of
 
     b, a = chosen["overmatch_pmr"]
     pl_ae[row_first[b]] = ae_id[a]

@@ -245,10 +245,6 @@ def truth_rates(con: duckdb.DuckDBPyConnection, t: str, ref: dt.date) -> list[Ra
 
 
 # ------------------------------------------------------------------------------------ views
-_VIEW_COHORT_SQL = """
-CREATE OR REPLACE TEMP VIEW ks4_main AS
-{ks4_union}
-"""
 
 
 def view_rates(con: duckdb.DuckDBPyConnection, settings: Settings, cohorts: list[int], ref: dt.date) -> list[RateRow]:
@@ -319,7 +315,7 @@ def rate_report(settings: Settings, config_or_truth_location: GeneratorConfig | 
         from .generator import simulate_truth
 
         tables = simulate_truth(settings, arg)
-        con = duckdb.connect()
+        con = _quiet(duckdb.connect())
         con.execute("CREATE SCHEMA t")
         for name, tbl in tables.items():
             con.register(f"_{name}", tbl)
@@ -338,7 +334,7 @@ def rate_report(settings: Settings, config_or_truth_location: GeneratorConfig | 
     if isinstance(arg, str) and arg.startswith("postgresql"):
         return _postgres_report(settings, arg)
     path = Path(arg)
-    con = duckdb.connect()
+    con = _quiet(duckdb.connect())
     try:
         con.execute(f"ATTACH '{path}' AS leo_truth (READ_ONLY)")
         t = f"leo_truth.{TRUTH_SCHEMA_DUCKDB}"
@@ -350,6 +346,11 @@ def rate_report(settings: Settings, config_or_truth_location: GeneratorConfig | 
         return rows
     finally:
         con.close()
+
+
+def _quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    con.execute("SET enable_progress_bar = false")
+    return con
 
 
 def _attach_sources(con, settings: Settings, folder: Path) -> bool:
@@ -372,7 +373,7 @@ def _postgres_report(settings: Settings, url: str) -> list[RateRow]:
 
     u = make_url(url)
     conninfo = u.set(drivername="postgresql").render_as_string(hide_password=False)
-    con = duckdb.connect()
+    con = _quiet(duckdb.connect())
     con.execute("CREATE SCHEMA t")
     try:
         with psycopg.connect(conninfo) as pg:

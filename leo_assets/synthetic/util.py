@@ -88,8 +88,8 @@ def codes(values: np.ndarray, labels: list[str] | np.ndarray) -> pa.Array:
     return pc.take(labels_arr, pa.array(np.asarray(values, dtype=np.int32)))
 
 
-def ints(values: np.ndarray, typ: pa.DataType = pa.int64(), null: np.ndarray | None = None) -> pa.Array:
-    arr = pa.array(np.asarray(values), type=typ)
+def ints(values: np.ndarray, typ: pa.DataType | None = None, null: np.ndarray | None = None) -> pa.Array:
+    arr = pa.array(np.asarray(values), type=typ or pa.int64())
     return null_where(arr, null) if null is not None else arr
 
 

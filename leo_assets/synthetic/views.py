@@ -7,8 +7,8 @@ natural key and the true person). A view may be yielded in several chunks.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -16,16 +16,40 @@ import pyarrow.compute as pc
 
 from leo_assets.sqlproject.sources import PhysicalView, SourceCatalog
 
-from .lifecourse import APP, BENEFIT_CODES, BENEFIT_OOW, CUST, FE, HE, SFC, SSF, TRN, A, D, Life
-from .linkage import (RECORD_BLOCK, Identity, IdentifierSpaceError, edukey_at, external_codes, learner_codes, pmr_at,
-                      recordid_codes)
+from .lifecourse import APP, BENEFIT_CODES, BENEFIT_OOW, FE, HE, SFC, TRN, A, D, Life
+from .linkage import (
+    RECORD_BLOCK,
+    IdentifierSpaceError,
+    Identity,
+    edukey_at,
+    external_codes,
+    learner_codes,
+    pmr_at,
+    recordid_codes,
+)
 from .population import ETHNICITIES, FIRST_LANGUAGES, OLD_ETHNIC, Persons, Universe
-from .util import (OPEN_DAY, ZERO_DAY, academic_year_end, blank_where, census_date, codes, dates, day, expand_ranges,
-                   fmt_ids, ints, null_where, sigmoid, stream, tax_year_start, ymd)
+from .util import (
+    OPEN_DAY,
+    ZERO_DAY,
+    academic_year_end,
+    blank_where,
+    census_date,
+    codes,
+    dates,
+    day,
+    expand_ranges,
+    fmt_ids,
+    ints,
+    null_where,
+    sigmoid,
+    stream,
+    tax_year_start,
+    ymd,
+)
 
 # natural key of every person-level source: (stems); year-split sources add the view name
 NATURAL_KEYS: dict[str, tuple[str, ...]] = {
-    "school_census": ("pupilmatchingrefanonymous", "laestab_anon", "enrolstatus", "recordstatus"),
+    "school_census": ("pupilmatchingrefanonymous", "laestab_anon", "enrolstatus", "recordstatus", "yearofbirth", "monthofbirth"),
     "ks4": ("ks4_pupilmatchingrefanonymous", "ks4_laestab_anon", "ks4_natres", "ks4_endks"),
     "nccis": ("nccis_pupilmatchingrefanonymous", "nccis_acadyr", "nccis_monthno", "nccis_cohort_status"),
     "hesa": ("he_pupilmatchingrefanonymous", "he_comdate"),
@@ -39,6 +63,9 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "self_assessment": ("edukey", "taxyear"),
     "benefits": ("edukey", "benefit_type", "startdate"),
 }
+# sources with blank ('') identifiers on some rows: identifier column of the natural key
+BLANKABLE = {"school_census": "pupilmatchingrefanonymous", "ks4": "ks4_pupilmatchingrefanonymous",
+             "hesa": "he_pupilmatchingrefanonymous", "employment": "edukey", "benefits": "edukey"}
 # sources whose rows can sum several people (an over-matched EduKey): their truth has an amount per person
 SUMMED_SOURCES = ("earnings", "self_assessment")
 
@@ -131,10 +158,29 @@ def make_ctx(seed, catalog, cohort, ci, p, life, ident, universe, ref, q, school
 
 
 def first_unique(*cols: np.ndarray) -> np.ndarray:
-    """Mask of the first occurrence of each key (columns: integer arrays)."""
+    """Mask of the first occurrence of each key (columns: integer arrays).
+
+    A 64-bit hash of the key finds the candidate repeats; only those are compared exactly."""
     n = cols[0].size
     if n == 0:
         return np.zeros(0, bool)
+    h = np.zeros(n, np.uint64)
+    with np.errstate(over="ignore"):
+        for c in cols:
+            h = (h ^ np.asarray(c).astype(np.uint64)) * np.uint64(0x9E3779B97F4A7C15)
+            h ^= h >> np.uint64(31)
+    hs = np.sort(h)
+    rep = hs[1:][hs[1:] == hs[:-1]]
+    keep = np.ones(n, bool)
+    if rep.size == 0:
+        return keep
+    cand = np.flatnonzero(np.isin(h, rep))
+    keep[cand] = _first_unique_exact([np.asarray(c)[cand] for c in cols])
+    return keep
+
+
+def _first_unique_exact(cols: list[np.ndarray]) -> np.ndarray:
+    n = cols[0].size
     order = np.lexsort([np.arange(n)] + [np.asarray(c) for c in reversed(cols)])
     same = np.ones(n - 1, bool)
     for c in cols:
@@ -301,7 +347,7 @@ def census_views(ctx: Ctx) -> Iterator:
         }
         keep = first_unique(np.where(_blank_mask(pmr), -1, pmr_at(ctx.ident, person, when)),
                             np.where(_blank_mask(cols["laestab_anon"]), -1, school),
-                            np.frombuffer(np.array(enrol, "U1").tobytes(), np.uint32), recstat)
+                            np.frombuffer(np.array(enrol, "U1").tobytes(), np.uint32), recstat, yob, p.mob[person])
         if not keep.all():
             cols = {k: v.filter(pa.array(keep)) for k, v in cols.items()}
             person = person[keep]
@@ -332,7 +378,8 @@ def ks4_views(ctx: Ctx) -> Iterator:
         pmr = blank_where(ctx.pmr(rows, when), ctx.quirk(rng, m, 0.001))
         y = pv.year
         sen = p.sen[rows]
-        res = lambda x, typ=pa.int16(): ints(np.where(attained, x, 0), typ)  # noqa: E731
+        def res(x, attained=attained):
+            return ints(np.where(attained, x, 0), pa.int16())
         cols = {
             "ks4_pupilmatchingrefanonymous": pmr,
             "ks4_acadyr": _acadyr(y, m),
@@ -446,7 +493,7 @@ def nccis_views(ctx: Ctx) -> Iterator:
         unknown = gname == "none"
         code[unknown] = np.select([u < 0.6, u < 0.9], [810, 820], 830)[unknown]
         # data quality: temporarily not known, legacy and out-of-mapping codes
-        nk = ctx.quirk(rng, m, 0.006) & ~unknown
+        nk = ctx.quirk(rng, m, 0.003) & ~unknown
         code[nk] = 810
         start[nk | unknown] = -1
         if ay <= 2012:
@@ -469,7 +516,7 @@ def nccis_views(ctx: Ctx) -> Iterator:
         status = np.concatenate([status, np.full(dup_rows.size, "M", object)])
         person, monthno, snap, code, start = person[rows], monthno[rows], snap[rows], code[rows], start[rows]
         mm_ = rows.size
-        pmr = blank_where(ctx.pmr(person, snap), ctx.quirk(rng, mm_, 0.001))
+        pmr = ctx.pmr(person, snap)
         start_null = (start < 0) | ctx.quirk(rng, mm_, 0.05)
         cols = {
             "nccis_pupilmatchingrefanonymous": pmr,
@@ -480,7 +527,7 @@ def nccis_views(ctx: Ctx) -> Iterator:
             "nccis_cohort_status": pa.array(status, pa.string()),
         }
         st_code = np.select([status == "M", status == "T", status == "L"], [1, 2, 3], 0)
-        keep = first_unique(np.where(_blank_mask(pmr), -1, pmr_at(ctx.ident, person, snap)), monthno, st_code)
+        keep = first_unique(pmr_at(ctx.ident, person, snap), monthno, st_code)
         if not keep.all():
             cols = {k: v.filter(pa.array(keep)) for k, v in cols.items()}
             person = person[keep]
@@ -489,7 +536,7 @@ def nccis_views(ctx: Ctx) -> Iterator:
 
 # ================================================================ HESA
 def hesa_views(ctx: Ctx) -> Iterator:
-    p, life = ctx.p, ctx.life
+    life = ctx.life
     pr, sg = life.progs, life.segs
     he_prog = pr["kind"] == HE
     is_he = he_prog[sg["prog"]] if sg["prog"].size else np.zeros(0, bool)
@@ -608,8 +655,6 @@ def ilr_views(ctx: Ctx) -> Iterator:
     prog_person = np.concatenate([pr["person"], af["person"]])
     prog_provider = np.concatenate([pr["provider"], af["provider"]])
     prog_kind = np.concatenate([pr["kind"], np.full(af["person"].size, -FE)])  # -FE marks adult FE
-    prog_start = np.concatenate([pr["start"], af["start"]])
-    prog_planned = np.concatenate([pr["planned"], af["end"]])
     prog_type = np.concatenate([pr["app_type"], np.full(af["person"].size, -1)])
     seg_prog = np.concatenate([seg["prog"], af_prog])
     seg_person = np.concatenate([seg["person"], af["person"]])
@@ -631,7 +676,7 @@ def ilr_views(ctx: Ctx) -> Iterator:
     external = external_codes(ctx.seed, ctx.ci * (1 << 28) + np.arange(nl))
     # learner reference: one per person x provider
     pair = prog_person[seg_prog] * 100_000 + prog_provider[seg_prog]
-    upair, pair_idx = np.unique(pair, return_inverse=True)
+    _, pair_idx = np.unique(pair, return_inverse=True)
     learner = learner_codes(ctx.seed, ctx.ci * (1 << 28) + pair_idx)
     uk = ctx.universe.prov_ukprn[prog_provider[seg_prog]]
     up = ctx.universe.prov_upin[prog_provider[seg_prog]]
@@ -783,13 +828,14 @@ def employment_views(ctx: Ctx) -> Iterator:
     rti = start >= ymd(2013, 4, 6)
     unc_s = rng.random(n) < np.minimum(1.0, np.where(rti, 0.03, 0.10) * ctx.q)
     s_rec = np.where(unc_s, ymd(tax_year_start(start), 4, 6), start)
-    unc_e = (~opn) & ctx.quirk(rng, n, 0.03)
     e_def = ymd(tax_year_start(end) + 1, 4, 5)
+    unc_e = (~opn) & ctx.quirk(rng, n, 0.03) & (e_def <= ctx.ref)
     e_rec = np.where(opn, OPEN_DAY, np.where(unc_e, e_def, end))
     unc_e &= ~opn
-    keep = first_unique(ek, s_rec, e_rec)
+    blank = ctx.quirk(rng, n, 0.001)
+    keep = first_unique(np.where(blank, -1, ek), s_rec, e_rec)
     for pv in ctx.catalog.views("employment"):
-        cols = {"edukey": edukey_strings(ek), "startdate": dates(s_rec), "enddate": dates(e_rec),
+        cols = {"edukey": blank_where(edukey_strings(ek), blank), "startdate": dates(s_rec), "enddate": dates(e_rec),
                 "uncertainstartdate": pa.array(unc_s), "uncertainenddate": pa.array(unc_e)}
         cols = {k: v.filter(pa.array(keep)) for k, v in cols.items()}
         yield _emit(ctx, "employment", pv, cols, person[keep])
@@ -849,10 +895,11 @@ def benefit_views(ctx: Ctx) -> Iterator:
     ek = edukey_at(ctx.ident, b["person"], b["start"])
     m = ek >= 0
     person, code, start, end, ek = b["person"][m], b["code"][m], b["start"][m], b["end"][m], ek[m]
-    keep = first_unique(ek, code, start)
-    person, code, start, end, ek = person[keep], code[keep], start[keep], end[keep], ek[keep]
+    blank = ctx.quirk(ctx.rng("benefits"), ek.size, 0.001)
+    keep = first_unique(np.where(blank, -1, ek), code, start)
+    person, code, start, end, ek, blank = person[keep], code[keep], start[keep], end[keep], ek[keep], blank[keep]
     for pv in ctx.catalog.views("benefits"):
-        cols = {"edukey": edukey_strings(ek), "startdate": dates(start),
+        cols = {"edukey": blank_where(edukey_strings(ek), blank), "startdate": dates(start),
                 "enddate": dates(np.where(end > ctx.ref, OPEN_DAY, end)),
                 "benefit_type": codes(code, BENEFIT_CODES),
                 "out_of_work_benefit": ints(BENEFIT_OOW[code].astype(np.int64), pa.int32())}

@@ -42,7 +42,7 @@ def _portable(typ: str, dialect: str) -> str:
     return typ
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def cached_sql_type(typ: str, dialect: str) -> str:
     return sql_type(typ, dialect)
 
@@ -51,15 +51,18 @@ def view_columns(pv: PhysicalView, dialect: str) -> list[tuple[str, str]]:
     return [(physical, cached_sql_type(decl.type, dialect)) for physical, _stem, decl in pv.columns]
 
 
-def _cast_select(columns: list[tuple[str, str]], source: str) -> str:
-    return "SELECT " + ", ".join(f"CAST({q(c)} AS {t}) AS {q(c)}" for c, t in columns) + f" FROM {source}"
+def _cast_select(columns: list[tuple[str, str]], source: str, order: list[str] | None = None) -> str:
+    sql = "SELECT " + ", ".join(f"CAST({q(c)} AS {t}) AS {q(c)}" for c, t in columns) + f" FROM {source}"
+    names = {c for c, _ in columns}
+    keys = [k for k in (order or []) if k in names]
+    if keys:
+        sql += " ORDER BY " + ", ".join(q(k) for k in keys)
+    return sql
 
 
-def _sorted(table: pa.Table, keys: list[str] | None) -> pa.Table:
-    if not keys or table.num_rows < 2:
-        return table
-    present = [k for k in keys if k in table.column_names]
-    return table.sort_by([(k, "ascending") for k in present]) if present else table
+def _rechunk(table: pa.Table, rows: int = 100_000) -> pa.Table:
+    """Small record batches let DuckDB scan the Arrow table in parallel."""
+    return pa.Table.from_batches(table.to_batches(max_chunksize=rows), schema=table.schema)
 
 
 class Sink:
@@ -88,20 +91,20 @@ class Sink:
             chunks = self._buf[key]
             columns, sort_keys = self._meta[key]
             table = chunks[0] if len(chunks) == 1 else pa.concat_tables(chunks, promote_options="permissive")
-            self._write(key, columns, _sorted(table, sort_keys))
+            self._write(key, columns, _rechunk(table), sort_keys)
         self._buf.clear()
         self._buffered = 0
 
-    def _write(self, key: tuple[str, str], columns: list[tuple[str, str]], table: pa.Table) -> None:
+    def _write(self, key: tuple[str, str], columns: list[tuple[str, str]], table: pa.Table, order: list[str] | None) -> None:
         raise NotImplementedError
 
-    def ensure(self, key: tuple[str, str], columns: list[tuple[str, str]]) -> None:
+    def execute(self, sql: str) -> None:
         raise NotImplementedError
 
-    def finish(self) -> None:
+    def count(self, key: tuple[str, str]) -> int:
         raise NotImplementedError
 
-    def abort(self) -> None:
+    def table_name(self, key: tuple[str, str]) -> str:
         raise NotImplementedError
 
 
@@ -120,6 +123,7 @@ class DuckDBSink(Sink):
         self.tmp.mkdir()
         self.schema = validate_identifier(settings.project_schema, "project_schema")
         self.con = duckdb.connect(config={"memory_limit": memory_limit, "preserve_insertion_order": True})
+        self.con.execute("SET enable_progress_bar = false")
         self.databases = sorted({catalog.physical_database(pv.database) for pv in catalog.all_views()}
                                 | set(settings.source_databases.values()))
         for db in self.databases:
@@ -138,10 +142,19 @@ class DuckDBSink(Sink):
             return f"leo_truth.{TRUTH_SCHEMA_DUCKDB}.{q(table)}"
         return f"{q(db)}.{q(self.schema)}.{q(table)}"
 
-    def _write(self, key, columns, table) -> None:
+    def table_name(self, key) -> str:
+        return self._target(key)
+
+    def execute(self, sql: str) -> None:
+        self.con.execute(sql)
+
+    def count(self, key) -> int:
+        return int(self.con.execute(f"SELECT count(*) FROM {self._target(key)}").fetchone()[0])
+
+    def _write(self, key, columns, table, order=None) -> None:
         self.con.register("_chunk", table)
         try:
-            select = _cast_select(columns, "_chunk")
+            select = _cast_select(columns, "_chunk", order)
             if key in self.created:
                 self.con.execute(f"INSERT INTO {self._target(key)} {select}")
             else:
@@ -197,6 +210,7 @@ class PostgresSink(Sink):
         self.conn = psycopg.connect(conninfo, autocommit=False)
         self.batch_rows = batch_rows
         self.duck = duckdb.connect()
+        self.duck.execute("SET enable_progress_bar = false")
         self.databases = sorted({catalog.physical_database(pv.database) for pv in catalog.all_views()}
                                 | set(settings.source_databases.values()))
         self.final = {db: validate_identifier(db, "source_databases") for db in self.databases}
@@ -222,22 +236,34 @@ class PostgresSink(Sink):
             cur.execute(f"CREATE TABLE {self._target(key)} ({cols})")
         self.created.add(key)
 
-    def _write(self, key, columns, table) -> None:
+    def table_name(self, key) -> str:
+        return self._target(key)
+
+    def execute(self, sql: str) -> None:
+        with self.conn.cursor() as cur:
+            cur.execute(sql)
+
+    def count(self, key) -> int:
+        with self.conn.cursor() as cur:
+            cur.execute(f"SELECT count(*) FROM {self._target(key)}")
+            return int(cur.fetchone()[0])
+
+    def _write(self, key, columns, table, order=None) -> None:
         if key not in self.created:
             self._create(key, columns)
         self.duck.register("_chunk", table)
         try:
             duck_cols = [(c, _duck_equivalent(t)) for c, t in columns]
-            typed = self.duck.execute(_cast_select(duck_cols, "_chunk")).fetch_arrow_table()
+            typed = self.duck.execute(_cast_select(duck_cols, "_chunk", order)).to_arrow_table()
         finally:
             self.duck.unregister("_chunk")
         names = ", ".join(q(c) for c, _ in columns)
-        with self.conn.cursor() as cur:
-            with cur.copy(f"COPY {self._target(key)} ({names}) FROM STDIN WITH (FORMAT csv)") as copy:
-                for start in range(0, typed.num_rows, self.batch_rows):
-                    buf = io.BytesIO()
-                    pcsv.write_csv(typed.slice(start, self.batch_rows), buf, pcsv.WriteOptions(include_header=False))
-                    copy.write(buf.getvalue())
+        copy_sql = f"COPY {self._target(key)} ({names}) FROM STDIN WITH (FORMAT csv)"
+        with self.conn.cursor() as cur, cur.copy(copy_sql) as copy:
+            for start in range(0, typed.num_rows, self.batch_rows):
+                buf = io.BytesIO()
+                pcsv.write_csv(typed.slice(start, self.batch_rows), buf, pcsv.WriteOptions(include_header=False))
+                copy.write(buf.getvalue())
 
     def ensure(self, key, columns) -> None:
         if key not in self.created and key not in self._buf:
@@ -268,7 +294,7 @@ class PostgresSink(Sink):
 def _duck_equivalent(pg_type: str) -> str:
     """A PostgreSQL type name from sql_type() as DuckDB understands it (for the cast step)."""
     t = pg_type.upper()
-    if t.startswith("CHAR(") or t.startswith("VARCHAR(") or t == "TEXT":
+    if t.startswith(("CHAR(", "VARCHAR(")) or t == "TEXT":
         return "VARCHAR"
     if t == "DOUBLE PRECISION":
         return "DOUBLE"
