@@ -50,7 +50,14 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from leo_assets.synthetic import format_report, rate_report
 
-    print(format_report(rate_report(_settings(args), _generator_config(args))))
+    settings = _settings(args)
+    truth = settings.source_dir_path() / "leo_truth.duckdb"
+    if truth.exists() and not args.simulate:
+        print(f"rates of the generated data in {settings.source_dir_path()} (truth and source views)")
+        print(format_report(rate_report(settings, truth)))
+    else:
+        print("rates of a simulation with these options (nothing written; --simulate or no generated data)")
+        print(format_report(rate_report(settings, _generator_config(args))))
     return 0
 
 
@@ -176,6 +183,7 @@ def parser() -> argparse.ArgumentParser:
     g.set_defaults(func=cmd_generate)
     r = sub.add_parser("report", help="generated rates beside published national figures")
     _add_generator_options(r)
+    r.add_argument("--simulate", action="store_true", help="simulate with these options instead of reading the generated data")
     r.set_defaults(func=cmd_report)
     b = sub.add_parser("build", help="build all assets or a selection, with their checks")
     b.add_argument("selection", nargs="*", help="asset names; +name adds upstream, name+ downstream")

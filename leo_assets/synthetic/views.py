@@ -581,7 +581,8 @@ def hesa_views(ctx: Ctx) -> Iterator:
             "he_yearprg": pa.array(year_no[m].astype(str).astype(object), pa.string()),
             "he_yearstu": ints(year_no[m], pa.int16()),
             "he_xmode01": ints(mode[pg], pa.int16()),
-            "he_xlev601": pa.array(lvl.astype(str).astype(object), pa.string()),
+            # HESA XLEV601: 2 taught postgraduate, 4 first degree, 5 other undergraduate
+            "he_xlev601": pa.array(np.select([lvl == 2, lvl == 3, lvl == 4], [2, 4, 5], lvl).astype(str).astype(object), pa.string()),
             "he_xqobtn01": null_where(pa.array(obtn.astype(object), pa.string()), obtn_null),
             "he_xpqual01": ints(qualified.astype(np.int64), pa.int16()),
             "he_xjacs01_1": pa.array(np.array(JACS, object)[subject[pg]], pa.string()),
@@ -631,6 +632,9 @@ def _programme_aims(ctx: Ctx, rng) -> dict:
     add(fw, [AIM["60000071"]], False, 0.6)
     add(fw, [AIM["60000072"]], False, 0.6)
     add(app & ~fw, [AIM["60000072"]], False, 0.3)
+    # a standard's occupational component at the standard's level (the extract has no standards table)
+    add(app & ~fw & (lvl == 2), [AIM["60000091"]])
+    add(app & ~fw & (lvl == 3), [AIM["60000064"]])
     trn = kind == TRN
     add(trn, [AIM["ZPROG001"]])
     add(trn, [AIM["Z0007834"]])

@@ -2,8 +2,8 @@
 description: >
   One row per KS4 cohort member x destination year (1, 3 and 5 years after KS4) x month of that
   year (August to July, as DfE's destination measures): which activities the person had on at
-  least one day of the month, from activity_spells. Education is school (a sixth form after
-  KS4), fe, he or traineeship; employment includes self-employment. Only destination years that
+  least one day of the month, from activity_spells. Education is school (a sixth form: a school
+  spell that runs past the August after KS4), fe, he or traineeship; employment includes self-employment. Only destination years that
   end on or before the reference date.
 grain: [person_id, destination_year, month_start_date]
 --- */
@@ -52,6 +52,8 @@ activity as (
         on spells.person_id = months.person_id
         and spells.start_date <= months.month_end_date
         and spells.end_date >= months.month_start_date
+        -- Year 11 itself is not a destination: a school spell counts only if it runs past KS4's August
+        and (spells.activity_type <> 'school' or spells.end_date > datefromparts(months.ks4_year, 8, 31))
     group by months.person_id, months.destination_year, months.month_start_date, spells.activity_type
 
 )
