@@ -117,6 +117,16 @@ class Settings(BaseModel):
         description="priority of activities when several fall in one month: the first present wins; 'not_captured' is implied last",
     )
     state_min_days: int = Field(default=1, ge=1, le=31, description="days of an activity in a month for it to count as the month's state")
+    match_quality: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="overrides of the match-quality diagnostics' thresholds and severities, by diagnostic id "
+        "(e.g. {PL-1: {warn: 0.03, error: 0.10}}); defaults and meaning in leo_assets/diagnostics.py",
+    )
+    disclosure: dict[str, Any] = Field(
+        default_factory=dict,
+        description="overrides of the statistical disclosure control rules of the outputs (minimum cell count, "
+        "rounding, dominance, p%); defaults and meaning in leo_assets/disclosure.py",
+    )
     price_base_year: int = Field(default=2021, ge=2003, le=2023, description="real-terms earnings are in prices of this calendar year (ref_prices)")
 
     @field_validator("workspace_schema", "project_schema")
