@@ -169,3 +169,42 @@ def test_same_sources_in_another_row_order_give_identical_tables(world, tmp_path
         digests = [other.execute(f'SELECT count(*), sum(hash(t)) FROM {db}.leo_assets."{table}" AS t').fetchone()
                    for db in ("first", "shuffled")]
         assert digests[0] == digests[1], table
+
+
+TRUE_TYPES = {"school": "('school', 'sixth_form')", "fe": "('fe')", "apprenticeship": "('apprenticeship')",
+              "he": "('he')", "employment": "('employment')", "out_of_work_benefit": "('out_of_work_benefit')"}
+# (recall, precision) floors; measured on this extract: recall 0.997-1.000 for every type, precision
+# 0.98-1.00 except school at 0.94 (a spell's last summer term runs to 31 August by convention)
+THRESHOLDS = {"school": (0.97, 0.85), "fe": (0.97, 0.90), "apprenticeship": (0.97, 0.90), "he": (0.97, 0.90),
+              "employment": (0.97, 0.95), "out_of_work_benefit": (0.97, 0.90)}
+
+
+def _overlap_share(con, left_sql, right_sql):
+    """Share of the days of the left spells that the right spells cover (spells of one kind do not overlap)."""
+    return con.sql(f"""
+        WITH l AS ({left_sql}), r AS ({right_sql}),
+        days AS (SELECT l.our_id, l.start_date, l.end_date,
+                        coalesce(sum(date_diff('day', greatest(l.start_date, r.start_date), least(l.end_date, r.end_date)) + 1), 0) AS covered
+                 FROM l LEFT JOIN r ON r.our_id = l.our_id AND r.start_date <= l.end_date AND r.end_date >= l.start_date
+                 GROUP BY 1, 2, 3)
+        SELECT sum(least(covered, date_diff('day', start_date, end_date) + 1)) / sum(date_diff('day', start_date, end_date) + 1)
+        FROM days""").fetchone()[0]
+
+
+@pytest.mark.parametrize("activity", sorted(TRUE_TYPES))
+def test_activity_spells_against_the_true_days(world, activity):
+    """Recall (true days covered) and precision (derived days that are true) after KS4, for correctly resolved people."""
+    _settings, con = world
+    pairs = """SELECT DISTINCT m.our_id, m.true_id, m.ks4_year FROM cohort_map AS m
+               JOIN (SELECT true_id FROM owners GROUP BY true_id HAVING count(DISTINCT our_id) = 1) USING (true_id)
+               JOIN (SELECT our_id FROM owners GROUP BY our_id HAVING count(DISTINCT true_id) = 1) USING (our_id)"""
+    truth = f"""SELECT p.our_id, greatest(s.start_date, make_date(p.ks4_year, 9, 1)) AS start_date, s.end_date
+                FROM ({pairs}) AS p JOIN tr.truth.truth_activity_spell AS s
+                  ON s.person_id = p.true_id AND s.activity_type IN {TRUE_TYPES[activity]}
+                WHERE s.end_date >= make_date(p.ks4_year, 9, 1)"""
+    ours = f"""SELECT p.our_id, greatest(a.start_date, make_date(p.ks4_year, 9, 1)) AS start_date, a.end_date
+               FROM ({pairs}) AS p JOIN ws.leo_assets.activity_spells AS a
+                 ON a.person_id = p.our_id AND a.activity_type = '{activity}'
+               WHERE a.end_date >= make_date(p.ks4_year, 9, 1)"""
+    recall, precision = _overlap_share(con, truth, ours), _overlap_share(con, ours, truth)
+    assert recall >= THRESHOLDS[activity][0] and precision >= THRESHOLDS[activity][1], (activity, recall, precision)
