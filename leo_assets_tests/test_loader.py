@@ -43,6 +43,8 @@ def _load(tmp_path, files):
         ({"marts/m.sql": HDR.replace("--- */", "checks:\n  - not_null: [x]\n    unique: [x]\n--- */") + "select 1 as x"}, r"exactly one of"),
         ({"marts/m__c.check.sql": HDR + "select 1 as x"}, r"no model named 'm' for this check"),
         ({"m.sql": HDR + "select 1 as x"}, r"m\.sql: SQL files live in a layer folder"),
+        ({"marts/m.sql": HDR + "select greatest(s.a, s.b) as x from ws.stg_leo__employment as s"}, r"GREATEST\(\)"),
+        ({"marts/m.sql": HDR + "select s.a from ws.stg_leo__employment as s where s.a like '[0-9]%'"}, r"character class"),
     ],
 )
 def test_rejections(tmp_path, files, message):

@@ -82,6 +82,8 @@ _FORBIDDEN_FUNCTIONS = {
     "OPENJSON": "not portable",
     "DATENAME": "language-dependent",
     "FORMAT": "language-dependent",
+    "GREATEST": "SQL Server has it only from 2022: write CASE",
+    "LEAST": "SQL Server has it only from 2022: write CASE",
 }
 
 
@@ -145,6 +147,8 @@ def portability_problems(tree: exp.Expression) -> list[str]:
                     f"division {node.sql(dialect='tsql')!r}: T-SQL divides integers as integers; "
                     "CAST one side AS DECIMAL(p, s)"
                 )
+        if isinstance(node, exp.Like) and isinstance(node.expression, exp.Literal) and "[" in node.expression.this:
+            problems.append("LIKE with a [...] character class: SQL Server only")
         if isinstance(node, exp.Avg) and not _has_decimal_cast(node.this):
             problems.append("AVG of a column not cast to DECIMAL: T-SQL truncates AVG(int)")
         if isinstance(node, exp.DateDiff):
