@@ -164,6 +164,14 @@ class Settings(BaseModel):
             parse_years(spec, f"source_years.{key}")
         return {k: str(v) for k, v in value.items()}
 
+    @field_validator("match_quality")
+    @classmethod
+    def _match_quality(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        from leo_assets.diagnostics import resolve
+
+        resolve(value)  # a bad id, key or value fails here, naming match_quality.<id>
+        return value
+
     @field_validator("ks4_cohorts")
     @classmethod
     def _cohorts(cls, value: list[int]) -> list[int]:
@@ -191,6 +199,13 @@ class Settings(BaseModel):
         return value
 
     # ------------------------------------------------------------------ derived values
+    @property
+    def match_quality_thresholds(self) -> list[tuple[Any, ...]]:
+        """Rows of reference table ref_match_quality: every diagnostic with its resolved thresholds."""
+        from leo_assets.diagnostics import threshold_rows
+
+        return threshold_rows(self.match_quality)
+
     def url(self, project_dir: Path = PROJECT_DIR) -> URL:
         """The workspace URL, with the default DuckDB file and ``LEO_WORKSPACE_PASSWORD`` applied."""
         raw = self.workspace_url.get_secret_value()
