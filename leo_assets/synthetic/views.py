@@ -777,6 +777,16 @@ def ilr_views(ctx: Ctx) -> Iterator:
             "notional_level": pa.array(lvl.astype(float)),
             "notional_level_v2": ints(lvl2, pa.int32()),
             "ssatier2": pa.array(ssa, pa.string()),
+            # percent of a full level 2 / 3 (an A level is half a full level 3, an AS a quarter, a GCSE a
+            # fifth of a full level 2, a full-size diploma or NVQ all of one); 2% of records leave it 0
+            "fl2width": pa.array(np.where(ctx.quirk(arng, m, 0.02), 0.0, np.array(
+                [{"0003": 20.0, "1446": 100.0, "1444": 50.0}.get(a[1], 100.0 if a[1] == "0036" and a[3] == 2 else 0.0)
+                 for a in AIMS])[aim_id])),
+            "fl3width": pa.array(np.where(ctx.quirk(arng, m, 0.02), 0.0, np.array(
+                [{"0002": 50.0, "0001": 25.0, "1435": 100.0, "1447": 100.0, "0087": 25.0}.get(
+                    a[1], 100.0 if a[1] == "0036" and a[3] == 3 else 0.0) for a in AIMS])[aim_id])),
+            # Skills for Life: 1 literacy (English functional skills), 2 numeracy (maths), -1 otherwise
+            "sfl_type": ints(np.array([{"60000071": 1, "60000072": 2}.get(a[0], -1) for a in AIMS])[aim_id], pa.int32()),
         }
         keep = first_unique(ex, aim_id, a_start)
         if not keep.all():

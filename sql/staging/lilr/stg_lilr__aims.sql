@@ -3,7 +3,8 @@ description: >
   ILR learning aims, one row per aim x learner-provider-year (an aim running over several years
   appears once per year). Codes of -1 become NULL; dates of 1900-01-01 become NULL; the academic
   year is the last four characters of AcademicYear (its end year). notional_level_v2 code 15
-  (level 1/2) and 9 (higher) are kept as delivered and mapped in fe_spells.
+  (level 1/2) and 9 (higher) are kept as delivered and mapped in fe_spells. SSA tier 2 of -1
+  becomes NULL; the level-2 and level-3 widths (percent of a full level) are kept as delivered.
 checks:
   - not_null: [start_date]
     name: missing_start
@@ -26,6 +27,10 @@ select
     nullif(cast(aims.compstatus as int), -1) as completion_status,  -- 1 continuing, 2 completed, 3 withdrawn, 4 transferred, 6 break
     nullif(cast(aims.notional_level_v2 as int), -1) as notional_level_v2,  -- 0-8, 15 level 1/2, 9 higher
     nullif(cast(aims.notional_level as int), -1) as notional_level,  -- older level field
+    nullif(nullif(ltrim(rtrim(aims.ssatier2)), ''), '-1') as ssa_tier2,  -- sector subject area tier 2 as delivered (e.g. 14.1); -1 and blank NULL
+    cast(aims.fl2width as decimal(12, 2)) as fl2_width_pct,  -- percentage of a full level 2 (2007+); 0 = not given
+    cast(aims.fl3width as decimal(12, 2)) as fl3_width_pct,  -- percentage of a full level 3 (2007+); 0 = not given
+    nullif(cast(aims.sfl_type as int), -1) as sfl_type,  -- Skills for Life: 1 literacy, 2 numeracy, 3 language, 4 other, 9 NA
     case when aims.start_date = cast('1900-01-01' as date) then null else aims.start_date end as start_date,  -- aim start
     case when aims.end_date = cast('1900-01-01' as date) then null else aims.end_date end as end_date,  -- actual end; NULL if not ended
     case when aims.end_date_expected = cast('1900-01-01' as date) then null else aims.end_date_expected end as expected_end_date,  -- planned end
