@@ -9,6 +9,7 @@
     leo-assets sql MODEL            the compiled SQL of one asset (--dialect duckdb|postgres|tsql)
     leo-assets render               the whole build as one ordered T-SQL script for SSMS
     leo-assets export-sequences F   wide sequences (one row per person) to F.csv or F.parquet
+    leo-assets export-outputs [DIR] disclosure-safe tables, pictures and the output-checking report
     leo-assets ui                   the Dagster UI (dagster dev) on 127.0.0.1
 """
 
@@ -141,6 +142,28 @@ def cmd_export_sequences(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_outputs(args: argparse.Namespace) -> int:
+    from leo_assets.outputs import ExportRefused, export_outputs
+    from leo_assets.resources import BuildError, WorkspaceDatabase
+    from leo_assets.sqlproject.loader import load_project
+
+    settings = _settings(args)
+    folder = Path(args.folder) if args.folder else PROJECT_DIR / "export"
+    db = WorkspaceDatabase.from_settings(settings)
+    try:
+        exported = export_outputs(load_project(PROJECT_DIR / "sql", settings), db, folder)
+    except (ExportRefused, BuildError) as exc:
+        print(f"export refused: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+    for table in exported:
+        print(f"{table.csv}: {table.rows} rows, {sum(sum(r.values()) for r in table.suppressed.values())} cells suppressed"
+              + (f"; {', '.join(table.pictures)}" if table.pictures else ""))
+    print(f"wrote {folder / 'output_checking_report.md'} and the ACRO session {folder / 'acro'}: submit {folder} for output checking")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from leo_assets.synthetic import generate
 
@@ -201,6 +224,10 @@ def parser() -> argparse.ArgumentParser:
     x.add_argument("output", help="a .csv or .parquet file")
     x.add_argument("--by", choices=["month", "year"], default="month")
     x.set_defaults(func=cmd_export_sequences)
+    eo = sub.add_parser("export-outputs", help="disclosure-safe output tables (CSV), pictures (PNG) and the "
+                        "output-checking report, ready to submit for clearance")
+    eo.add_argument("folder", nargs="?", help="folder to write (default: export/ in the project folder)")
+    eo.set_defaults(func=cmd_export_outputs)
     d = sub.add_parser("demo", help="synthetic LEO into DuckDB, then every asset and check")
     _add_generator_options(d)
     d.set_defaults(func=cmd_demo)

@@ -1,0 +1,156 @@
+"""The outputs layer end to end: out_* tables on DuckDB and PostgreSQL, their disclosure-safe
+versions, the blocking check stopping a disclosive output, and the export on synthetic data."""
+
+import json
+
+import dagster as dg
+import pandas as pd
+import pytest
+import yaml
+
+from leo_assets import disclosure
+from leo_assets.cli import main
+from leo_assets.outputs import CHECK_NAME, TABLE_SPECS, read_frame
+from leo_assets.resources import WorkspaceDatabase
+from leo_assets.synthetic import GeneratorConfig, generate
+from leo_assets_tests.helpers import build_selection, settings_for, write_sources
+from leo_assets_tests.test_activity import _people
+
+SAFE = [spec.safe_name for spec in TABLE_SPECS.values()]
+
+
+# --------------------------------------------------------------- a hand-built case, both engines
+@pytest.fixture(scope="module")
+def small(module_backend):
+    backend, pg, root = module_backend
+    settings = settings_for(root, backend, pg, ks4_cohorts=[2014], months_after_ks4=24)
+    write_sources(settings, _people())
+    result = build_selection(settings, SAFE)
+    db = WorkspaceDatabase.from_settings(settings)
+    yield db, result
+    db.dispose()
+
+
+def test_outputs_count_the_hand_built_people(small):
+    db, _result = small
+    raw = read_frame(db, "out_destinations")
+    year1 = raw[(raw["destination_year"] == 1) & (raw["breakdown"] == "all")].set_index("destination")["n_people"]
+    assert year1.to_dict() == {"apprenticeship": 1, "education": 1, "employment": 1, "combination": 0,
+                               "sustained": 3, "not_sustained": 1, "not_captured": 1, "all": 5}
+    by_sex = raw[(raw["destination_year"] == 1) & (raw["breakdown"] == "sex") & (raw["destination"] == "all")]
+    assert dict(zip(by_sex["group_value"], by_sex["n_people"])) == {"F": 5, "all": 5}
+    states = read_frame(db, "out_state_distribution")
+    first = states[states["month_index"] == 1].set_index("state")["n_people"]
+    assert first["all"] == 5 and first.drop("all").sum() == 5
+    quality = read_frame(db, "out_match_quality")
+    link = quality[(quality["diagnostic_id"] == "PL-5") & (quality["measure"] == "leo_link")].iloc[0]
+    assert (int(link["n_flagged"]), int(link["n_units"])) == (4, 5)
+
+
+def test_five_people_publish_nothing_and_every_check_passes(small):
+    db, result = small
+    for spec in TABLE_SPECS.values():
+        safe = read_frame(db, spec.safe_name)
+        assert len(safe) == len(read_frame(db, spec.name))
+        assert safe[list(spec.counts)].isna().all().all(), spec.name  # every count under 10
+        assert not set(spec.evidence_columns()) & set(safe.columns)
+    evaluations = {(e.asset_key.path[-1], e.check_name): e.passed for e in result.get_asset_check_evaluations()}
+    assert all(evaluations[(name, CHECK_NAME)] for name in SAFE)
+
+
+# -------------------------------------------------------------- synthetic data: export and block
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    root = tmp_path_factory.mktemp("outputs_demo")
+    settings = settings_for(root)
+    generate(settings, GeneratorConfig(pupils_per_cohort=400, show_progress=False))
+    build_selection(settings, SAFE)
+    settings_file = root / "leo_settings.yml"
+    settings_file.write_text(yaml.safe_dump({"workspace_url": f"duckdb:///{root / 'ws.duckdb'}",
+                                             "source_dir": str(root / "sources")}))
+    return settings, settings_file, root
+
+
+def test_export_writes_tables_pictures_and_report(demo, capsys):
+    from matplotlib import image
+
+    _settings, settings_file, root = demo
+    folder = root / "export"
+    assert main(["--settings", str(settings_file), "export-outputs", str(folder)]) == 0
+    assert "output_checking_report.md" in capsys.readouterr().out
+    for spec in TABLE_SPECS.values():
+        csv = pd.read_csv(folder / "tables" / f"{spec.name}.csv", dtype=str)
+        assert list(csv.columns) == [c for c in spec.published_columns() if c not in spec.keep]
+        assert "person_id" not in csv.columns
+        counts = csv[list(spec.counts)].stack()
+        published = counts[counts != "c"].astype(int)
+        assert (published % 5 == 0).all() and (published >= 10).all(), spec.name
+    plots = sorted(p.name for p in (folder / "plots").glob("*.png"))
+    assert plots == ["destination_flows.png", "earnings_by_age.png", "match_quality.png",
+                     "sequence_index_synthetic.png", "state_distribution.png", "top_sequences.png"]
+    for png in (folder / "plots").glob("*.png"):
+        pixels = image.imread(png)
+        assert pixels.shape[0] > 150 and pixels.shape[1] > 300, png.name
+        assert png.stat().st_size < 50_000, png.name
+        assert pixels.std() > 0.05, png.name  # not blank
+    earnings = pd.read_csv(folder / "tables" / "out_earnings_by_age.csv", dtype=str)
+    medians = earnings["p50_earnings_gbp_real"][earnings["p50_earnings_gbp_real"] != "c"].astype(int)
+    assert len(medians) >= 5 and (medians % 100 == 0).all() and medians.is_monotonic_increasing is not None
+    report = (folder / "output_checking_report.md").read_text()
+    for spec in TABLE_SPECS.values():
+        assert f"`{spec.name}`" in report
+    assert "below 10 are suppressed" in report and "nearest 5" in report and "nearest £100" in report
+    assert "secondary suppression" in report
+    acro_results = json.loads((folder / "acro" / "results.json").read_text())
+    files = {f["name"] for out in acro_results["results"].values() for f in out["files"]}
+    assert "out_destinations.csv" in files and "state_distribution.png" in files
+
+
+def test_real_data_never_exports_the_individual_picture(demo):
+    from leo_assets.outputs import export_outputs
+    from leo_assets.sqlproject.loader import load_project
+    from leo_assets_tests.helpers import REAL_SQL
+
+    settings, _file, root = demo
+    real = settings.model_copy(update={"disclosure": {"sequence_index_sample": 50}, "project_schema": "p1234"})
+    db = WorkspaceDatabase.from_settings(real)
+    try:
+        exported = export_outputs(load_project(REAL_SQL, real), db, root / "export_real")
+    finally:
+        db.dispose()
+    withheld = [name for table in exported for name in table.withheld]
+    assert withheld == ["sequence_index_synthetic.png"]
+    assert not (root / "export_real" / "plots" / "sequence_index_synthetic.png").exists()
+    assert "was NOT exported" in (root / "export_real" / "output_checking_report.md").read_text()
+
+
+def test_a_disclosive_output_is_blocked_and_the_run_fails(demo, monkeypatch):
+    from leo_assets.definitions import build_definitions
+
+    settings, _file, _root = demo
+    db = WorkspaceDatabase.from_settings(settings)
+    before = read_frame(db, "out_top_sequences_safe")
+    db.dispose()
+
+    def no_protection(raw, spec, rules):  # publishes the raw counts: what the check must stop
+        table = raw[[c for c in spec.published_columns() if c in raw.columns]].copy()
+        for share in spec.shares:
+            table[share.name] = disclosure.compute_share(table, spec, share, rules)
+        return disclosure.Protected(table, {})
+
+    monkeypatch.setattr(disclosure, "protect", no_protection)
+    defs = build_definitions(settings)
+    key = dg.AssetKey(["outputs", "out_top_sequences_safe"])
+    result = defs.resolve_job_def("build_all").execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(), asset_selection=[key], raise_on_error=False)
+    assert not result.success
+    checks = [e for e in result.get_asset_check_evaluations() if e.check_name == CHECK_NAME]
+    assert len(checks) == 1 and not checks[0].passed and checks[0].severity == dg.AssetCheckSeverity.ERROR
+    assert "below_threshold" in (checks[0].description or "")
+    db = WorkspaceDatabase.from_settings(settings)
+    try:
+        after = read_frame(db, "out_top_sequences_safe")
+        assert db.relation_kind("out_top_sequences_safe__new") is None
+    finally:
+        db.dispose()
+    pd.testing.assert_frame_equal(before, after)  # the previous safe table is kept

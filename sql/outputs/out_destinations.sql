@@ -1,0 +1,117 @@
+/* ---
+description: >
+  One row per KS4 cohort x destination year (1, 3, 5) x breakdown x group x destination: the
+  number of cohort members with that DfE-style destination (destinations). Breakdowns: all (the
+  whole cohort), sex, ever_fsm_6 (FSM at any point in the six years to KS4), sen, eal, ethnicity
+  (DfE major group), attainment (ks4_cohort.has_good_pass_em: good pass in English and maths or
+  not) and region (of the LEO address after KS4); every breakdown has a group 'all' (its total, the
+  same count as breakdown 'all'), and an unknown characteristic is the group 'unknown'.
+  Destinations: the six of destinations, 'sustained' (apprenticeship + education + employment +
+  combination) and 'all' (the group's size, the denominator). Every cell of the grid is present,
+  zeros included. Raw counts: the disclosure-safe table is out_destinations_safe.
+grain: [ks4_year, destination_year, breakdown, group_value, destination]
+checks:
+  - accepted_values: {column: destination, values: [apprenticeship, education, employment, combination, not_sustained, not_captured, sustained, all]}
+  - expression_is_true: n_people >= 0
+--- */
+
+with
+
+members as (
+
+    select
+        cohort.person_id,
+        cohort.ks4_year,
+        coalesce(cohort.sex, 'unknown') as sex_group,
+        case cohort.is_ever_fsm_6 when 1 then 'yes' when 0 then 'no' else 'unknown' end as fsm_group,
+        coalesce(cohort.sen_status, 'unknown') as sen_group,
+        case cohort.is_eal when 1 then 'yes' when 0 then 'no' else 'unknown' end as eal_group,
+        coalesce(cohort.ethnicity_major, 'unknown') as ethnicity_group,
+        case cohort.has_good_pass_em when 1 then 'good_pass_em' when 0 then 'no_good_pass_em' else 'unknown' end as attainment_group,
+        coalesce(cohort.region_name, 'unknown') as region_group
+    from ws.ks4_cohort as cohort
+
+),
+
+memberships as (
+
+    select members.person_id, 'all' as breakdown, 'all' as group_value from members
+    union all select members.person_id, 'sex', members.sex_group from members
+    union all select members.person_id, 'ever_fsm_6', members.fsm_group from members
+    union all select members.person_id, 'sen', members.sen_group from members
+    union all select members.person_id, 'eal', members.eal_group from members
+    union all select members.person_id, 'ethnicity', members.ethnicity_group from members
+    union all select members.person_id, 'attainment', members.attainment_group from members
+    union all select members.person_id, 'region', members.region_group from members
+    union all select members.person_id, 'sex', 'all' from members
+    union all select members.person_id, 'ever_fsm_6', 'all' from members
+    union all select members.person_id, 'sen', 'all' from members
+    union all select members.person_id, 'eal', 'all' from members
+    union all select members.person_id, 'ethnicity', 'all' from members
+    union all select members.person_id, 'attainment', 'all' from members
+    union all select members.person_id, 'region', 'all' from members
+
+),
+
+outcomes as (
+
+    select dest.person_id, dest.ks4_year, dest.destination_year, dest.destination from ws.destinations as dest
+    union all
+    select dest.person_id, dest.ks4_year, dest.destination_year, 'sustained' from ws.destinations as dest where dest.is_sustained = 1
+    union all
+    select dest.person_id, dest.ks4_year, dest.destination_year, 'all' from ws.destinations as dest
+
+),
+
+counted as (
+
+    select
+        outcomes.ks4_year,
+        outcomes.destination_year,
+        memberships.breakdown,
+        memberships.group_value,
+        outcomes.destination,
+        count(*) as n_people
+    from outcomes
+    inner join memberships
+        on memberships.person_id = outcomes.person_id
+    group by outcomes.ks4_year, outcomes.destination_year, memberships.breakdown, memberships.group_value, outcomes.destination
+
+),
+
+panels as (
+
+    select distinct counted.ks4_year, counted.destination_year, counted.breakdown, counted.group_value
+    from counted
+
+),
+
+destination_list as (
+
+    select 'apprenticeship' as destination, 1 as sort_order
+    union all select 'education', 2
+    union all select 'employment', 3
+    union all select 'combination', 4
+    union all select 'sustained', 5
+    union all select 'not_sustained', 6
+    union all select 'not_captured', 7
+    union all select 'all', 8
+
+)
+
+select
+    panels.ks4_year,  -- KS4 cohort
+    panels.destination_year,  -- 1, 3 or 5 years after KS4
+    panels.breakdown,  -- all, sex, ever_fsm_6, sen, eal, ethnicity, attainment or region
+    panels.group_value,  -- the group of the breakdown ('all' = the breakdown's total)
+    destination_list.destination,  -- a destination, sustained (the four sustained ones) or all (the group)
+    destination_list.sort_order,  -- display order of the destination
+    coalesce(counted.n_people, 0) as n_people  -- cohort members of the group with the destination (raw count)
+from panels
+cross join destination_list
+left join counted
+    on counted.ks4_year = panels.ks4_year
+    and counted.destination_year = panels.destination_year
+    and counted.breakdown = panels.breakdown
+    and counted.group_value = panels.group_value
+    and counted.destination = destination_list.destination
