@@ -103,7 +103,8 @@ islands as (
                 else 0
             end) over (
             partition by ordered.person_id, ordered.activity_type
-            order by ordered.start_date, ordered.end_date
+            -- ties (identical start and end) put the row that opens an island first
+            order by ordered.start_date, ordered.end_date, ordered.previous_max_end_date
             rows unbounded preceding
         ) as island_no
     from ordered

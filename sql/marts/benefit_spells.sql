@@ -67,7 +67,8 @@ islands as (
                 else 0
             end) over (
             partition by ordered.person_id, ordered.benefit_type
-            order by ordered.start_date, ordered.end_date, ordered.edukey
+            -- ties (identical start, end and EduKey) put the row that opens an island first
+            order by ordered.start_date, ordered.end_date, ordered.edukey, ordered.previous_max_end_date
             rows unbounded preceding
         ) as island_no
     from ordered
