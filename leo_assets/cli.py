@@ -19,6 +19,8 @@ import signal
 import sys
 from pathlib import Path
 
+from tabulate import tabulate
+
 from leo_assets.settings import PROJECT_DIR, SettingsError, load_settings
 
 
@@ -59,7 +61,47 @@ def cmd_report(args: argparse.Namespace) -> int:
     else:
         print("rates of a simulation with these options (nothing written; --simulate or no generated data)")
         print(format_report(rate_report(settings, _generator_config(args))))
+    derived = derived_destination_rates(settings)
+    if derived:
+        print("\ndestinations derived by the pipeline (workspace table destinations) beside published figures")
+        print(tabulate(derived, headers=["measure", "derived", "published", "n"], tablefmt="github", floatfmt=".3f"))
     return 0
+
+
+# DfE longer-term destinations of 2016 KS4 leavers and the KS4 destination measure (shared/design/peers.md 2.1)
+PUBLISHED_DESTINATIONS = {
+    ("sustained", 1): 0.941, ("sustained", 3): 0.824, ("sustained", 5): 0.795,
+    ("education", 1): 0.865, ("apprenticeship", 1): 0.04, ("employment", 1): 0.03,
+    ("not_sustained", 1): 0.05, ("not_captured", 1): 0.01,
+}
+
+
+def derived_destination_rates(settings) -> list[tuple[str, float, float, int]]:
+    """The pipeline's own destination rates (aggregates only), if the workspace has them."""
+    from leo_assets.resources import WorkspaceDatabase
+
+    db = WorkspaceDatabase.from_settings(settings)
+    try:
+        if db.relation_kind("destinations") is None:
+            return []
+        table = db.target("destinations").sql(db.dialect)
+        counts = db.rows(f"SELECT destination_year, destination, COUNT(*) FROM {table} GROUP BY destination_year, destination")
+    except Exception:
+        return []
+    finally:
+        db.dispose()
+    totals: dict[int, int] = {}
+    by: dict[tuple[str, int], int] = {}
+    for year, destination, n in counts:
+        totals[int(year)] = totals.get(int(year), 0) + int(n)
+        by[(destination, int(year))] = by.get((destination, int(year)), 0) + int(n)
+        if destination in ("apprenticeship", "education", "employment", "combination"):
+            by[("sustained", int(year))] = by.get(("sustained", int(year)), 0) + int(n)
+    rows = []
+    for (measure, year), published in PUBLISHED_DESTINATIONS.items():
+        if totals.get(year):
+            rows.append((f"{measure} (year {year})", by.get((measure, year), 0) / totals[year], published, totals[year]))
+    return rows
 
 
 def _defs(args: argparse.Namespace):

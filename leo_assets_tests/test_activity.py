@@ -128,3 +128,13 @@ def test_wide_sequence_export(built, by, suffix, tmp_path):
         assert table.column_names[-2:] == ["y01", "y02"]
         # the most frequent monthly state; a tie (PA: six months of FE, six of nothing) goes to the hierarchy
         assert sorted(r["y01"] for r in rows.values()) == ["fe"] + ["not_captured"] * 4
+
+
+def test_report_lists_derived_destination_rates_beside_published(module_backend, built):
+    from leo_assets.cli import derived_destination_rates
+
+    backend, pg, root = module_backend
+    rows = {measure: (derived, published, n) for measure, derived, published, n in
+            derived_destination_rates(settings_for(root, backend, pg, ks4_cohorts=[2014], months_after_ks4=24))}
+    assert rows["sustained (year 1)"] == (0.6, 0.941, 5)  # PA, PB, PC sustained; PD, PE not
+    assert rows["not_captured (year 1)"] == (0.2, 0.01, 5)
