@@ -1,0 +1,1 @@
+"""Benchmarks of the synthetic LEO generator and the full build (issue #8); see ``benchmarks/run.py``."""

@@ -1,0 +1,37 @@
+"""The benchmark runner at a tiny size, so that it cannot rot (the benchmarks themselves are not tests)."""
+
+import json
+
+import pytest
+
+from benchmarks.run import main
+
+
+@pytest.mark.timeout(180)
+def test_runner_tiny_size(tmp_path):
+    results_path, doc = tmp_path / "results.json", tmp_path / "benchmarks.md"
+    main(["--sizes", "300", "--pg-sizes", "", "--workdir", str(tmp_path / "work"),
+          "--results", str(results_path), "--doc", str(doc)], log=lambda *_: None)
+
+    results = json.loads(results_path.read_text())
+    case = results["cases"]["duckdb-1x300"]
+    assert case["pupils"] == 300
+    for step in ("generate", "scan", "build"):
+        assert case[step]["seconds"] > 0
+        assert case[step]["peak_rss_mb"] > 0
+    build = case["build"]
+    assert build["success"]
+    assert build["assets"], "no asset timings"
+    for name, asset in build["assets"].items():
+        assert asset["step_seconds"] is not None and asset["step_seconds"] >= 0, name
+        assert asset["build_seconds"] is not None, name
+    assert "marts/person_lookup" in build["assets"]
+    assert case["scan"]["rows"] > 0 and case["scan"]["views"]
+    assert case["build_over_scan"] == pytest.approx(build["seconds"] / case["scan"]["seconds"], rel=0.01)
+    assert {"cpu_cores_logical", "ram_gib", "python", "duckdb"} <= set(results["machine"])
+
+    text = doc.read_text()
+    assert ".venv/bin/python -m benchmarks.run" in text
+    assert "duckdb-1x300" in text and "build / scan" in text
+    # the scratch sources and workspace are removed after each case
+    assert not (tmp_path / "work" / "duckdb-1x300" / "sources").exists()
