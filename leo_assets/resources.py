@@ -406,6 +406,12 @@ class WorkspaceDatabase(ConfigurableResource):
                 index_statements += ddl_index(dialect, final, list(cols), f"ix_{name}_{i}")
             if index_statements:
                 self.execute(index_statements)
+        if kind == "table" and dialect == "postgres":
+            # fresh statistics before anything reads the table: without them PostgreSQL's planner
+            # guesses one row and picks nested loops that grow with the square of the rows
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text(f"ANALYZE {final.sql(dialect)}"))
+            index_statements.append(f"ANALYZE {final.sql(dialect)}")
         return {
             "seconds": round(time.perf_counter() - started, 3),
             "statements": statements + index_statements,
