@@ -8,7 +8,8 @@ cohort, how far to trust it. The numbers are computed in SQL, in three files of 
 * ``sql/marts/match_flags.sql``: one row per person and flag tripped, with the evidence, so that
   analyses can exclude or weight flagged people;
 * ``sql/marts/match_quality_summary.sql``: every diagnostic's numerator, denominator, rate,
-  thresholds and status, overall and per KS4 cohort (PL-5 also per subgroup), in one table.
+  thresholds and status, overall and per KS4 cohort (PL-5 also per subgroup, PL-8 per academic
+  year), in one table.
 
 Thresholds reach the SQL as the reference table ``ref_match_quality`` (``sql/reference/_reference.yml``,
 ``rows_from_setting: match_quality_thresholds``: a derived property of :class:`Settings` built from
@@ -30,10 +31,12 @@ Settings (``match_quality`` in ``leo_settings.yml``), by diagnostic id, each key
       PL-5: {warn: 0.85, gap_warn: 0.08, min_n: 50}
       CD-4: {severity: warn}           # never escalate to ERROR
 
-``warn``/``error``: rate thresholds (for PL-5, a *minimum* link rate); ``error: null`` = never
+``warn``/``error``: rate thresholds (for PL-5, a *minimum* link rate; for PL-8, the largest tolerated
+change of the unlinked share from one academic year to the next); ``error: null`` = never
 ERROR; ``severity``: ``error`` (default) or ``warn`` (the highest severity the check may reach);
 PL-5 only: ``gap_warn`` (largest tolerated gap between a subgroup's and its cohort's link rate)
-and ``min_n`` (smallest subgroup whose gap is judged).
+and ``min_n`` (smallest subgroup whose gap is judged); PL-8: ``min_n`` (smallest academic year,
+in ILR learner records, whose change from the previous year is judged; both years must reach it).
 """
 
 from dataclasses import dataclass
@@ -79,6 +82,18 @@ DIAGNOSTICS: tuple[Diagnostic, ...] = (
     Diagnostic("PL-6", "person_identifier", "mq_pl_6_orphan_edukeys",
                "EduKeys in outcome views absent from the EduKey lookup", "EduKeys in sources", "max", 0.0, 0.001,
                "orphan outcomes or a lookup version mismatch"),
+    Diagnostic("PL-7", "he_spells", "mq_pl_7_he_only_persons",
+               "persons with a HESA PMR who are neither linked to LEO nor in any School Census record (HE-only)",
+               "persons with a HESA PMR", "max", 0.05, None,
+               "under-match of HESA PMRs, or independent-school pupils (never in the School Census)"),
+    Diagnostic("PL-8", "fe_spells", "mq_pl_8_unlinked_ilr_records",
+               "ILR learner records without an ae_id link, by academic year (reported; judged on the year-on-year change)",
+               "ILR learner records", "max", 0.03, None,
+               "ILR under-matching; a jump between years, a change in matching or delivery"),
+    Diagnostic("PL-10", "person_identifier", "mq_pl_10_recordid_conformity",
+               "recordids with 2+ rows in education_records_lookup; also ILR learner recordids with a non-ILR lookup row",
+               "recordids in education_records_lookup", "max", 0.0, 0.0,
+               "false ILR links: recordid not unique, or ILR learners matched to another dataset's record (hard: 0)"),
     Diagnostic("PL-11", "person_lookup", "mq_pl_11_outcome_only_persons",
                "linked persons (ae_ids) with an EduKey but no PMR and no ILR record (not in 26.4)", "linked persons",
                "max", 0.01, 0.05, "under-match: one person split over two ae_ids, the second holding only outcomes"),
@@ -109,6 +124,10 @@ DIAGNOSTICS: tuple[Diagnostic, ...] = (
 )
 BY_ID = {d.id: d for d in DIAGNOSTICS}
 PL5_DEFAULTS = {"gap_warn": 0.05, "min_n": 30}
+# judged on the change of the rate from the previous academic year (summary rows by subgroup academic_year),
+# between two years of min_n records or more (below that, sampling noise alone exceeds a few points)
+YEAR_ON_YEAR = ("PL-8",)
+PL8_DEFAULTS = {"min_n": 500}
 KEYS = {"warn", "error", "severity"}
 SEVERITIES = ("warn", "error")
 
@@ -139,13 +158,15 @@ def resolve(overrides: dict[str, dict[str, Any]] | None) -> dict[str, dict[str, 
         out[diag.id] = {"warn": diag.warn, "error": diag.error, "severity": "error"}
         if diag.id == "PL-5":
             out[diag.id].update(PL5_DEFAULTS)
+        if diag.id == "PL-8":
+            out[diag.id].update(PL8_DEFAULTS)
     for key, body in overrides.items():
         where = f"{SETTING}.{key}"
         if key not in BY_ID:
             raise _problem(f"setting '{where}': unknown diagnostic {key!r}; known: {', '.join(BY_ID)}")
         if not isinstance(body, dict):
             raise _problem(f"setting '{where}': expected a mapping such as {{warn: 0.03, error: 0.10}}, got {body!r}")
-        allowed = KEYS | (set(PL5_DEFAULTS) if key == "PL-5" else set())
+        allowed = KEYS | (set(PL5_DEFAULTS) if key == "PL-5" else set(PL8_DEFAULTS) if key == "PL-8" else set())
         for name, value in body.items():
             if name not in allowed:
                 raise _problem(f"setting '{where}.{name}': unknown key; known: {', '.join(sorted(allowed))}")
@@ -225,6 +246,8 @@ def evaluate(diag: Diagnostic, rows: list[dict[str, Any]]) -> tuple[bool, str, d
             md[f"denominator_{r['ks4_year']}"] = int(r["denominator"])
     md["unit"] = diag.unit
     md["direction"] = "rate must stay at or above the thresholds" if diag.direction == "min" else "rate must stay at or below the thresholds"
+    if diag.id in YEAR_ON_YEAR:
+        md["direction"] = "rate reported; its change from the previous year must stay within the thresholds"
     md["by_scope"] = _table(rows)
     md = {k: v for k, v in md.items() if v is not None}
     severity = "error" if worst == 2 else "warn"
@@ -307,7 +330,7 @@ def build_diagnostic_checks(project):
 # they could catch are the over-matches.
 TARGET_FAULTS: dict[str, tuple[str, ...]] = {
     "PL-1": ("overmatch_pmr",), "PL-2": ("overmatch_edukey",), "PL-3": ("pmr_conflict",), "PL-4": ("overmatch_pmr",),
-    "PL-5": ("unlinked_pmr",), "PL-6": ("orphan_edukey",), "PL-11": ("undermatch_edukey", "unlinked_pmr"),
+    "PL-5": ("unlinked_pmr",), "PL-6": ("orphan_edukey",), "PL-8": ("unlinked_recordid",), "PL-11": ("undermatch_edukey", "unlinked_pmr"),
     "CD-1": ("overmatch_pmr",), "CD-3": ("overmatch_pmr",), "CD-4": ("overmatch_pmr",), "CO-1": ("overmatch_pmr",),
     "ER-1": ("overmatch_edukey",), "EM-1": ("overmatch_edukey",), "BE-1": ("overmatch_edukey",),
     "IL-1": ("overmatch_pmr",), "HE-1": ("overmatch_pmr",),

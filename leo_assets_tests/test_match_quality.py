@@ -19,10 +19,11 @@ RATES = (0.0, 0.02, 0.06)
 PUPILS = 400
 # diagnostic -> largest overall rate on a fault-free extract (quirk_scale 1)
 FAULT_FREE_TOLERANCE = {
-    "PL-1": 0.03, "PL-2": 0.04, "PL-3": 0.0, "PL-4": 0.0, "PL-5": 0.06, "PL-6": 0.0, "PL-11": 0.0, "CD-1": 0.0,
+    "PL-1": 0.03, "PL-2": 0.04, "PL-3": 0.0, "PL-4": 0.0, "PL-5": 0.06, "PL-6": 0.0, "PL-7": 0.0, "PL-8": 0.04,
+    "PL-10": 0.0, "PL-11": 0.0, "CD-1": 0.0,
     "CD-3": 0.01, "CD-4": 0.0, "CO-1": 0.0, "ER-1": 0.0, "EM-1": 0.0, "BE-1": 0.0, "IL-1": 0.0, "HE-1": 0.0,
 }
-RISES_WITH_FAULTS = ("PL-1", "PL-3", "PL-4", "PL-5", "PL-6", "PL-11", "CD-1", "CD-4")
+RISES_WITH_FAULTS = ("PL-1", "PL-3", "PL-4", "PL-5", "PL-6", "PL-8", "PL-11", "CD-1", "CD-4")
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +113,7 @@ def test_no_personal_attributes_in_check_metadata(extracts):
             if key == "by_scope":
                 allowed_words = {"measure", "ks4_year", "subgroup", "subgroup_value", "numerator", "denominator", "rate",
                                  "gap_from_cohort", "status", "flagged", "leo_link", "paye", "benefits", "ilr", "hesa",
-                                 "nccis", "all", "fsm", "sen", "eal", "ethnicity_major", "none", "support", "ehcp",
+                                 "nccis", "non_ilr_source", "academic_year", "all", "fsm", "sen", "eal", "ethnicity_major", "none", "support", "ehcp",
                                  "unknown", "White", "Mixed", "Asian", "Black", "Chinese", "Other", "Unclassified",
                                  "ok", "warn", "error", "report", "no_data", "---"}
                 for token in tokens:
@@ -123,10 +124,13 @@ def test_no_personal_attributes_in_check_metadata(extracts):
 
 def test_thresholds_are_settings():
     assert resolve({})["PL-1"] == {"warn": 0.03, "error": 0.10, "severity": "error"}
+    assert resolve({})["PL-8"] == {"warn": 0.03, "error": None, "severity": "error", "min_n": 500}
+    assert resolve({"PL-8": {"min_n": 50}})["PL-8"]["min_n"] == 50
     rows = {r[0]: r for r in threshold_rows({"PL-1": {"warn": 0.05, "error": None}, "CD-4": {"severity": "warn"}})}
     assert rows["PL-1"][5:8] == (0.05, None, "error") and rows["CD-4"][7] == "warn"
     for bad, named in (({"PL-99": {}}, "match_quality.PL-99"), ({"PL-1": {"warm": 0.1}}, "match_quality.PL-1.warm"),
                        ({"PL-1": {"warn": "high"}}, "match_quality.PL-1.warn"), ({"PL-1": {"warn": 0.2, "error": 0.1}}, "match_quality.PL-1"),
-                       ({"CD-1": {"severity": "fatal"}}, "match_quality.CD-1.severity"), ({"PL-1": 0.1}, "match_quality.PL-1")):
+                       ({"CD-1": {"severity": "fatal"}}, "match_quality.CD-1.severity"),
+                       ({"PL-7": {"min_n": 5}}, "match_quality.PL-7.min_n"), ({"PL-1": 0.1}, "match_quality.PL-1")):
         with pytest.raises(SettingsError, match=named.replace(".", r"\.")):
             make_settings(match_quality=bad)

@@ -54,6 +54,8 @@ def _world():
     pairs.append(census_row("PB", 2010, "spring", "S1", yearofbirth=2000, monthofbirth=3))
     # age conflicts (ae 4): earnings, employment and benefits before 14, FE before 14, HE before 16
     pairs += _census_years("PC", "S1", years, yearofbirth=1998, monthofbirth=3)
+    # PL-7: PI is not linked but in the census (not HE-only); PH is in HESA only (HE-only)
+    pairs.append(census_row("PI", 2010, "spring", "S1", yearofbirth=1994, monthofbirth=3))
     rows = rows_by_view(*pairs)
     rows["ks4_2014"] = [_ks4("PCLEAN"), _ks4("PA1"), _ks4("PB"), _ks4("PC"), _ks4("PD")]  # PD: never linked
     rows["learner_ae_id_to_pmr_lookup"] = [
@@ -68,8 +70,20 @@ def _world():
         {"ae_id": 1, "edukey": "E1"}, {"ae_id": 2, "edukey": "E2"}, {"ae_id": 2, "edukey": "E2B"},
         {"ae_id": 4, "edukey": "E4"}, {"ae_id": 5, "edukey": "E5"},  # ae 5: outcomes only (PL-11)
     ]
-    rows["education_records_lookup"] = [{"ae_id": 4, "recordid": 4001, "source": "ILR"}]
-    rows["learners"] = [{"external_id": 900001, "recordid": 4001, "academicyear": "2010/2011"}]
+    rows["education_records_lookup"] = [
+        {"ae_id": 4, "recordid": 4001, "source": "ILR"}, {"ae_id": 4, "recordid": 4002, "source": "ILR"},
+        {"ae_id": 4, "recordid": 4004, "source": "ILR"},
+        {"ae_id": 9, "recordid": 4006, "source": "NPD"},  # PL-10: an ILR learner's recordid on another dataset's row
+        {"ae_id": 7, "recordid": 7001, "source": "NPD"}, {"ae_id": 8, "recordid": 7001, "source": "NPD"},  # PL-10: not unique
+    ]
+    # PL-8: unlinked 0/1 in 2011, 1/2 in 2012 (4003: no lookup row; +50 pp: warn), 1/2 in 2013 (4006; no change)
+    rows["learners"] = [
+        {"external_id": 900001, "recordid": 4001, "academicyear": "2010/2011"},
+        {"external_id": 900002, "recordid": 4002, "academicyear": "2011/2012"},
+        {"external_id": 900003, "recordid": 4003, "academicyear": "2011/2012"},
+        {"external_id": 900004, "recordid": 4004, "academicyear": "2012/2013"},
+        {"external_id": 900006, "recordid": 4006, "academicyear": "2012/2013"},
+    ]
     rows["aims"] = [_aim(4001, 2011, D(2010, 9, 6))]  # PC is 12
     rows["leo_employment"] = [
         {"edukey": "E1", "startdate": D(2015, 4, 6), "enddate": D(2016, 4, 5), "uncertainstartdate": False, "uncertainenddate": False},
@@ -83,6 +97,7 @@ def _world():
     rows["hesa_2013"] = [{"he_pupilmatchingrefanonymous": "PC", "he_comdate": D(2012, 9, 20), "he_yearprg": "1",
                           "he_yearstu": 1, "he_xmode01": 1, "he_xlev601": "4", "he_xinstid01_anon": "INST1",
                           "he_enddate": D(2013, 6, 30), "he_xpqual01": 0}]
+    rows["hesa_2013"] += [dict(rows["hesa_2013"][0], he_pupilmatchingrefanonymous=pmr) for pmr in ("PH", "PI")]
     return rows
 
 
@@ -96,7 +111,8 @@ EXPECTED_FLAGS = {
 @pytest.fixture(scope="module")
 def world(module_backend):
     backend, pg, root = module_backend
-    settings = settings_for(root, backend, pg, ks4_cohorts=[2014], reference_date=D(2021, 7, 31))
+    settings = settings_for(root, backend, pg, ks4_cohorts=[2014], reference_date=D(2021, 7, 31),
+                            match_quality={"PL-8": {"min_n": 1}})  # judge the change between years of one record
     write_sources(settings, _world())
     result = build_selection(settings, ["match_quality_summary"])
     db = WorkspaceDatabase.from_settings(settings)
@@ -117,6 +133,7 @@ def test_each_diagnostic_flags_the_person_built_to_trip_it(world):
     assert by_person.pop("PC") == EXPECTED_FLAGS["PC"]
     assert by_person.pop("E5") == {"PL-11"}
     assert by_person.pop("E9") == {"PL-6"}
+    assert by_person.pop("PH") == {"PL-7"}  # HESA only; PI (unlinked, in the census) and PC (linked) are not
     assert by_person == {}, by_person  # the clean pupil and everyone else: no flag
 
 
@@ -138,7 +155,7 @@ def test_summary_counts_and_judges(world):
 def test_checks_report_on_their_assets_without_blocking(world):
     _settings, _db, result = world
     evals = {ev.check_name: ev for ev in result.get_asset_check_evaluations() if ev.check_name.startswith("mq_")}
-    assert len(evals) == 16
+    assert len(evals) == 19
     assert evals["mq_pl_3_identifier_conflicts"].asset_key.path == ["marts", "person_identifier"]
     assert evals["mq_cd_1_two_schools_at_once"].asset_key.path == ["marts", "school_spells"]
     assert evals["mq_pl_3_identifier_conflicts"].severity.value == "ERROR"
@@ -147,3 +164,34 @@ def test_checks_report_on_their_assets_without_blocking(world):
     md = evals["mq_er_1_earnings_before_14"].metadata
     assert md["numerator"].value == 1 and md["denominator"].value == 2 and md["rate"].value == 0.5
     assert md["rate_2014"].value == 0.5 and md["threshold_warn"].value == 0.001
+
+
+def test_hesa_only_ilr_link_and_recordid_diagnostics(world):
+    """PL-7, PL-8 and PL-10 on the hand-built extract: exact counts, a tripping and a quiet case each."""
+    _settings, db, result = world
+    rows = {(d, m, y, g, v): (n, den, status) for d, m, y, g, v, n, den, status in db.rows(
+        'SELECT diagnostic_id, measure, ks4_year, subgroup, subgroup_value, numerator, denominator, status '
+        "FROM \"leo_assets\".\"match_quality_summary\" WHERE diagnostic_id IN ('PL-7', 'PL-8', 'PL-10')")}
+    # PL-7: PH of PC, PH, PI is HE-only (33 % > 5 %); cohort 2014 holds only PC (linked): quiet
+    assert rows[("PL-7", "flagged", "all", "all", "all")] == (1, 3, "warn")
+    assert rows[("PL-7", "flagged", "2014", "all", "all")] == (0, 1, "ok")
+    # PL-8: 2 of 5 learner records unlinked, reported; 2012 jumps 50 pp (warn), 2013 does not move (report)
+    assert rows[("PL-8", "flagged", "all", "all", "all")] == (2, 5, "report")
+    assert rows[("PL-8", "flagged", "all", "academic_year", "2011")] == (0, 1, "report")
+    assert rows[("PL-8", "flagged", "all", "academic_year", "2012")] == (1, 2, "warn")
+    assert rows[("PL-8", "flagged", "all", "academic_year", "2013")] == (1, 2, "report")
+    # PL-10: 7001 of 5 lookup recordids is duplicated; 4006 of the 4 ILR learner recordids found is an NPD row
+    assert rows[("PL-10", "flagged", "all", "all", "all")] == (1, 5, "error")
+    assert rows[("PL-10", "non_ilr_source", "all", "all", "all")] == (1, 4, "error")
+    assert len(rows) == 8  # records, not persons: no cohort rows for PL-8 and PL-10
+    evals = {ev.check_name: ev for ev in result.get_asset_check_evaluations() if ev.check_name.startswith("mq_pl_")}
+    assert evals["mq_pl_7_he_only_persons"].asset_key.path == ["marts", "he_spells"]
+    assert evals["mq_pl_8_unlinked_ilr_records"].asset_key.path == ["marts", "fe_spells"]
+    assert evals["mq_pl_10_recordid_conformity"].asset_key.path == ["marts", "person_identifier"]
+    assert not evals["mq_pl_7_he_only_persons"].passed and evals["mq_pl_7_he_only_persons"].severity.value == "WARN"
+    assert not evals["mq_pl_8_unlinked_ilr_records"].passed and evals["mq_pl_8_unlinked_ilr_records"].severity.value == "WARN"
+    assert not evals["mq_pl_10_recordid_conformity"].passed and evals["mq_pl_10_recordid_conformity"].severity.value == "ERROR"
+    md = evals["mq_pl_8_unlinked_ilr_records"].metadata
+    assert (md["numerator"].value, md["denominator"].value, md["status"].value) == (2, 5, "report")
+    flags = db.rows('SELECT n_items, first_event_date FROM "leo_assets"."match_flags" WHERE flag = \'PL-7\'')
+    assert [n for n, _d in flags] == [1]

@@ -5,7 +5,9 @@ description: >
   without them). Flags, by diagnostic id: PL-1 a linked person with 2+ PMRs; PL-2 with 2+ EduKeys;
   PL-3 the person holding an identifier LEO's lookups link to 2+ ae_ids, and the person of the
   other ae_id; PL-4 a person whose PMRs disagree on modal sex or birth year and month; PL-6 the
-  (unlinked) person of an EduKey with outcome rows but no lookup row; PL-11 a linked person with
+  (unlinked) person of an EduKey with outcome rows but no lookup row; PL-7 a person with a HESA
+  PMR who is neither linked to LEO (no ae_id) nor has any School Census record under any of their
+  PMRs (HE-only: an under-match, or an independent-school pupil); PL-11 a linked person with
   an EduKey but no PMR and no ILR record (a split: outcomes without education); CD-1 single-registration
   spells at two schools overlapping by more than 183 days (shorter overlaps are the term-end convention of school_spells at a mid-term move); CD-3 records giving 2+ academic years
   of birth; CD-4 records giving both M and F; CO-1 under 80 % of the person's dated records in
@@ -18,7 +20,7 @@ description: >
 grain: [person_id, flag]
 checks:
   - relationships: {column: person_id, to: ws.person_lookup, field: person_id}
-  - accepted_values: {column: flag, values: [PL-1, PL-2, PL-3, PL-4, PL-6, PL-11, CD-1, CD-3, CD-4, CO-1, ER-1, EM-1, BE-1, IL-1, HE-1]}
+  - accepted_values: {column: flag, values: [PL-1, PL-2, PL-3, PL-4, PL-6, PL-7, PL-11, CD-1, CD-3, CD-4, CO-1, ER-1, EM-1, BE-1, IL-1, HE-1]}
 indexes: [[person_id], [flag]]
 --- */
 
@@ -50,6 +52,43 @@ conflicts as (
     inner join ws.person_lookup as other_person
         on other_person.ae_id = links.other_ae_id
     where links.n_ae_ids > 1
+
+),
+
+census_persons as (
+
+    -- PL-7: persons with a School Census record under any of their PMRs
+    select distinct ids.person_id
+    from ws.person_identifier as ids
+    inner join (
+        select distinct census.pmr from ws.stg_npd__school_census as census where census.pmr is not null
+    ) as census_pmrs
+        on census_pmrs.pmr = ids.identifier_value
+    where ids.identifier_type = 'pmr'
+
+),
+
+he_only as (
+
+    -- PL-7: persons with a HESA PMR, no ae_id and no School Census record
+    select
+        ids.person_id,
+        count(distinct instances.pmr) as n_pmrs,
+        min(instances.hesa_year) as first_hesa_year,
+        max(instances.hesa_year) as last_hesa_year,
+        min(instances.start_date) as first_start_date
+    from ws.stg_hesa__instances as instances
+    inner join ws.person_identifier as ids
+        on ids.identifier_type = 'pmr'
+        and ids.identifier_value = instances.pmr
+    inner join persons
+        on persons.person_id = ids.person_id
+    left join census_persons
+        on census_persons.person_id = ids.person_id
+    where instances.pmr is not null
+        and persons.is_linked = 0
+        and census_persons.person_id is null
+    group by ids.person_id
 
 ),
 
@@ -121,6 +160,14 @@ flags as (
     from ws.person_identifier as ids
     where ids.identifier_type = 'edukey' and ids.is_in_lookup = 0 and ids.is_in_sources = 1
     group by ids.person_id
+
+    union all
+
+    select he_only.person_id, 'PL-7', he_only.n_pmrs,
+        concat('HESA PMRs not linked and in no School Census record: ', cast(he_only.n_pmrs as varchar(10)),
+               '; HESA years: ', cast(he_only.first_hesa_year as varchar(4)), '-', cast(he_only.last_hesa_year as varchar(4))),
+        he_only.first_start_date
+    from he_only
 
     union all
 
@@ -226,7 +273,7 @@ select
     ---------- evidence
     flags.n_items,  -- how many identifiers, records, spell pairs, spells or tax years trip the flag
     flags.evidence,  -- what was found (counts and the conflicting values)
-    flags.first_event_date  -- age-based flags: the earliest offending start (tax-year end for ER-1)
+    flags.first_event_date  -- age-based flags: the earliest offending start (tax-year end for ER-1); PL-7: first HESA start
 
 from flags
 left join ws.ks4_cohort as cohort

@@ -6,6 +6,15 @@ description: >
   UI; the diagnostics' asset checks report these rows. Person diagnostics count persons flagged
   in match_flags among the diagnostic's denominator (see ref_match_quality.unit); PL-3 counts
   linked identifiers linked to 2+ ae_ids, PL-6 EduKeys in outcome views without a lookup row.
+  PL-7: persons with a HESA PMR (stg_hesa__instances through person_identifier) flagged HE-only.
+  PL-8: ILR learner records (stg_lilr__learners) whose recordid has no ae_id link
+  (int_identifier_links), overall and by subgroup academic_year (ks4_year 'all'): status report,
+  and on a year's row warn when its rate differs from the previous year's by more than
+  threshold_warn (gap_from_cohort holds that change; computed only when both years hold min_n
+  records or more). PL-10: recordids of
+  education_records_lookup with 2+ rows (measure flagged), and ILR learner recordids with a
+  lookup row whose source is not ILR (measure non_ilr_source; 0 when the extract has no source
+  column): hard 0. PL-8 and PL-10 count records, not persons: ks4_year 'all' only.
   PL-5: share of KS4 pupils linked to LEO (measure leo_link, judged against a minimum rate) and
   with any PAYE employment, benefit, ILR (FE), HESA or NCCIS spell (paye, benefits, ilr, hesa,
   nccis: reported), by cohort and by FSM, SEN, EAL and ethnicity major group; a subgroup row of
@@ -49,6 +58,11 @@ person_units as (
     select 'PL-11', persons.person_id from ws.person_lookup as persons where persons.is_linked = 1
     union all
     select 'PL-4', quality.person_id from quality where quality.n_pmrs_with_records >= 2
+    union all
+    select distinct 'PL-7', ids.person_id from ws.stg_hesa__instances as instances
+    inner join ws.person_identifier as ids
+        on ids.identifier_type = 'pmr' and ids.identifier_value = instances.pmr
+    where instances.pmr is not null
     union all
     select distinct 'CD-1', spells.person_id from ws.school_spells as spells
     union all
@@ -121,6 +135,78 @@ flag_counts as (
     inner join cohort
         on cohort.person_id = units.person_id
     group by units.diagnostic_id, cohort.ks4_year
+
+),
+
+ilr_records as (
+
+    -- PL-8: every ILR learner record, linked when its recordid is an ILR link of the lookup
+    select
+        learners.academic_year,
+        case when links.identifier_value is null then 1 else 0 end as is_unlinked
+    from ws.stg_lilr__learners as learners
+    left join ws.int_identifier_links as links
+        on links.identifier_type = 'ilr_recordid'
+        and links.identifier_value = cast(learners.recordid as varchar(20))
+
+),
+
+ilr_years as (
+
+    select ilr_records.academic_year, sum(ilr_records.is_unlinked) as numerator, count(*) as denominator
+    from ilr_records
+    group by ilr_records.academic_year
+
+),
+
+lookup_recordids as (
+
+    -- PL-10: each recordid of education_records_lookup, its rows and whether one is from another dataset
+    select
+        lookup.recordid,
+        count(*) as n_rows,
+        max(case when lookup.source_dataset is not null and lookup.source_dataset not like '%ILR%' then 1 else 0 end) as has_non_ilr_row
+    from ws.stg_leo__education_records_lookup as lookup
+    where lookup.recordid is not null
+    group by lookup.recordid
+
+),
+
+record_counts as (
+
+    select 'PL-8' as diagnostic_id, 'flagged' as measure, 'all' as subgroup, 'all' as subgroup_value,
+        coalesce(sum(ilr_records.is_unlinked), 0) as numerator, count(*) as denominator,
+        cast(null as decimal(9, 6)) as reference_rate
+    from ilr_records
+
+    union all
+
+    select 'PL-8', 'flagged', 'academic_year', coalesce(cast(ilr_years.academic_year as varchar(4)), 'unknown'),
+        ilr_years.numerator, ilr_years.denominator,
+        case when previous_year.denominator > 0
+                and previous_year.denominator >= coalesce(year_thresholds.min_n, 1)
+                and ilr_years.denominator >= coalesce(year_thresholds.min_n, 1)
+            then cast(cast(previous_year.numerator as decimal(18, 6)) / previous_year.denominator as decimal(9, 6))
+        end
+    from ilr_years
+    left join ilr_years as previous_year
+        on previous_year.academic_year = ilr_years.academic_year - 1
+    left join thresholds as year_thresholds
+        on year_thresholds.diagnostic_id = 'PL-8'
+
+    union all
+
+    select 'PL-10', 'flagged', 'all', 'all',
+        coalesce(sum(case when lookup_recordids.n_rows > 1 then 1 else 0 end), 0), count(*), cast(null as decimal(9, 6))
+    from lookup_recordids
+
+    union all
+
+    select 'PL-10', 'non_ilr_source', 'all', 'all',
+        coalesce(sum(lookup_recordids.has_non_ilr_row), 0), count(*), cast(null as decimal(9, 6))
+    from (select distinct learners.recordid from ws.stg_lilr__learners as learners where learners.recordid is not null) as ilr_recordids
+    inner join lookup_recordids
+        on lookup_recordids.recordid = ilr_recordids.recordid
 
 ),
 
@@ -244,6 +330,20 @@ measured as (
         and whole.measure = link_counts.measure
         and whole.subgroup = 'all'
 
+    union all
+
+    -- PL-8 and PL-10: records, not persons; PL-8's cohort_rate is the previous academic year's rate
+    select
+        record_counts.diagnostic_id,
+        record_counts.measure,
+        'all',
+        record_counts.subgroup,
+        record_counts.subgroup_value,
+        record_counts.numerator,
+        record_counts.denominator,
+        record_counts.reference_rate
+    from record_counts
+
 ),
 
 rated as (
@@ -274,6 +374,16 @@ judged as (
         case
             when rated.denominator = 0 then 'no_data'
             when rated.diagnostic_id = 'PL-5' and rated.measure <> 'leo_link' then 'report'
+            when rated.diagnostic_id = 'PL-8' then
+                case
+                    when rated.cohort_rate is null then 'report'
+                    when thresholds.threshold_error is not null
+                        and (rated.rate - rated.cohort_rate > thresholds.threshold_error
+                             or rated.cohort_rate - rated.rate > thresholds.threshold_error) then 'error'
+                    when rated.rate - rated.cohort_rate > thresholds.threshold_warn
+                        or rated.cohort_rate - rated.rate > thresholds.threshold_warn then 'warn'
+                    else 'report'
+                end
             when rated.subgroup <> 'all' then
                 case
                     when rated.denominator >= coalesce(thresholds.min_n, 1)
@@ -303,23 +413,23 @@ judged as (
 select
     ---------- diagnostic and scope
     judged.diagnostic_id,  -- diagnostic id (derivations 26.4)
-    judged.measure,  -- flagged (persons or identifiers flagged); PL-5: leo_link, paye, benefits, ilr, hesa, nccis
+    judged.measure,  -- flagged (persons, identifiers or records flagged); PL-5: leo_link, paye, benefits, ilr, hesa, nccis; PL-10: also non_ilr_source
     judged.asset,  -- the table whose asset check reports it
     judged.title,  -- what is counted
     judged.unit,  -- what the denominator counts
     judged.ks4_year,  -- 'all' or a KS4 cohort
-    judged.subgroup,  -- all, fsm, sen, eal or ethnicity_major (PL-5 only)
+    judged.subgroup,  -- all, fsm, sen, eal or ethnicity_major (PL-5 only), academic_year (PL-8 only)
     judged.subgroup_value,  -- the subgroup's value ('all' for none)
 
     ---------- measurement
     judged.numerator,  -- units flagged (PL-5: pupils linked)
     judged.denominator,  -- units examined
     judged.rate,  -- numerator / denominator
-    judged.gap_from_cohort,  -- PL-5 subgroups: rate minus the cohort's rate
+    judged.gap_from_cohort,  -- PL-5 subgroups: rate minus the cohort's rate; PL-8 years: minus the previous year's rate
 
     ---------- judgement
     judged.direction,  -- max: bad above the thresholds; min: bad below
-    judged.threshold_warn,  -- warn beyond this rate (PL-5 subgroups: gap_warn applies)
+    judged.threshold_warn,  -- warn beyond this rate (PL-5 subgroups: gap_warn applies; PL-8: a change from the previous year)
     judged.threshold_error,  -- ERROR beyond this rate; NULL = never
     case when judged.raw_status = 'error' and judged.max_severity = 'warn' then 'warn' else judged.raw_status end as status  -- no_data, report, ok, warn or error
 
