@@ -28,37 +28,23 @@ records as (
 
 ),
 
-occasions as (
+numbered as (
 
-    -- the censuses in which each person is on roll somewhere, numbered in time order
+    -- occasion_no numbers the censuses in which the person is on roll anywhere, in time order
+    -- (DENSE_RANK, so dual registrations share one); a run is a stretch of consecutive occasions
     select
-        on_roll.person_id,
-        on_roll.census_year,
-        on_roll.term_id,
-        row_number() over (partition by on_roll.person_id order by on_roll.census_year, on_roll.term_id) as occasion_no
+        on_roll.*,
+        on_roll.occasion_no - row_number() over (
+            partition by on_roll.person_id, on_roll.school_id
+            order by on_roll.occasion_no
+        ) as run_key
     from (
-        select distinct records.person_id, records.census_year, records.term_id
+        select
+            records.*,
+            dense_rank() over (partition by records.person_id order by records.census_year, records.term_id) as occasion_no
         from records
         where records.is_on_roll = 1
     ) as on_roll
-
-),
-
-numbered as (
-
-    select
-        records.*,
-        occasions.occasion_no,
-        occasions.occasion_no - row_number() over (
-            partition by records.person_id, records.school_id
-            order by occasions.occasion_no
-        ) as run_key
-    from records
-    inner join occasions
-        on occasions.person_id = records.person_id
-        and occasions.census_year = records.census_year
-        and occasions.term_id = records.term_id
-    where records.is_on_roll = 1
 
 ),
 
