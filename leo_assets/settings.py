@@ -229,17 +229,6 @@ class Settings(BaseModel):
         path = Path(self.source_dir)
         return path if path.is_absolute() else project_dir / path
 
-    def fingerprint_inputs(self) -> dict[str, Any]:
-        """Settings that change what SQL computes (no URL, no password): hashed into code versions."""
-        return {
-            "workspace_schema": self.workspace_schema,
-            "ks4_cohorts": list(self.ks4_cohorts),
-            "reference_date": self.reference_date.isoformat(),
-            "price_base_year": self.price_base_year,
-            "months_after_ks4": self.months_after_ks4,
-            "state_min_days": self.state_min_days,
-        }
-
 
 _ENV_SCALARS = {
     "LEO_WORKSPACE_URL": "workspace_url",

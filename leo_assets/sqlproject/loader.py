@@ -19,7 +19,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError
 
 from leo_assets.settings import Settings
-from leo_assets.sqlproject.dialects import DIALECTS, PortabilityError, parse_tsql, portability_problems
+from leo_assets.sqlproject.dialects import PortabilityError, parse_tsql, portability_problems
 from leo_assets.sqlproject.header import CheckDecl, Header, LoadError, parse_header
 from leo_assets.sqlproject.sources import SourceCatalog, load_catalog
 
@@ -126,16 +126,6 @@ class SqlProject:
                 if m.name not in out and m.model_deps & out:
                     out.add(m.name)
                     changed = True
-        return out
-
-    def upstream(self, names: set[str]) -> set[str]:
-        out = set(names)
-        stack = list(names)
-        while stack:
-            for dep in self.models[stack.pop()].model_deps:
-                if dep not in out:
-                    out.add(dep)
-                    stack.append(dep)
         return out
 
 
@@ -384,18 +374,6 @@ def _code_version(project: SqlProject, model: SqlModel) -> str:
         parts.setdefault("checks", []).append([chk.name, chk.header.severity, _normalised(chk.tree)])
     blob = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
-
-def check_transpiles(project: SqlProject) -> dict[str, dict[str, str]]:
-    """Transpile every model strictly to every dialect (the portability test uses this)."""
-    from leo_assets.sqlproject.compile import compile_select
-
-    out: dict[str, dict[str, str]] = {}
-    for m in project.models.values():
-        if m.is_seed:
-            continue
-        out[m.name] = {d: compile_select(project, m, d) for d in DIALECTS}
-    return out
 
 
 __all__ = ["LoadError", "SingularCheck", "SqlModel", "SqlProject", "LAYERS", "load_project"]

@@ -9,7 +9,6 @@ part's constants and every column stem, typed NULL where a year lacks the column
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import sqlglot
 import yaml
@@ -331,7 +330,3 @@ def sql_type(typ: str, dialect: str) -> str:
 
 def load_catalog(sql_dir: Path, settings: Settings) -> SourceCatalog:
     return SourceCatalog(load_source_declarations(sql_dir), settings)
-
-
-def describe(decl: SourceDecl) -> dict[str, Any]:
-    return {"reference": decl.reference, "database": decl.database, "columns": [c.name for c in decl.columns]}
