@@ -386,6 +386,8 @@ class WorkspaceDatabase(ConfigurableResource):
         if leftover:
             self.execute(ddl_drop(dialect, new, leftover))
         create = ddl_create_view_as if kind == "view" else ddl_create_table_as
+        if dialect == "duckdb":
+            select_sql = self._duckdb_bigint_sums(select_sql)
         statements = create(dialect, new, select_sql)
         try:
             self.execute(statements)
@@ -416,6 +418,22 @@ class WorkspaceDatabase(ConfigurableResource):
             "seconds": round(time.perf_counter() - started, 3),
             "statements": statements + index_statements,
         }
+
+    def _duckdb_bigint_sums(self, select_sql: str) -> str:
+        """Store DuckDB's 128-bit integer sums as BIGINT, the type SQL Server and PostgreSQL give.
+
+        DuckDB types ``SUM`` of an integer as ``HUGEINT``: every day count summed in a model would
+        be a 128-bit column, which makes each reader's arithmetic several times slower (the
+        person-month models by half their time, benchmarks/notes.md) and which Parquet cannot
+        hold. The result columns are read from ``DESCRIBE`` (planning only, nothing runs) and the
+        ``HUGEINT`` ones cast; a value beyond BIGINT fails the build rather than being cut.
+        """
+        columns = self.rows(f"DESCRIBE {select_sql}")
+        wide = [name for name, typ, *_ in columns if typ == "HUGEINT"]
+        if not wide:
+            return select_sql
+        casts = ", ".join('CAST("{0}" AS BIGINT) AS "{0}"'.format(c.replace('"', '""')) for c in wide)
+        return f"SELECT * REPLACE ({casts})\nFROM (\n{select_sql}\n) AS built"
 
     def load_seed(self, name: str, columns: list[tuple[str, str, str]], rows: list[tuple], gate) -> dict[str, Any]:
         """Create a small reference table from rows (bound parameters, one statement)."""

@@ -160,3 +160,28 @@ def test_check_files_warn_and_block(tmp_path):
     assert not result.success
     assert db.rows('SELECT edukey FROM "leo_assets"."employment_people" ORDER BY edukey') == [("A",), ("B",)]
     db.dispose()
+
+
+def test_integer_sums_are_stored_as_bigint(tmp_path):
+    """DuckDB types SUM(integer) as HUGEINT; the engine stores it as BIGINT, as SQL Server would."""
+    files = dict(FILES)
+    files["marts/employment_days.sql"] = """
+    /* ---
+    description: Days of employment per edukey, for the integer-sum type test.
+    grain: [edukey]
+    --- */
+    select
+        spells.edukey,  -- person key
+        sum(datediff(day, spells.start_date, spells.end_date) + 1) as days,  -- days employed
+        sum(cast(1.5 as decimal(9, 2))) as weight  -- a decimal sum keeps its type
+    from ws.stg_leo__employment as spells
+    group by spells.edukey
+    """
+    sql, settings, project, db = _setup(tmp_path, ("duckdb", None), files=files)
+    defs = build_definitions(settings, sql_dir=sql)
+    assert defs.resolve_job_def("build_all").execute_in_process(instance=dg.DagsterInstance.ephemeral()).success
+    types = dict(db.rows("SELECT column_name, data_type FROM information_schema.columns "
+                         "WHERE table_schema = 'leo_assets' AND table_name = 'employment_days'"))
+    assert types == {"edukey": "VARCHAR", "days": "BIGINT", "weight": "DECIMAL(38,2)"}
+    assert db.rows('SELECT edukey, days FROM "leo_assets"."employment_days" ORDER BY edukey') == [("A", 366), ("B", 732)]
+    db.dispose()
