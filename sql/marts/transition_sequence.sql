@@ -15,21 +15,19 @@ indexes: [[person_id]]
 
 with
 
-ranked as (
+top_priority as (
 
+    -- the month's highest-priority activity (priorities are unique: 1, 2, 3... in setting order)
     select
         activity.person_id,
         activity.month_index,
-        hierarchy.activity_type,
-        row_number() over (
-            partition by activity.person_id, activity.month_index
-            order by hierarchy.priority, hierarchy.activity_type
-        ) as state_rank,
-        count(*) over (partition by activity.person_id, activity.month_index) as n_activities
+        min(hierarchy.priority) as top_priority,
+        count(*) as n_activities
     from ws.int_activity_months as activity
     inner join ws.ref_state_hierarchy as hierarchy
         on hierarchy.activity_type = activity.activity_type
     where activity.days_in_month >= @state_min_days
+    group by activity.person_id, activity.month_index
 
 )
 
@@ -38,10 +36,11 @@ select
     months.ks4_year,  -- KS4 cohort
     months.month_index,  -- 1 = the September after KS4
     months.month_start_date,  -- first day of the month
-    coalesce(ranked.activity_type, 'not_captured') as state,  -- the month's state by the hierarchy
-    coalesce(ranked.n_activities, 0) as n_activities  -- activities above the threshold in the month
+    coalesce(hierarchy.activity_type, 'not_captured') as state,  -- the month's state by the hierarchy
+    coalesce(top_priority.n_activities, 0) as n_activities  -- activities above the threshold in the month
 from ws.int_cohort_months as months
-left join ranked
-    on ranked.person_id = months.person_id
-    and ranked.month_index = months.month_index
-    and ranked.state_rank = 1
+left join top_priority
+    on top_priority.person_id = months.person_id
+    and top_priority.month_index = months.month_index
+left join ws.ref_state_hierarchy as hierarchy
+    on hierarchy.priority = top_priority.top_priority
