@@ -27,10 +27,12 @@ API
 ``GeneratorConfig(pupils_per_cohort=2000, cohorts=None, seed=20261122, faults=FaultRates(), show_progress=True, quirk_scale=1.0)``
     ``cohorts`` None = ``settings.ks4_cohorts`` (KS4 year = academic-year end of Year 11).
     Same seed and config give identical tables. A cohort's people and identifiers do not depend
-    on which other cohorts are generated. ``quirk_scale`` multiplies the rates of dirty values.
+    on which other cohorts are generated (except the lookups of an ``overmatch_cohort`` victim,
+    which point into the earliest generated cohort). ``quirk_scale`` multiplies the rates of dirty values.
 ``FaultRates``: each rate 0..0.5 (``FaultRates.none()`` = no faults): ``overmatch_pmr``,
     ``overmatch_edukey``, ``undermatch_pmr``, ``undermatch_edukey``, ``unlinked_pmr``,
-    ``unlinked_recordid``, ``orphan_edukey``, ``pmr_conflict`` (see :mod:`.config`).
+    ``unlinked_recordid``, ``orphan_edukey``, ``pmr_conflict``, ``overmatch_cohort`` (default 0;
+    needs two or more cohorts; see :mod:`.config`).
 
 Truth schema (DuckDB schema ``truth`` / PostgreSQL schema ``leo_truth``; never read by the pipeline)
 --------------------------------------------------------------------------------------------
@@ -58,6 +60,9 @@ Truth schema (DuckDB schema ``truth`` / PostgreSQL schema ``leo_truth``; never r
                          unlinked_recordid: an ILR recordid of the victim is not in education_records_lookup.
                          orphan_edukey: the victim's first EduKey has outcome rows but no lookup row.
                          pmr_conflict: victim's first PMR is under their own and other's ae_id.
+                         overmatch_cohort: every PMR, EduKey and ILR recordid of the victim (a person of a
+                         later cohort) is under the ae_id of other (a person of the earliest generated
+                         cohort); id_type 'ae_id', id_value the victim's own ae_id, which is in no lookup.
 ``truth_fault_rate``     cohort, fault_type, unit ('linked_person' or 'ilr_record'), requested_rate, eligible,
                          injected (injected ~ Binomial(eligible, rate); each person in at most one fault).
 ``truth_activity_spell`` person_id, activity_type (school, sixth_form, fe, apprenticeship, traineeship, he,

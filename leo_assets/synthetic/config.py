@@ -18,7 +18,10 @@ class FaultRates(BaseModel):
 
     Person-level faults (all but ``unlinked_recordid``) are drawn per *linked* person of a cohort:
     the number of victims is Binomial(linked persons, rate) and every person takes part in at most
-    one fault. ``unlinked_recordid`` is drawn per ILR learner record (recordid) of linked persons.
+    one fault of their cohort. ``unlinked_recordid`` is drawn per ILR learner record (recordid) of
+    linked persons. ``overmatch_cohort`` (default 0) is drawn per linked person of every generated
+    cohort but the earliest, whose linked persons are the partners (drawn per victim cohort, so a
+    partner may also take part in a fault of their own cohort); a cohort generated alone has none.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -31,6 +34,10 @@ class FaultRates(BaseModel):
     unlinked_recordid: float = Field(0.02, description="an ILR recordid of a linked person is absent from education_records_lookup")
     orphan_edukey: float = Field(0.005, description="an EduKey has outcome rows but no row in the EduKey lookup")
     pmr_conflict: float = Field(0.002, description="a PMR is linked to two ae_ids (its own and another person's)")
+    overmatch_cohort: float = Field(0.0, description=(
+        "a person of a later generated cohort merged with a linked person of the earliest generated cohort: every "
+        "PMR, EduKey and ILR record of the victim is filed under the other's ae_id (two people of different ages "
+        "resolved as one); needs two or more cohorts, else none is injected"))
 
     @field_validator("*")
     @classmethod

@@ -17,7 +17,7 @@ from leo_assets.sqlproject.sources import SourceCatalog, load_catalog
 
 from .config import GenerationSummary, GeneratorConfig
 from .lifecourse import Life, simulate_life
-from .linkage import Identity, plan_identity
+from .linkage import Identity, PartnerCohort, plan_identity
 from .population import Persons, Universe, build_universe, make_persons
 from .truth import (
     TRUTH_COLUMNS,
@@ -54,11 +54,19 @@ class CohortData:
 def iter_cohorts(settings: Settings, config: GeneratorConfig, catalog: SourceCatalog, universe: Universe,
                  school_str: pa.Array) -> Iterator[CohortData]:
     ref = day(settings.reference_date)
-    for cohort in config.resolved_cohorts(settings):
+    cohorts = config.resolved_cohorts(settings)
+    partner = None
+    if config.faults.overmatch_cohort > 0 and len(cohorts) > 1:
+        # over-matches across cohorts: victims of every later cohort are merged into persons of the earliest
+        first = cohorts[0]
+        first_persons = make_persons(config.seed, universe, first, config.pupils_per_cohort, cohort_index(first) * PERSON_BLOCK)
+        partner = PartnerCohort(first, cohort_index(first), first_persons.linked, first_persons.pid)
+    for cohort in cohorts:
         ci = cohort_index(cohort)
         persons = make_persons(config.seed, universe, cohort, config.pupils_per_cohort, ci * PERSON_BLOCK)
         life = simulate_life(config.seed, universe, persons, ref)
-        ident = plan_identity(config.seed, persons, ci, config.faults)
+        ident = plan_identity(config.seed, persons, ci, config.faults,
+                              partner if partner is not None and cohort != partner.cohort else None)
         ctx = make_ctx(config.seed, catalog, cohort, ci, persons, life, ident, universe, ref, config.quirk_scale, school_str)
         yield CohortData(persons, life, ident, ctx)
 

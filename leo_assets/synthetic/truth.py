@@ -109,9 +109,11 @@ def fault_tables(ctx: Ctx, rates: dict[str, float]) -> tuple[pa.Table, pa.Table]
     id_value = np.empty(f["person"].size, object)
     is_pmr = f["id_type"] == "pmr"
     is_ek = f["id_type"] == "edukey"
+    is_ae = f["id_type"] == "ae_id"
     id_value[is_pmr] = pmr_strings(f["id_code"][is_pmr]).to_numpy(zero_copy_only=False)
     id_value[is_ek] = edukey_strings(f["id_code"][is_ek]).to_numpy(zero_copy_only=False)
-    ftype, ae, idt, person, other = f["fault_type"], f["ae_id"], f["id_type"], f["person"], f["other_person"]
+    id_value[is_ae] = f["id_code"][is_ae].astype(str).astype(object)
+    ftype, ae, idt, person, other = f["fault_type"], f["ae_id"], f["id_type"], f["person"], f["other_pid"]
     if ctx.recordid_faults is not None and ctx.recordid_faults["person"].size:
         r = ctx.recordid_faults
         k = r["person"].size
@@ -127,7 +129,7 @@ def fault_tables(ctx: Ctx, rates: dict[str, float]) -> tuple[pa.Table, pa.Table]
         "fault_id": ints(base + np.arange(n)), "fault_type": pa.array(ftype, pa.string()), "ae_id": ints(ae),
         "id_type": pa.array(idt, pa.string()), "id_value": pa.array(id_value, pa.string()),
         "person_id": ints(p.pid[person]),
-        "other_person_id": ints(np.where(other >= 0, p.pid[np.maximum(other, 0)], 0), null=other < 0),
+        "other_person_id": ints(np.where(other >= 0, other, 0), null=other < 0),
     })
     names = list(PERSON_FAULTS) + ["unlinked_recordid"]
     counts = [ident.fault_counts.get(nm, (0, 0)) for nm in names]

@@ -796,7 +796,7 @@ def ilr_views(ctx: Ctx) -> Iterator:
     # ---- education records lookup: ILR records of linked people (less injected faults) + NPD/HESA records
     if "education_records_lookup" in pvs:
         frng = stream(ctx.seed, "faults", ctx.cohort, "recordid")
-        ae = ident.ae_id[seg_person]
+        ae = ident.ae_link[seg_person]
         linked = np.flatnonzero(ae >= 0)
         k = int(frng.binomial(linked.size, ident.recordid_fault_rate)) if ident.recordid_fault_rate > 0 else 0
         drop = np.sort(frng.choice(linked, k, replace=False)) if k else np.zeros(0, np.int64)
@@ -805,13 +805,13 @@ def ilr_views(ctx: Ctx) -> Iterator:
         ilr_rows = np.setdiff1d(linked, drop)
         lp = np.flatnonzero(ident.ae_id >= 0)
         he_people = np.unique(life.progs["person"][life.progs["kind"] == HE])
-        hp = he_people[ident.ae_id[he_people] >= 0]
+        hp = he_people[ident.ae_link[he_people] >= 0]
         other_seq = (1 << 29) + ctx.ci * RECORD_BLOCK + np.arange(lp.size + hp.size)
         other_rid = recordid_codes(ctx.seed, other_seq)
         ctx.other_records = {"recordid": other_rid, "person": np.concatenate([lp, hp])}
         person = np.concatenate([seg_person[ilr_rows], lp, hp])
         cols = {
-            "ae_id": ints(ident.ae_id[person]),
+            "ae_id": ints(ident.ae_link[person]),
             "recordid": ints(np.concatenate([recordid[ilr_rows], other_rid]), pa.int32()),
             "source": pa.array(np.concatenate([np.full(ilr_rows.size, "ILR", object), np.full(lp.size, "NPD", object),
                                                np.full(hp.size, "HESA", object)]), pa.string()),
