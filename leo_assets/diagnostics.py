@@ -4,7 +4,10 @@ LEO's person matching was done in government and cannot be redone; these diagnos
 cohort, how far to trust it. The numbers are computed in SQL, in three files of the project:
 
 * ``sql/intermediate/quality/int_quality__*.sql``: per person, the modal birth year/month and sexes
-  of their census and KS4 records (approximate birth date = the 15th of the modal month);
+  of their census and KS4 records (approximate birth date = the 15th of the modal month); per
+  person and record-consistency diagnostic (CD-2, CD-5, CD-6, IL-2, HE-2, HE-3, BE-4), the records
+  examined and offending (``int_quality__person_checks``); the record-level diagnostics' counts
+  (``int_quality__record_counts``: BE-3, BE-5, SP-1, SP-2, HE-4, EM-3, NC-1, NC-2);
 * ``sql/marts/match_flags.sql``: one row per person and flag tripped, with the evidence, so that
   analyses can exclude or weight flagged people;
 * ``sql/marts/match_quality_summary.sql``: every diagnostic's numerator, denominator, rate,
@@ -33,7 +36,8 @@ Settings (``match_quality`` in ``leo_settings.yml``), by diagnostic id, each key
 
 ``warn``/``error``: rate thresholds (for PL-5, a *minimum* link rate; for PL-8, the largest tolerated
 change of the unlinked share from one academic year to the next); ``error: null`` = never
-ERROR; ``severity``: ``error`` (default) or ``warn`` (the highest severity the check may reach);
+ERROR; report diagnostics (BE-3, HE-4, EM-3) have no default thresholds: their rates are reported
+(status ``report``) until a ``warn`` threshold is set; ``severity``: ``error`` (default) or ``warn`` (the highest severity the check may reach);
 PL-5 only: ``gap_warn`` (largest tolerated gap between a subgroup's and its cohort's link rate)
 and ``min_n`` (smallest subgroup whose gap is judged); PL-8: ``min_n`` (smallest academic year,
 in ILR learner records, whose change from the previous year is judged; both years must reach it).
@@ -100,11 +104,22 @@ DIAGNOSTICS: tuple[Diagnostic, ...] = (
     Diagnostic("CD-1", "school_spells", "mq_cd_1_two_schools_at_once",
                "persons with overlapping single-registration spells at two schools (overlap over 183 days)",
                "persons with school spells", "max", 0.001, 0.005, "over-match or NPD duplicate"),
+    Diagnostic("CD-2", "school_spells", "mq_cd_2_two_pmrs_in_one_term",
+               "persons with main census records under 2 or more of their PMRs in one term at one school",
+               "persons with census records", "max", 0.002, None, "merged duplicate NPD records, or twins over-matched"),
     Diagnostic("CD-3", "person_lookup", "mq_cd_3_birth_year_conflict",
                "persons whose census/KS4 records give 2 or more academic years of birth",
                "persons with census or KS4 records", "max", 0.005, None, "over-match or keying error"),
     Diagnostic("CD-4", "person_lookup", "mq_cd_4_sex_conflict", "persons recorded as both M and F",
                "persons with census or KS4 records", "max", 0.005, None, "over-match (soft: sex can change)"),
+    Diagnostic("CD-5", "school_spells", "mq_cd_5_nc_year_vs_age",
+               "persons with a census NC year (1-13) more than a year from academic age - 4",
+               "persons with numeric NC years and a birth date", "max", 0.01, None,
+               "mis-link (a year either way is a pupil held back or moved up)"),
+    Diagnostic("CD-6", "school_spells", "mq_cd_6_impossible_census_age",
+               "census records whose year and month of birth give no academic age, or one below 0 or above 25",
+               "main census records", "max", 0.0001, None,
+               "keying error or mis-link (hard: every such person is listed in match_flags)"),
     Diagnostic("CO-1", "ks4_cohort", "mq_co_1_modal_cohort_share",
                "KS4 pupils whose modal cohort (academic year of birth + 16) holds under 80 % of their records",
                "KS4 pupils with census or KS4 records", "max", 0.01, None, "over-match across cohorts"),
@@ -114,13 +129,51 @@ DIAGNOSTICS: tuple[Diagnostic, ...] = (
     Diagnostic("EM-1", "employment_spells", "mq_em_1_employment_before_14",
                "persons with an employment spell starting before age 14",
                "persons with employment and a birth date", "max", 0.001, 0.01, "over-match"),
+    Diagnostic("EM-3", "employment_spells", "mq_em_3_uncertain_dates",
+               "employment spells with a defaulted (uncertain) start or end; by tax year (reported)",
+               "employment spells", "max", None, None, "default-date effects: 6 April starts, 5 April ends"),
     Diagnostic("BE-1", "benefit_spells", "mq_be_1_out_of_work_benefit_at_school_age",
-               "persons with an out-of-work benefit starting before age 16 (school age; covers BE-4)",
+               "persons with an out-of-work benefit starting before age 16",
                "persons with out-of-work benefits and a birth date", "max", 0.0005, None, "over-match"),
+    Diagnostic("BE-3", "benefit_spells", "mq_be_3_source_flag_disagrees",
+               "benefit spells whose source out-of-work flag disagrees with ref_benefit_types; by benefit code (reported)",
+               "benefit spells with a classified code and a source flag", "max", None, None,
+               "each disagreeing code needs a classification decision (derivations 27.5)"),
+    Diagnostic("BE-4", "benefit_spells", "mq_be_4_out_of_work_benefit_at_school",
+               "persons with an out-of-work benefit covering the census day of an on-roll census record at academic age 15 or below",
+               "persons with out-of-work benefits and a birth date", "max", 0.0005, None, "over-match"),
+    Diagnostic("BE-5", "benefit_spells", "mq_be_5_unknown_benefit_codes",
+               "benefit codes in the source absent from ref_benefit_types", "benefit codes in the source", "max", 0.0, 0.0,
+               "a code the classification lacks: update ref_benefit_types (hard: 0)"),
     Diagnostic("IL-1", "fe_spells", "mq_il_1_fe_before_14", "persons with an FE aim starting before age 14",
                "persons with FE aims and a birth date", "max", 0.005, None, "over-match"),
+    Diagnostic("IL-2", "fe_spells", "mq_il_2_ilr_age_vs_census_age",
+               "persons with an ILR learner record whose AcAge is more than a year from the census-derived academic age",
+               "persons with ILR learner records and a birth date", "max", 0.005, 0.02, "over-match"),
     Diagnostic("HE-1", "he_spells", "mq_he_1_he_before_16", "persons with an HE instance starting before age 16",
                "persons with HE instances and a birth date", "max", 0.001, None, "over-match"),
+    Diagnostic("HE-2", "he_spells", "mq_he_2_overlapping_full_time_he",
+               "persons with two full-time HE instances overlapping by more than 30 days",
+               "persons with full-time HE instances", "max", 0.005, None, "over-match, or an instance reported twice"),
+    Diagnostic("HE-3", "he_spells", "mq_he_3_full_time_he_at_school",
+               "persons with full-time HE covering the census day of an on-roll census record at NC year 13 or below",
+               "persons with full-time HE instances", "max", 0.002, None, "over-match"),
+    Diagnostic("HE-4", "he_spells", "mq_he_4_hesa_dates",
+               "HESA records ending before they commence; also records without an end date; by HESA year (reported)",
+               "HESA records with both dates", "max", None, None, "keying errors; open ends (D77)"),
+    Diagnostic("NC-1", "nccis_spells", "mq_nc_1_unmapped_and_conflicting",
+               "NCCIS returns with a code outside ref_nccis_activity; also person-months with conflicting categories",
+               "non-duplicate NCCIS returns", "max", 0.05, None, "code-list drift; conflicting returns"),
+    Diagnostic("NC-2", "nccis_spells", "mq_nc_2_at_school_not_on_roll",
+               "NCCIS person-months at school (110, 210) without an on-roll School Census record that term",
+               "NCCIS person-months at school", "max", 0.05, None, "NCCIS or census mis-link, or a gap in the census"),
+    Diagnostic("SP-1", "activity_spells", "mq_sp_1_unmerged_spells",
+               "spells overlapping or abutting an earlier spell of the same person and type after merging; by table",
+               "spells of the merged spell tables", "max", 0.0, 0.0, "a merge defect (hard: 0)"),
+    Diagnostic("SP-2", "metrics_monthly", "mq_sp_2_days_above_period",
+               "person-months and person-years with an activity's days above the days of the period; by table",
+               "person-months (metrics_monthly) and person-years (metrics_annual)", "max", 0.0, 0.0,
+               "a clipping defect (hard: 0)"),
 )
 BY_ID = {d.id: d for d in DIAGNOSTICS}
 PL5_DEFAULTS = {"gap_warn": 0.05, "min_n": 30}
@@ -182,9 +235,9 @@ def resolve(overrides: dict[str, dict[str, Any]] | None) -> dict[str, dict[str, 
                 out[key][name] = _rate(value, f"{where}.{name}", allow_none=(name == "error"))
         resolved, diag = out[key], BY_ID[key]
         warn, error = resolved["warn"], resolved["error"]
-        if warn is None:
+        if warn is None and (diag.warn is not None or error is not None):
             raise _problem(f"setting '{where}.warn': a warn threshold is needed")
-        if error is not None and ((diag.direction == "max" and error < warn) or (diag.direction == "min" and error > warn)):
+        if error is not None and warn is not None and ((diag.direction == "max" and error < warn) or (diag.direction == "min" and error > warn)):
             side = "below" if diag.direction == "max" else "above"
             raise _problem(f"setting '{where}': error threshold {error} is {side} the warn threshold {warn}")
     return out
@@ -248,6 +301,8 @@ def evaluate(diag: Diagnostic, rows: list[dict[str, Any]]) -> tuple[bool, str, d
     md["direction"] = "rate must stay at or above the thresholds" if diag.direction == "min" else "rate must stay at or below the thresholds"
     if diag.id in YEAR_ON_YEAR:
         md["direction"] = "rate reported; its change from the previous year must stay within the thresholds"
+    elif overall is not None and overall["threshold_warn"] is None:
+        md["direction"] = "rate reported, not judged (no warn threshold set)"
     md["by_scope"] = _table(rows)
     md = {k: v for k, v in md.items() if v is not None}
     severity = "error" if worst == 2 else "warn"
@@ -324,16 +379,24 @@ def build_diagnostic_checks(project):
 
 
 # ---------------------------------------------------------------------------------------- calibration
-# The injected fault type(s) of the synthetic generator each diagnostic is meant to detect
-# (docs/match_quality.md). PL-5 counts KS4 pupils *not* linked; PL-2 and the age diagnostics have
-# no fault type of their own (the generator over-matches within a cohort only), so the faults
-# they could catch are the over-matches.
+# The injected fault types of the synthetic generator each diagnostic is meant to detect
+# (docs/match_quality.md); the calibration reports recall per diagnostic and target fault. PL-5
+# counts KS4 pupils *not* linked. overmatch_cohort (two people of different cohorts resolved as
+# one ae_id) is the only fault that gives impossible ages: the within-cohort over-matches
+# (overmatch_pmr, overmatch_edukey) join people of the same age. Diagnostics without a target
+# (CD-6, the record-level and report diagnostics) are calibrated on their fault-free rate only.
 TARGET_FAULTS: dict[str, tuple[str, ...]] = {
-    "PL-1": ("overmatch_pmr",), "PL-2": ("overmatch_edukey",), "PL-3": ("pmr_conflict",), "PL-4": ("overmatch_pmr",),
-    "PL-5": ("unlinked_pmr",), "PL-6": ("orphan_edukey",), "PL-8": ("unlinked_recordid",), "PL-11": ("undermatch_edukey", "unlinked_pmr"),
-    "CD-1": ("overmatch_pmr",), "CD-3": ("overmatch_pmr",), "CD-4": ("overmatch_pmr",), "CO-1": ("overmatch_pmr",),
-    "ER-1": ("overmatch_edukey",), "EM-1": ("overmatch_edukey",), "BE-1": ("overmatch_edukey",),
-    "IL-1": ("overmatch_pmr",), "HE-1": ("overmatch_pmr",),
+    "PL-1": ("overmatch_pmr", "overmatch_cohort"), "PL-2": ("overmatch_edukey", "overmatch_cohort"),
+    "PL-3": ("pmr_conflict",), "PL-4": ("overmatch_pmr", "overmatch_cohort"), "PL-5": ("unlinked_pmr",),
+    "PL-6": ("orphan_edukey",), "PL-8": ("unlinked_recordid",), "PL-11": ("undermatch_edukey", "unlinked_pmr"),
+    "CD-1": ("overmatch_pmr", "overmatch_cohort"), "CD-2": ("overmatch_pmr",),
+    "CD-3": ("overmatch_pmr", "overmatch_cohort"), "CD-4": ("overmatch_pmr", "overmatch_cohort"),
+    "CD-5": ("overmatch_cohort",), "CO-1": ("overmatch_pmr", "overmatch_cohort"),
+    "ER-1": ("overmatch_edukey", "overmatch_cohort"), "EM-1": ("overmatch_edukey", "overmatch_cohort"),
+    "BE-1": ("overmatch_edukey", "overmatch_cohort"), "BE-4": ("overmatch_cohort",),
+    "IL-1": ("overmatch_pmr", "overmatch_cohort"), "IL-2": ("overmatch_cohort",),
+    "HE-1": ("overmatch_pmr", "overmatch_cohort"), "HE-2": ("overmatch_pmr", "overmatch_cohort"),
+    "HE-3": ("overmatch_cohort",),
 }
 
 _CALIBRATION_SQL = """
@@ -376,9 +439,11 @@ SELECT 'flagged_faulty', flag, NULL, sum(is_faulty) FROM flag_truth GROUP BY 1, 
 
 
 def calibrate(workspace_file: str, truth_file: str, schema: str = "leo_assets") -> list[dict[str, Any]]:
-    """Per diagnostic, on a DuckDB build of synthetic LEO: the summary's overall rate, the injected
-    rate of its target fault type(s), recall (share of those faults flagged) and precision (share of
-    flagged units whose identifiers belong to a person involved in any injected fault)."""
+    """Per diagnostic and target fault (one row with target_fault None for a diagnostic without one),
+    on a DuckDB build of synthetic LEO: the summary's overall rate, the injected rate of the target
+    fault, recall (share of those faults in which a person holding an identifier of the victim or
+    partner is flagged) and precision (share of the diagnostic's flagged persons whose identifiers
+    belong to a person involved in any injected fault)."""
     import duckdb
 
     con = duckdb.connect()
@@ -403,21 +468,21 @@ def calibrate(workspace_file: str, truth_file: str, schema: str = "leo_assets") 
     faulty = {k: n for kind, k, _f, n in facts if kind == "flagged_faulty"}
     rows = []
     for diag in DIAGNOSTICS:
-        targets = TARGET_FAULTS.get(diag.id, ())
         measure = "leo_link" if diag.id == "PL-5" else "flagged"
         num, den, rate = summary.get((diag.id, measure), (0, 0, None))
         if diag.id == "PL-5" and rate is not None:
             rate = 1.0 - rate  # share of pupils not linked
             num = den - num
-        total = sum(n_faults.get(t, 0) for t in targets)
-        hit = sum(detected.get((diag.id, t), 0) for t in targets)
-        rows.append({
-            "diagnostic": diag.id, "target_faults": ",".join(targets),
-            "estimate": rate, "numerator": num, "denominator": den,
-            "injected_rate": sum(rates.get(t) or 0.0 for t in targets),
-            "injected_faults": total, "detected_faults": hit,
-            "recall": hit / total if total else None,
-            "flagged": flagged.get(diag.id, 0),
-            "precision": faulty.get(diag.id, 0) / flagged[diag.id] if flagged.get(diag.id) else None,
-        })
+        for target in TARGET_FAULTS.get(diag.id, (None,)):
+            total = n_faults.get(target, 0) if target else 0
+            hit = detected.get((diag.id, target), 0) if target else 0
+            rows.append({
+                "diagnostic": diag.id, "target_fault": target,
+                "estimate": rate, "numerator": num, "denominator": den,
+                "injected_rate": (rates.get(target) or 0.0) if target else None,
+                "injected_faults": total, "detected_faults": hit,
+                "recall": hit / total if total else None,
+                "flagged": flagged.get(diag.id, 0),
+                "precision": faulty.get(diag.id, 0) / flagged[diag.id] if flagged.get(diag.id) else None,
+            })
     return rows

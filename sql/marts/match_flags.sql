@@ -14,13 +14,22 @@ description: >
   their modal academic year of birth; ER-1 earnings (above 0) in a tax year ending (5 April)
   before age 14; EM-1 an employment spell starting before 14; BE-1 an out-of-work benefit
   starting before 16; IL-1 an FE aim starting before 14; HE-1 an HE instance starting before 16.
+  From int_quality__person_checks (n_flagged above 0; its description has the rules): CD-2 a
+  census term at one school with main records under 2+ of the person's PMRs; CD-5 a census NC
+  year more than a year from the census-derived academic age - 4; CD-6 a census record whose own
+  year and month of birth give an impossible academic age (missing, below 0 or above 25); IL-2
+  an ILR learner record whose AcAge is more than a year from the census-derived academic age;
+  HE-2 two full-time HE instances overlapping by more than 30 days; HE-3 a full-time HE instance
+  covering the census day of an on-roll census record at NC year 13 or below; BE-4 an
+  out-of-work benefit spell covering the census day of an on-roll census record at academic age
+  15 or below.
   Ages are from the approximate birth date of int_quality__persons (15th of the modal month).
   Evidence is counts, dates and the conflicting values: this table stays in the secure
   environment. Rates and thresholds: match_quality_summary.
 grain: [person_id, flag]
 checks:
   - relationships: {column: person_id, to: ws.person_lookup, field: person_id}
-  - accepted_values: {column: flag, values: [PL-1, PL-2, PL-3, PL-4, PL-6, PL-7, PL-11, CD-1, CD-3, CD-4, CO-1, ER-1, EM-1, BE-1, IL-1, HE-1]}
+  - accepted_values: {column: flag, values: [PL-1, PL-2, PL-3, PL-4, PL-6, PL-7, PL-11, CD-1, CD-2, CD-3, CD-4, CD-5, CD-6, CO-1, ER-1, EM-1, BE-1, BE-4, IL-1, IL-2, HE-1, HE-2, HE-3]}
 indexes: [[person_id], [flag]]
 --- */
 
@@ -262,18 +271,49 @@ flags as (
     where spells.start_date < datefromparts(quality.birth_year + 16, quality.birth_month, 15)
     group by spells.person_id
 
+    union all
+
+    -- CD-2, CD-5, CD-6, IL-2, HE-2, HE-3, BE-4: persons with offending records in int_quality__person_checks
+    select
+        checks.person_id,
+        checks.diagnostic_id,
+        checks.n_flagged,
+        case checks.diagnostic_id
+            when 'CD-2' then concat('census terms at one school with records under 2+ PMRs: ', cast(checks.n_flagged as varchar(10)),
+                                    ' of ', cast(checks.n_examined as varchar(10)), '; most PMRs in one term: ',
+                                    cast(checks.largest_discrepancy as varchar(10)))
+            when 'CD-5' then concat('census records whose NC year is more than 1 from academic age - 4: ', cast(checks.n_flagged as varchar(10)),
+                                    ' of ', cast(checks.n_examined as varchar(10)), '; largest gap (years): ',
+                                    cast(checks.largest_discrepancy as varchar(10)))
+            when 'CD-6' then concat('census records giving an impossible academic age (missing, below 0 or above 25): ',
+                                    cast(checks.n_flagged as varchar(10)), ' of ', cast(checks.n_examined as varchar(10)))
+            when 'IL-2' then concat('ILR learner records whose AcAge is more than 1 from the census-derived academic age: ',
+                                    cast(checks.n_flagged as varchar(10)), ' of ', cast(checks.n_examined as varchar(10)),
+                                    '; largest difference (years): ', cast(checks.largest_discrepancy as varchar(10)))
+            when 'HE-2' then concat('full-time HE instances overlapping another by more than 30 days: ', cast(checks.n_flagged as varchar(10)),
+                                    ' of ', cast(checks.n_examined as varchar(10)), '; longest overlap (days): ',
+                                    cast(checks.largest_discrepancy as varchar(10)))
+            when 'HE-3' then concat('full-time HE instances covering an on-roll census day at NC year 13 or below: ',
+                                    cast(checks.n_flagged as varchar(10)), ' of ', cast(checks.n_examined as varchar(10)))
+            else concat('out-of-work benefit spells covering an on-roll census day at academic age 15 or below: ',
+                        cast(checks.n_flagged as varchar(10)), ' of ', cast(checks.n_examined as varchar(10)))
+        end,
+        checks.first_flagged_date
+    from ws.int_quality__person_checks as checks
+    where checks.n_flagged > 0
+
 )
 
 select
     ---------- ids
     flags.person_id,  -- the project's person identifier
-    flags.flag,  -- diagnostic id (derivations 26.4): PL-1 ... HE-1
+    flags.flag,  -- diagnostic id (derivations 26.4): PL-1 ... HE-3
     cohort.ks4_year,  -- the person's KS4 cohort; NULL if not in ks4_cohort
 
     ---------- evidence
     flags.n_items,  -- how many identifiers, records, spell pairs, spells or tax years trip the flag
     flags.evidence,  -- what was found (counts and the conflicting values)
-    flags.first_event_date  -- age-based flags: the earliest offending start (tax-year end for ER-1); PL-7: first HESA start
+    flags.first_event_date  -- age-based flags: the earliest offending start (tax-year end for ER-1); PL-7: first HESA start; CD-2 ... BE-4: first_flagged_date of int_quality__person_checks
 
 from flags
 left join ws.ks4_cohort as cohort

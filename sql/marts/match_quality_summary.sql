@@ -21,7 +21,20 @@ description: >
   leo_link warns when its gap from the cohort's rate exceeds gap_warn (subgroups of min_n pupils
   or more). Status: no_data (denominator 0), report, ok, warn or error (beyond threshold_error,
   unless max_severity is warn). ks4_year 'all' covers every unit, including persons in no
-  configured cohort.
+  configured cohort. PL-7 is also broken down by subgroup hesa_year (persons with a HESA record
+  of that year; status report).
+  CD-2, CD-5, IL-2, HE-2, HE-3 and BE-4 (int_quality__person_checks): measure flagged counts
+  persons with an offending record among the persons examined; measure flagged_events counts
+  the records, spells or census terms examined and offending (derivations 26.5: the
+  flagged-event share; status report). CD-6 is judged on records: its flagged measure counts
+  census records and flagged_persons the persons (report).
+  Record-level diagnostics (int_quality__record_counts: BE-3, BE-5, SP-1, SP-2, HE-4, EM-3,
+  NC-1, NC-2) count records, spells, codes or person-months, overall, per cohort and by their
+  breakdown (subgroup table, benefit_type, hesa_year or tax_year: status report).
+  A diagnostic without a warn threshold (threshold_warn NULL: BE-3, HE-4, EM-3 by default) is
+  reported, never judged: status report.
+  unit_kind says whether a row counts persons, identifiers (PL-3, PL-6) or records (several per
+  person: out_match_quality publishes only the first two).
 grain: [diagnostic_id, measure, ks4_year, subgroup, subgroup_value]
 checks:
   - accepted_values: {column: status, values: [no_data, report, ok, warn, error]}
@@ -120,6 +133,29 @@ units as (
     from ws.person_identifier as ids
     where ids.identifier_type = 'edukey' and ids.is_in_sources = 1
 
+    union all
+
+    -- CD-2, CD-5, CD-6, IL-2, HE-2, HE-3, BE-4: persons examined, flagged when a record offends
+    select checks.diagnostic_id, checks.person_id, case when checks.n_flagged > 0 then 1 else 0 end
+    from ws.int_quality__person_checks as checks
+
+),
+
+event_counts as (
+
+    -- the same diagnostics counted over the records, spells or census terms examined (flagged-event share)
+    select checks.diagnostic_id, 'all' as ks4_year, sum(checks.n_flagged) as numerator, sum(checks.n_examined) as denominator
+    from ws.int_quality__person_checks as checks
+    group by checks.diagnostic_id
+
+    union all
+
+    select checks.diagnostic_id, cast(cohort.ks4_year as varchar(4)), sum(checks.n_flagged), sum(checks.n_examined)
+    from ws.int_quality__person_checks as checks
+    inner join cohort
+        on cohort.person_id = checks.person_id
+    group by checks.diagnostic_id, cohort.ks4_year
+
 ),
 
 flag_counts as (
@@ -199,6 +235,23 @@ record_counts as (
     select 'PL-10', 'flagged', 'all', 'all',
         coalesce(sum(case when lookup_recordids.n_rows > 1 then 1 else 0 end), 0), count(*), cast(null as decimal(9, 6))
     from lookup_recordids
+
+    union all
+
+    -- PL-7 by HESA year: persons with a HESA PMR record of the year, flagged HE-only
+    select 'PL-7', 'flagged', 'hesa_year', cast(hesa_persons.hesa_year as varchar(4)),
+        sum(case when flags.person_id is null then 0 else 1 end), count(*), cast(null as decimal(9, 6))
+    from (
+        select distinct instances.hesa_year, ids.person_id
+        from ws.stg_hesa__instances as instances
+        inner join ws.person_identifier as ids
+            on ids.identifier_type = 'pmr' and ids.identifier_value = instances.pmr
+        where instances.pmr is not null
+    ) as hesa_persons
+    left join ws.match_flags as flags
+        on flags.person_id = hesa_persons.person_id
+        and flags.flag = 'PL-7'
+    group by hesa_persons.hesa_year
 
     union all
 
@@ -302,13 +355,14 @@ measured as (
 
     select
         flag_counts.diagnostic_id,
-        'flagged' as measure,
+        case when flag_counts.diagnostic_id = 'CD-6' then 'flagged_persons' else 'flagged' end as measure,
         flag_counts.ks4_year,
         'all' as subgroup,
         'all' as subgroup_value,
         flag_counts.numerator,
         flag_counts.denominator,
-        cast(null as decimal(9, 6)) as cohort_rate
+        cast(null as decimal(9, 6)) as cohort_rate,
+        case when flag_counts.diagnostic_id in ('PL-3', 'PL-6') then 'identifiers' else 'persons' end as unit_kind
     from flag_counts
 
     union all
@@ -323,7 +377,8 @@ measured as (
         link_counts.denominator,
         case when link_counts.subgroup <> 'all' and whole.denominator > 0
             then cast(cast(whole.numerator as decimal(18, 6)) / whole.denominator as decimal(9, 6))
-        end
+        end,
+        'persons'
     from link_counts
     left join link_counts as whole
         on whole.ks4_year = link_counts.ks4_year
@@ -332,7 +387,37 @@ measured as (
 
     union all
 
-    -- PL-8 and PL-10: records, not persons; PL-8's cohort_rate is the previous academic year's rate
+    -- CD-2 ... BE-4: the share of records examined that offend (CD-6: the headline)
+    select
+        event_counts.diagnostic_id,
+        case when event_counts.diagnostic_id = 'CD-6' then 'flagged' else 'flagged_events' end,
+        event_counts.ks4_year,
+        'all',
+        'all',
+        event_counts.numerator,
+        event_counts.denominator,
+        cast(null as decimal(9, 6)),
+        'records'
+    from event_counts
+
+    union all
+
+    -- record-level diagnostics
+    select
+        records.diagnostic_id,
+        records.measure,
+        records.ks4_year,
+        records.subgroup,
+        records.subgroup_value,
+        records.numerator,
+        records.denominator,
+        cast(null as decimal(9, 6)),
+        'records'
+    from ws.int_quality__record_counts as records
+
+    union all
+
+    -- PL-7 by HESA year, PL-8 and PL-10: records, not persons; PL-8's cohort_rate is the previous academic year's rate
     select
         record_counts.diagnostic_id,
         record_counts.measure,
@@ -341,7 +426,8 @@ measured as (
         record_counts.subgroup_value,
         record_counts.numerator,
         record_counts.denominator,
-        record_counts.reference_rate
+        record_counts.reference_rate,
+        case when record_counts.diagnostic_id = 'PL-7' then 'persons' else 'records' end
     from record_counts
 
 ),
@@ -374,6 +460,8 @@ judged as (
         case
             when rated.denominator = 0 then 'no_data'
             when rated.diagnostic_id = 'PL-5' and rated.measure <> 'leo_link' then 'report'
+            when rated.measure in ('flagged_events', 'flagged_persons') then 'report'
+            when thresholds.threshold_warn is null then 'report'
             when rated.diagnostic_id = 'PL-8' then
                 case
                     when rated.cohort_rate is null then 'report'
@@ -384,13 +472,15 @@ judged as (
                         or rated.cohort_rate - rated.rate > thresholds.threshold_warn then 'warn'
                     else 'report'
                 end
-            when rated.subgroup <> 'all' then
+            when rated.diagnostic_id = 'PL-5' and rated.subgroup <> 'all' then
                 case
                     when rated.denominator >= coalesce(thresholds.min_n, 1)
                         and (rated.rate - rated.cohort_rate > thresholds.gap_warn
                              or rated.cohort_rate - rated.rate > thresholds.gap_warn) then 'warn'
                     else 'ok'
                 end
+            -- other breakdowns (PL-7 hesa_year, SP-1 table, BE-3 benefit_type, ...) are reported; the overall row is judged
+            when rated.subgroup <> 'all' then 'report'
             when thresholds.direction = 'min' then
                 case
                     when thresholds.threshold_error is not null and rated.rate < thresholds.threshold_error then 'error'
@@ -413,12 +503,13 @@ judged as (
 select
     ---------- diagnostic and scope
     judged.diagnostic_id,  -- diagnostic id (derivations 26.4)
-    judged.measure,  -- flagged (persons, identifiers or records flagged); PL-5: leo_link, paye, benefits, ilr, hesa, nccis; PL-10: also non_ilr_source
+    judged.measure,  -- flagged (persons, identifiers or records flagged); PL-5: leo_link, paye, benefits, ilr, hesa, nccis; PL-10: also non_ilr_source; CD-2 ... BE-4: flagged_events (CD-6: flagged_persons); HE-4 open_end; EM-3 uncertain_start, uncertain_end; NC-1 conflicting
     judged.asset,  -- the table whose asset check reports it
     judged.title,  -- what is counted
     judged.unit,  -- what the denominator counts
+    judged.unit_kind,  -- persons, identifiers or records (records, spells, codes or person-months: several per person)
     judged.ks4_year,  -- 'all' or a KS4 cohort
-    judged.subgroup,  -- all, fsm, sen, eal or ethnicity_major (PL-5 only), academic_year (PL-8 only)
+    judged.subgroup,  -- all; fsm, sen, eal, ethnicity_major (PL-5); academic_year (PL-8); hesa_year (PL-7, HE-4); table (SP-1, SP-2); benefit_type (BE-3); tax_year (EM-3)
     judged.subgroup_value,  -- the subgroup's value ('all' for none)
 
     ---------- measurement
@@ -429,7 +520,7 @@ select
 
     ---------- judgement
     judged.direction,  -- max: bad above the thresholds; min: bad below
-    judged.threshold_warn,  -- warn beyond this rate (PL-5 subgroups: gap_warn applies; PL-8: a change from the previous year)
+    judged.threshold_warn,  -- warn beyond this rate (PL-5 subgroups: gap_warn applies; PL-8: a change from the previous year); NULL = reported, not judged
     judged.threshold_error,  -- ERROR beyond this rate; NULL = never
     case when judged.raw_status = 'error' and judged.max_severity = 'warn' then 'warn' else judged.raw_status end as status  -- no_data, report, ok, warn or error
 

@@ -4,7 +4,10 @@ description: >
   (for PL-5 leo_link: KS4 pupils linked to LEO), the units not flagged, and the units examined
   (the denominator), from match_quality_summary (the cohort rows, subgroup 'all'; the 'all'
   cohort row, which also counts persons in no configured cohort, and the subgroup rows are left
-  out). Rates are computed from the rounded counts in out_match_quality_safe. Raw counts: the
+  out). Only counts of persons and identifiers are published: rows whose units are records,
+  spells, codes or person-months (unit_kind records: several per person, so a count of ten can be
+  one person) stay in match_quality_summary. Rates are computed from the rounded counts in
+  out_match_quality_safe. Raw counts: the
   disclosure-safe table is out_match_quality_safe.
 grain: [diagnostic_id, measure, ks4_year]
 checks:
@@ -22,3 +25,4 @@ select
 from ws.match_quality_summary as summary
 where summary.subgroup = 'all'
     and summary.ks4_year <> 'all'
+    and summary.unit_kind <> 'records'
