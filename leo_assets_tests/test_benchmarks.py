@@ -28,10 +28,12 @@ def test_runner_tiny_size(tmp_path):
     assert "marts/person_lookup" in build["assets"]
     assert case["scan"]["rows"] > 0 and case["scan"]["views"]
     assert case["build_over_scan"] == pytest.approx(build["seconds"] / case["scan"]["seconds"], rel=0.01)
+    assert case["scan"]["copy_seconds"] > 0
+    assert case["build_over_copy"] == pytest.approx(build["seconds"] / case["scan"]["copy_seconds"], rel=0.01)
     assert {"cpu_cores_logical", "ram_gib", "python", "duckdb"} <= set(results["machine"])
 
     text = doc.read_text()
     assert ".venv/bin/python -m benchmarks.run" in text
-    assert "duckdb-1x300" in text and "build / scan" in text
+    assert "duckdb-1x300" in text and "build / scan" in text and "build / copy" in text
     # the scratch sources and workspace are removed after each case
     assert not (tmp_path / "work" / "duckdb-1x300" / "sources").exists()
