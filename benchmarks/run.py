@@ -10,7 +10,7 @@ all its children) is sampled with psutil and also read from ``getrusage`` at its
 
 * ``generate``: synthetic LEO into DuckDB files (or PostgreSQL schemas);
 * ``scan``: one plain scan of every physical source view, ``SELECT COUNT(*), SUM(hash(row))``,
-  the floor any build has to pay;
+  the floor any build has to pay, then (``copy_seconds``) one copy of each into a temporary table;
 * ``build``: the ``build_all`` job in process (observe the sources, build every asset, run every
   check), with each Dagster step's duration and each asset's ``build_seconds`` metadata.
 
