@@ -11,8 +11,10 @@ cohort, how far to trust it. The numbers are computed in SQL, in three files of 
 * ``sql/marts/match_flags.sql``: one row per person and flag tripped, with the evidence, so that
   analyses can exclude or weight flagged people;
 * ``sql/marts/match_quality_summary.sql``: every diagnostic's numerator, denominator, rate,
-  thresholds and status, overall and per KS4 cohort (PL-5 also per subgroup, PL-8 per academic
-  year), in one table.
+  thresholds and status, overall and per KS4 cohort (PL-5 also per subgroup, PL-7 per HESA year,
+  PL-8 per academic year, the record-level diagnostics by table, benefit code, HESA or tax year),
+  in one table; the person diagnostics of ``int_quality__person_checks`` also as a flagged-event
+  share (measure ``flagged_events``).
 
 Thresholds reach the SQL as the reference table ``ref_match_quality`` (``sql/reference/_reference.yml``,
 ``rows_from_setting: match_quality_thresholds``: a derived property of :class:`Settings` built from
@@ -384,11 +386,12 @@ def build_diagnostic_checks(project):
 # counts KS4 pupils *not* linked. overmatch_cohort (two people of different cohorts resolved as
 # one ae_id) is the only fault that gives impossible ages: the within-cohort over-matches
 # (overmatch_pmr, overmatch_edukey) join people of the same age. Diagnostics without a target
-# (CD-6, the record-level and report diagnostics) are calibrated on their fault-free rate only.
+# (CD-6, the record-level and report diagnostics) are calibrated on their fault-free rate only; PL-8
+# counts ILR learner records, not persons, so its rise with unlinked_recordid is read from its estimate.
 TARGET_FAULTS: dict[str, tuple[str, ...]] = {
     "PL-1": ("overmatch_pmr", "overmatch_cohort"), "PL-2": ("overmatch_edukey", "overmatch_cohort"),
     "PL-3": ("pmr_conflict",), "PL-4": ("overmatch_pmr", "overmatch_cohort"), "PL-5": ("unlinked_pmr",),
-    "PL-6": ("orphan_edukey",), "PL-8": ("unlinked_recordid",), "PL-11": ("undermatch_edukey", "unlinked_pmr"),
+    "PL-6": ("orphan_edukey",), "PL-11": ("undermatch_edukey", "unlinked_pmr"),
     "CD-1": ("overmatch_pmr", "overmatch_cohort"), "CD-2": ("overmatch_pmr",),
     "CD-3": ("overmatch_pmr", "overmatch_cohort"), "CD-4": ("overmatch_pmr", "overmatch_cohort"),
     "CD-5": ("overmatch_cohort",), "CO-1": ("overmatch_pmr", "overmatch_cohort"),

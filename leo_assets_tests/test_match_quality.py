@@ -174,3 +174,17 @@ def test_thresholds_are_settings():
                        ({"HE-4": {"error": 0.1}}, "match_quality.HE-4.warn")):
         with pytest.raises(SettingsError, match=named.replace(".", r"\.")):
             make_settings(match_quality=bad)
+
+
+def test_every_diagnostic_is_documented_with_its_defaults():
+    """docs/match_quality.md has a row per diagnostic and leo_settings.yml lists each one with its asset."""
+    import re
+
+    from leo_assets.diagnostics import DIAGNOSTICS
+    from leo_assets.settings import PROJECT_DIR
+
+    docs = (PROJECT_DIR / "docs" / "match_quality.md").read_text(encoding="utf-8")
+    settings_text = (PROJECT_DIR / "leo_settings.yml").read_text(encoding="utf-8")
+    for diag in DIAGNOSTICS:
+        assert re.search(rf"^\| {re.escape(diag.id)}( \(new\))? \| {diag.asset} \|", docs, re.M), diag.id
+        assert re.search(rf"\b{re.escape(diag.id)}\s+{diag.asset}\s", settings_text), diag.id
