@@ -85,3 +85,15 @@ def test_code_version_ignores_comments_and_tracks_meaning_and_settings(tmp_path)
 def test_reserved_names_are_rejected(tmp_path):
     with pytest.raises(LoadError, match="'overlaps' is reserved"):
         _load(tmp_path, {"marts/m.sql": HDR + "with overlaps as (select 1 as x) select o.x from overlaps as o"})
+
+
+def test_or_across_an_outer_join_is_rejected(tmp_path):
+    """DuckDB plans an outer join with an OR over both sides as a quadratic nested loop."""
+    body = (HDR + "select a.x, b.y from ws.stg_leo__employment as a left join ws.stg_leo__employment as b "
+            "on b.edukey = a.edukey and (b.start_date <> a.start_date or b.end_date <> a.end_date)")
+    with pytest.raises(LoadError, match="LEFT JOIN b ON .*nested loop"):
+        _load(tmp_path, {"marts/m.sql": body})
+    # the same OR is fine in an inner join, and an OR over the joined table alone is pushed down
+    _load(tmp_path, {"marts/m.sql": body.replace("left join", "inner join")})
+    _load(tmp_path, {"marts/m.sql": HDR + "select a.x from ws.stg_leo__employment as a left join ws.stg_leo__employment as b "
+                     "on b.edukey = a.edukey and (b.start_date is null or b.end_date is null)"})

@@ -163,7 +163,36 @@ def portability_problems(tree: exp.Expression) -> list[str]:
                 problems.append("ROW_NUMBER() without ORDER BY is not deterministic")
         if isinstance(node, (exp.Into,)):
             problems.append("SELECT ... INTO: a SQL file is one SELECT; the engine creates the table")
+        if isinstance(node, exp.Join):
+            problems += _outer_join_or_problems(node)
     return sorted(set(problems))
+
+
+def _outer_join_or_problems(join: exp.Join) -> list[str]:
+    """An OR across both sides of an outer join's ON: DuckDB plans it as a nested loop.
+
+    DuckDB (1.5) hashes an outer join on its equalities only when every other condition is a plain
+    comparison; one ``OR`` (or ``NOT``) over columns of both sides turns the join into a
+    blockwise nested loop whose cost grows with the square of the rows (a 100,000-row self-join
+    took 8 s of CPU instead of 0.03 s). Inner joins are not affected.
+    """
+    side = (join.side or "").upper()
+    on = join.args.get("on")
+    if side not in ("LEFT", "RIGHT", "FULL") or on is None:
+        return []
+    joined = join.this.alias_or_name
+    problems = []
+    for conjunct in on.flatten() if isinstance(on, exp.And) else [on]:
+        if not any(isinstance(n, (exp.Or, exp.Not)) for n in conjunct.walk()):
+            continue
+        tables = {column.table for column in conjunct.find_all(exp.Column)}
+        if joined in tables and tables - {joined}:
+            problems.append(
+                f"{side} JOIN {joined} ON ... {conjunct.sql(dialect='tsql')}: an OR or NOT across both sides of an "
+                "outer join is planned as a nested loop by DuckDB (cost grows with the square of the rows); "
+                "find the matches with an INNER JOIN, aggregate them, then LEFT JOIN the result"
+            )
+    return problems
 
 
 def _has_decimal_cast(node: exp.Expression | None) -> bool:

@@ -174,30 +174,44 @@ full_time_he as (
 
 ),
 
-he_overlaps as (
+overlapping_he as (
 
-    -- HE-2: each full-time instance and its longest overlap with another full-time instance of the person
+    -- HE-2: each full-time instance's longest overlap with another full-time instance of the person
+    -- (an inner join: the OR below in an outer join's ON would be a nested loop on DuckDB)
     select
         first_spell.person_id,
         first_spell.provider_id,
         first_spell.start_date,
         max(
-            case
-                when second_spell.person_id is null then 0
-                else datediff(
-                    day,
-                    case when first_spell.start_date > second_spell.start_date then first_spell.start_date else second_spell.start_date end,
-                    case when first_spell.end_date < second_spell.end_date then first_spell.end_date else second_spell.end_date end
-                ) + 1
-            end
+            datediff(
+                day,
+                case when first_spell.start_date > second_spell.start_date then first_spell.start_date else second_spell.start_date end,
+                case when first_spell.end_date < second_spell.end_date then first_spell.end_date else second_spell.end_date end
+            ) + 1
         ) as n_overlap_days
     from full_time_he as first_spell
-    left join full_time_he as second_spell
+    inner join full_time_he as second_spell
         on second_spell.person_id = first_spell.person_id
         and (second_spell.provider_id <> first_spell.provider_id or second_spell.start_date <> first_spell.start_date)
         and second_spell.start_date <= first_spell.end_date
         and second_spell.end_date >= first_spell.start_date
     group by first_spell.person_id, first_spell.provider_id, first_spell.start_date
+
+),
+
+he_overlaps as (
+
+    -- HE-2: every full-time instance, 0 days when it overlaps no other
+    select
+        spells.person_id,
+        spells.provider_id,
+        spells.start_date,
+        coalesce(overlapping_he.n_overlap_days, 0) as n_overlap_days
+    from full_time_he as spells
+    left join overlapping_he
+        on overlapping_he.person_id = spells.person_id
+        and overlapping_he.provider_id = spells.provider_id
+        and overlapping_he.start_date = spells.start_date
 
 ),
 
