@@ -5,8 +5,9 @@ cohort, how far to trust it. The numbers are computed in SQL, in three files of 
 
 * ``sql/intermediate/quality/int_quality__*.sql``: per person, the modal birth year/month and sexes
   of their census and KS4 records (approximate birth date = the 15th of the modal month); per
-  person and record-consistency diagnostic (CD-2, CD-5, CD-6, IL-2, HE-2, HE-3, BE-4), the records
-  examined and offending (``int_quality__person_checks``); the record-level diagnostics' counts
+  person and record-consistency diagnostic (CD-2, CD-5, CD-6, IL-2, IL-4, IL-6, HE-2, HE-3, BE-2,
+  BE-4, ER-4), the records examined and offending (``int_quality__person_checks``); the
+  record-level diagnostics' counts
   (``int_quality__record_counts``: BE-3, BE-5, SP-1, SP-2, HE-4, EM-3, NC-1, NC-2);
 * ``sql/marts/match_flags.sql``: one row per person and flag tripped, with the evidence, so that
   analyses can exclude or weight flagged people;
@@ -128,6 +129,9 @@ DIAGNOSTICS: tuple[Diagnostic, ...] = (
     Diagnostic("ER-1", "earnings", "mq_er_1_earnings_before_14",
                "persons with earnings in a tax year ending before age 14", "persons with earnings and a birth date",
                "max", 0.001, 0.01, "over-match"),
+    Diagnostic("ER-4", "earnings", "mq_er_4_earnings_under_two_edukeys",
+               "person tax years whose PAYE earnings come under 2 or more of the person's EduKeys",
+               "person tax years with PAYE earnings", "max", 0.005, None, "double counting, or an over-match"),
     Diagnostic("EM-1", "employment_spells", "mq_em_1_employment_before_14",
                "persons with an employment spell starting before age 14",
                "persons with employment and a birth date", "max", 0.001, 0.01, "over-match"),
@@ -137,6 +141,9 @@ DIAGNOSTICS: tuple[Diagnostic, ...] = (
     Diagnostic("BE-1", "benefit_spells", "mq_be_1_out_of_work_benefit_at_school_age",
                "persons with an out-of-work benefit starting before age 16",
                "persons with out-of-work benefits and a birth date", "max", 0.0005, None, "over-match"),
+    Diagnostic("BE-2", "benefit_spells", "mq_be_2_benefit_before_birth",
+               "persons with a benefit spell starting before their month of birth",
+               "persons with benefits and a birth date", "max", 0.0, 0.0, "over-match or keying error (hard: 0)"),
     Diagnostic("BE-3", "benefit_spells", "mq_be_3_source_flag_disagrees",
                "benefit spells whose source out-of-work flag disagrees with ref_benefit_types; by benefit code (reported)",
                "benefit spells with a classified code and a source flag", "max", None, None,
@@ -152,6 +159,13 @@ DIAGNOSTICS: tuple[Diagnostic, ...] = (
     Diagnostic("IL-2", "fe_spells", "mq_il_2_ilr_age_vs_census_age",
                "persons with an ILR learner record whose AcAge is more than a year from the census-derived academic age",
                "persons with ILR learner records and a birth date", "max", 0.005, 0.02, "over-match"),
+    Diagnostic("IL-4", "fe_spells", "mq_il_4_more_than_3_providers",
+               "persons with FE aims at more than 3 providers on one day", "persons with FE aims", "max", 0.001, None,
+               "over-match"),
+    Diagnostic("IL-6", "fe_spells", "mq_il_6_fe_while_at_school",
+               "persons with an FE aim covering the census day of an on-roll school registration at academic age 15 or below",
+               "persons with FE aims and a birth date", "max", 0.01, None,
+               "soft over-match (schools buy some courses from colleges)"),
     Diagnostic("HE-1", "he_spells", "mq_he_1_he_before_16", "persons with an HE instance starting before age 16",
                "persons with HE instances and a birth date", "max", 0.001, None, "over-match"),
     Diagnostic("HE-2", "he_spells", "mq_he_2_overlapping_full_time_he",
@@ -396,8 +410,8 @@ TARGET_FAULTS: dict[str, tuple[str, ...]] = {
     "CD-3": ("overmatch_pmr", "overmatch_cohort"), "CD-4": ("overmatch_pmr", "overmatch_cohort"),
     "CD-5": ("overmatch_cohort",), "CO-1": ("overmatch_pmr", "overmatch_cohort"),
     "ER-1": ("overmatch_edukey", "overmatch_cohort"), "EM-1": ("overmatch_edukey", "overmatch_cohort"),
-    "BE-1": ("overmatch_edukey", "overmatch_cohort"), "BE-4": ("overmatch_cohort",),
-    "IL-1": ("overmatch_pmr", "overmatch_cohort"), "IL-2": ("overmatch_cohort",),
+    "BE-1": ("overmatch_edukey", "overmatch_cohort"), "BE-4": ("overmatch_cohort",), "ER-4": ("overmatch_cohort",),
+    "IL-1": ("overmatch_pmr", "overmatch_cohort"), "IL-2": ("overmatch_cohort",), "IL-6": ("overmatch_cohort",),
     "HE-1": ("overmatch_pmr", "overmatch_cohort"), "HE-2": ("overmatch_pmr", "overmatch_cohort"),
     "HE-3": ("overmatch_cohort",),
 }

@@ -80,13 +80,15 @@ def _world():
     rows["learner_ae_id_to_edukey_lookup"] = [
         {"ae_id": 1, "edukey": "E1"}, {"ae_id": 2, "edukey": "E2"}, {"ae_id": 2, "edukey": "E2B"},
         {"ae_id": 4, "edukey": "E4"}, {"ae_id": 5, "edukey": "E5"},  # ae 5: outcomes only (PL-11)
+        {"ae_id": 5, "edukey": "E5B"},  # ... under two EduKeys in one tax year (PL-2, ER-4)
+        {"ae_id": 12, "edukey": "E12"},
     ]
     rows["education_records_lookup"] = [
         {"ae_id": 4, "recordid": 4001, "source": "ILR"}, {"ae_id": 4, "recordid": 4002, "source": "ILR"},
         {"ae_id": 4, "recordid": 4004, "source": "ILR"},
         {"ae_id": 9, "recordid": 4006, "source": "NPD"},  # PL-10: an ILR learner's recordid on another dataset's row
         {"ae_id": 7, "recordid": 7001, "source": "NPD"}, {"ae_id": 8, "recordid": 7001, "source": "NPD"},  # PL-10: not unique
-    ]
+    ] + [{"ae_id": 13, "recordid": 13000 + k, "source": "ILR"} for k in range(1, 5)]  # PJ's aims at four providers
     # PL-8: unlinked 0/1 in 2011, 1/2 in 2012 (4003: no lookup row; +50 pp: warn), 1/2 in 2013 (4006; no change)
     # IL-2: PC (born March 1998) is 12 in 2010/11, not 19; 13 in 2011/12 is right
     rows["learners"] = [
@@ -96,14 +98,17 @@ def _world():
         {"external_id": 900004, "recordid": 4004, "academicyear": "2012/2013"},
         {"external_id": 900006, "recordid": 4006, "academicyear": "2012/2013"},
     ]
-    rows["aims"] = [_aim(4001, 2011, D(2010, 9, 6))]  # PC is 12
+    rows["aims"] = [_aim(4001, 2011, D(2010, 9, 6))]  # PC is 12, and at school (IL-1, IL-6)
+    # IL-4: PJ's aims at four providers on 10 September 2014
+    rows["aims"] += [dict(_aim(13000 + k, 2015, D(2014, 9, 10)), ukprn_anon=111 * k) for k in range(1, 5)]
     rows["leo_employment"] = [
         {"edukey": "E1", "startdate": D(2015, 4, 6), "enddate": D(2016, 4, 5), "uncertainstartdate": False, "uncertainenddate": False},
         {"edukey": "E4", "startdate": D(2010, 6, 1), "enddate": D(2010, 8, 31), "uncertainstartdate": False, "uncertainenddate": False},
         {"edukey": "E5", "startdate": D(2016, 6, 1), "enddate": D(2016, 8, 31), "uncertainstartdate": True, "uncertainenddate": False},
         {"edukey": "E9", "startdate": D(2016, 6, 1), "enddate": D(2016, 8, 31), "uncertainstartdate": False, "uncertainenddate": False},  # PL-6
     ]
-    rows["leo_earnings"] = [{"edukey": "E1", "taxyear": 201516, "earnings": 9000}, {"edukey": "E4", "taxyear": 201011, "earnings": 800}]
+    rows["leo_earnings"] = [{"edukey": "E1", "taxyear": 201516, "earnings": 9000}, {"edukey": "E4", "taxyear": 201011, "earnings": 800},
+                            {"edukey": "E5", "taxyear": 201617, "earnings": 3000}, {"edukey": "E5B", "taxyear": 201617, "earnings": 2000}]
     rows["leo_benefit"] = [{"edukey": "E4", "benefit_type": "JSA", "startdate": D(2012, 1, 1), "enddate": D(2012, 2, 1),
                             "out_of_work_benefit": 1},
                            # BE-3: the source calls carer's allowance out-of-work, ref_benefit_types does not
@@ -111,6 +116,9 @@ def _world():
                             "out_of_work_benefit": 1},
                            # BE-5: a code the classification lacks
                            {"edukey": "E1", "benefit_type": "ZZZ", "startdate": D(2019, 1, 1), "enddate": D(2019, 6, 1),
+                            "out_of_work_benefit": 0},
+                           # BE-2: PG (born March 1998) claiming before birth
+                           {"edukey": "E12", "benefit_type": "DLA", "startdate": D(1997, 6, 1), "enddate": D(1999, 6, 1),
                             "out_of_work_benefit": 0}]
     rows["hesa_2013"] = [{"he_pupilmatchingrefanonymous": "PC", "he_comdate": D(2012, 9, 20), "he_yearprg": "1",
                           "he_yearstu": 1, "he_xmode01": 1, "he_xlev601": "4", "he_xinstid01_anon": "INST1",
@@ -135,10 +143,10 @@ def _world():
 EXPECTED_FLAGS = {
     "PA1": {"PL-1", "PL-2", "PL-4", "CD-1", "CD-4"},
     "PB": {"PL-3", "CD-3", "CD-6"},
-    "PC": {"ER-1", "EM-1", "BE-1", "BE-4", "IL-1", "IL-2", "HE-1", "HE-3"},
+    "PC": {"ER-1", "EM-1", "BE-1", "BE-4", "IL-1", "IL-2", "IL-6", "HE-1", "HE-3"},
     "PF1": {"PL-1", "CD-2"},
-    "PG": {"CD-5"},
-    "PJ": {"HE-2"},
+    "PG": {"CD-5", "BE-2"},
+    "PJ": {"HE-2", "IL-4"},
 }
 
 
@@ -167,7 +175,7 @@ def test_each_diagnostic_flags_the_person_built_to_trip_it(world):
     assert by_person.pop("PC") == EXPECTED_FLAGS["PC"]
     for who in ("PF1", "PG", "PJ"):
         assert by_person.pop(who) == EXPECTED_FLAGS[who], who
-    assert by_person.pop("E5") == {"PL-11"}
+    assert by_person.pop("E5") == {"PL-11", "PL-2", "ER-4"}
     assert by_person.pop("E9") == {"PL-6"}
     assert by_person.pop("PH") == {"PL-7"}  # HESA only; PI (unlinked, in the census) and PC (linked) are not
     assert by_person == {}, by_person  # the clean pupil and everyone else: no flag
@@ -179,7 +187,7 @@ def test_summary_counts_and_judges(world):
         'SELECT diagnostic_id, measure, numerator, denominator, status FROM "leo_assets"."match_quality_summary" '
         "WHERE ks4_year = 'all' AND subgroup = 'all'")}
     assert rows[("PL-3", "flagged")][0] == 1 and rows[("PL-3", "flagged")][2] == "error"  # hard: 0
-    assert rows[("PL-6", "flagged")][:2] == (1, 4) and rows[("PL-6", "flagged")][2] == "error"
+    assert rows[("PL-6", "flagged")][:2] == (1, 6) and rows[("PL-6", "flagged")][2] == "error"
     assert rows[("PL-5", "leo_link")][:2] == (4, 5) and rows[("PL-5", "leo_link")][2] == "warn"  # 80 % < 90 %
     assert rows[("PL-5", "paye")][:2] == (2, 5) and rows[("PL-5", "paye")][2] == "report"
     assert rows[("ER-1", "flagged")][:2] == (1, 2)
@@ -191,7 +199,7 @@ def test_summary_counts_and_judges(world):
 def test_checks_report_on_their_assets_without_blocking(world):
     _settings, _db, result = world
     evals = {ev.check_name: ev for ev in result.get_asset_check_evaluations() if ev.check_name.startswith("mq_")}
-    assert len(evals) == 34
+    assert len(evals) == 38
     assert evals["mq_pl_3_identifier_conflicts"].asset_key.path == ["marts", "person_identifier"]
     assert evals["mq_cd_1_two_schools_at_once"].asset_key.path == ["marts", "school_spells"]
     assert evals["mq_pl_3_identifier_conflicts"].severity.value == "ERROR"
@@ -218,8 +226,8 @@ def test_hesa_only_ilr_link_and_recordid_diagnostics(world):
     assert rows[("PL-8", "flagged", "all", "academic_year", "2011")] == (0, 1, "report")
     assert rows[("PL-8", "flagged", "all", "academic_year", "2012")] == (1, 2, "warn")
     assert rows[("PL-8", "flagged", "all", "academic_year", "2013")] == (1, 2, "report")
-    # PL-10: 7001 of 5 lookup recordids is duplicated; 4006 of the 4 ILR learner recordids found is an NPD row
-    assert rows[("PL-10", "flagged", "all", "all", "all")] == (1, 5, "error")
+    # PL-10: 7001 of 9 lookup recordids is duplicated; 4006 of the 4 ILR learner recordids found is an NPD row
+    assert rows[("PL-10", "flagged", "all", "all", "all")] == (1, 9, "error")
     assert rows[("PL-10", "non_ilr_source", "all", "all", "all")] == (1, 4, "error")
     assert len(rows) == 10  # records, not persons: no cohort rows for PL-8 and PL-10
     evals = {ev.check_name: ev for ev in result.get_asset_check_evaluations() if ev.check_name.startswith("mq_pl_")}
@@ -236,11 +244,12 @@ def test_hesa_only_ilr_link_and_recordid_diagnostics(world):
 
 
 def test_record_consistency_diagnostics_count_persons_and_events(world):
-    """CD-2, CD-5, CD-6, IL-2, HE-2, HE-3, BE-4: persons flagged (and their offending records) among those examined."""
+    """int_quality__person_checks: persons flagged (and their offending records) among those examined."""
     _settings, db, result = world
     rows = {(d, m): (n, den, status) for d, m, n, den, status in db.rows(
         'SELECT diagnostic_id, measure, numerator, denominator, status FROM "leo_assets"."match_quality_summary" '
-        "WHERE ks4_year = 'all' AND subgroup = 'all' AND diagnostic_id IN ('CD-2', 'CD-5', 'CD-6', 'IL-2', 'HE-2', 'HE-3', 'BE-4')")}
+        "WHERE ks4_year = 'all' AND subgroup = 'all' AND diagnostic_id IN "
+        "('CD-2', 'CD-5', 'CD-6', 'IL-2', 'IL-4', 'IL-6', 'HE-2', 'HE-3', 'BE-2', 'BE-4', 'ER-4')")}
     # CD-2: PF of 9 persons with census records; events: PF's one census term of the 43 person-term-schools
     assert rows[("CD-2", "flagged")][0] == 1 and rows[("CD-2", "flagged")][2] == "warn"
     assert rows[("CD-2", "flagged_events")][0] == 1 and rows[("CD-2", "flagged_events")][2] == "report"
@@ -257,11 +266,20 @@ def test_record_consistency_diagnostics_count_persons_and_events(world):
     assert rows[("HE-3", "flagged")] == (1, 4, "warn")
     # BE-4: PC's JSA covers the spring 2012 census day at academic age 13
     assert rows[("BE-4", "flagged")] == (1, 1, "warn") and rows[("BE-4", "flagged_events")] == (1, 1, "report")
+    # BE-2 (hard): PG's DLA claim before birth, of PG's and PC's claims (PCLEAN's: ICA, ZZZ unclassified)
+    assert rows[("BE-2", "flagged")][0] == 1 and rows[("BE-2", "flagged")][2] == "error"
+    # IL-4: PJ's four providers on one day (the only person with FE aims at several); IL-6: PC's aim over school days
+    assert rows[("IL-4", "flagged")] == (1, 2, "warn") and rows[("IL-4", "flagged_events")] == (4, 5, "report")
+    assert rows[("IL-6", "flagged")] == (1, 1, "warn")
+    # ER-4 is judged on person tax years: E5's 2016/17 of E1's, E4's and E5's; persons reported
+    assert rows[("ER-4", "flagged")] == (1, 3, "warn") and rows[("ER-4", "flagged_persons")] == (1, 3, "report")
     evals = {ev.check_name: ev for ev in result.get_asset_check_evaluations() if ev.check_name.startswith("mq_")}
     assets = {"mq_cd_2_two_pmrs_in_one_term": "school_spells", "mq_cd_5_nc_year_vs_age": "school_spells",
               "mq_cd_6_impossible_census_age": "school_spells", "mq_il_2_ilr_age_vs_census_age": "fe_spells",
               "mq_he_2_overlapping_full_time_he": "he_spells", "mq_he_3_full_time_he_at_school": "he_spells",
-              "mq_be_4_out_of_work_benefit_at_school": "benefit_spells"}
+              "mq_be_4_out_of_work_benefit_at_school": "benefit_spells", "mq_be_2_benefit_before_birth": "benefit_spells",
+              "mq_il_4_more_than_3_providers": "fe_spells", "mq_il_6_fe_while_at_school": "fe_spells",
+              "mq_er_4_earnings_under_two_edukeys": "earnings"}
     for name, asset in assets.items():
         assert evals[name].asset_key.path == ["marts", asset] and not evals[name].passed, name
     assert evals["mq_il_2_ilr_age_vs_census_age"].severity.value == "ERROR"
@@ -284,12 +302,12 @@ def test_record_level_diagnostics(world):
         "WHERE diagnostic_id IN ('BE-3', 'BE-5', 'SP-1', 'SP-2', 'HE-4', 'EM-3', 'NC-1', 'NC-2')")}
     every = ("all", "all", "all")
     # BE-3 (report): ICA flagged out-of-work by the source, in-work by ref_benefit_types; ZZZ is unclassified
-    assert rows[("BE-3", "flagged") + every] == (1, 2, "report")
+    assert rows[("BE-3", "flagged") + every] == (1, 3, "report")
     assert rows[("BE-3", "flagged", "all", "benefit_type", "ICA")] == (1, 1, "report")
     assert rows[("BE-3", "flagged", "all", "benefit_type", "JSA")] == (0, 1, "report")
     assert rows[("BE-3", "flagged", "2014", "all", "all")] == (1, 2, "report")  # E1 (PCLEAN) and E4 (PC) are pupils
-    # BE-5 (hard): ZZZ of JSA, ICA, ZZZ
-    assert rows[("BE-5", "flagged") + every] == (1, 3, "error")
+    # BE-5 (hard): ZZZ of JSA, ICA, ZZZ, DLA
+    assert rows[("BE-5", "flagged") + every] == (1, 4, "error")
     # SP-1, SP-2 (hard): the merged spells and the metrics are clean
     assert rows[("SP-1", "flagged") + every][0] == 0 and rows[("SP-1", "flagged") + every][2] == "ok"
     assert {v for (d, m, y, g, v) in rows if d == "SP-1" and g == "table"} == {

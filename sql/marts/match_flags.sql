@@ -22,14 +22,17 @@ description: >
   HE-2 two full-time HE instances overlapping by more than 30 days; HE-3 a full-time HE instance
   covering the census day of an on-roll census record at NC year 13 or below; BE-4 an
   out-of-work benefit spell covering the census day of an on-roll census record at academic age
-  15 or below.
+  15 or below; BE-2 a benefit spell starting before the month of birth; IL-4 FE aims at more
+  than 3 providers on one day; IL-6 an FE aim covering the census day of an on-roll school
+  registration at academic age 15 or below (soft); ER-4 a tax year's PAYE earnings under 2+ of
+  the person's EduKeys.
   Ages are from the approximate birth date of int_quality__persons (15th of the modal month).
   Evidence is counts, dates and the conflicting values: this table stays in the secure
   environment. Rates and thresholds: match_quality_summary.
 grain: [person_id, flag]
 checks:
   - relationships: {column: person_id, to: ws.person_lookup, field: person_id}
-  - accepted_values: {column: flag, values: [PL-1, PL-2, PL-3, PL-4, PL-6, PL-7, PL-11, CD-1, CD-2, CD-3, CD-4, CD-5, CD-6, CO-1, ER-1, EM-1, BE-1, BE-4, IL-1, IL-2, HE-1, HE-2, HE-3]}
+  - accepted_values: {column: flag, values: [PL-1, PL-2, PL-3, PL-4, PL-6, PL-7, PL-11, CD-1, CD-2, CD-3, CD-4, CD-5, CD-6, CO-1, ER-1, ER-4, EM-1, BE-1, BE-2, BE-4, IL-1, IL-2, IL-4, IL-6, HE-1, HE-2, HE-3]}
 indexes: [[person_id], [flag]]
 --- */
 
@@ -273,7 +276,7 @@ flags as (
 
     union all
 
-    -- CD-2, CD-5, CD-6, IL-2, HE-2, HE-3, BE-4: persons with offending records in int_quality__person_checks
+    -- CD-2, CD-5, CD-6, IL-2, IL-4, IL-6, HE-2, HE-3, BE-2, BE-4, ER-4: persons with offending records in int_quality__person_checks
     select
         checks.person_id,
         checks.diagnostic_id,
@@ -295,8 +298,19 @@ flags as (
                                     cast(checks.largest_discrepancy as varchar(10)))
             when 'HE-3' then concat('full-time HE instances covering an on-roll census day at NC year 13 or below: ',
                                     cast(checks.n_flagged as varchar(10)), ' of ', cast(checks.n_examined as varchar(10)))
-            else concat('out-of-work benefit spells covering an on-roll census day at academic age 15 or below: ',
-                        cast(checks.n_flagged as varchar(10)), ' of ', cast(checks.n_examined as varchar(10)))
+            when 'BE-4' then concat('out-of-work benefit spells covering an on-roll census day at academic age 15 or below: ',
+                                    cast(checks.n_flagged as varchar(10)), ' of ', cast(checks.n_examined as varchar(10)))
+            when 'BE-2' then concat('benefit spells starting before the month of birth: ', cast(checks.n_flagged as varchar(10)),
+                                    ' of ', cast(checks.n_examined as varchar(10)), '; most days before: ',
+                                    cast(checks.largest_discrepancy as varchar(10)))
+            when 'IL-4' then concat('FE aims starting on a day with aims at more than 3 providers: ', cast(checks.n_flagged as varchar(10)),
+                                    ' of ', cast(checks.n_examined as varchar(10)), '; most providers on one day: ',
+                                    cast(checks.largest_discrepancy as varchar(10)))
+            when 'IL-6' then concat('FE aims covering an on-roll school census day at academic age 15 or below: ',
+                                    cast(checks.n_flagged as varchar(10)), ' of ', cast(checks.n_examined as varchar(10)))
+            else concat('tax years with PAYE earnings under 2+ EduKeys: ', cast(checks.n_flagged as varchar(10)),
+                        ' of ', cast(checks.n_examined as varchar(10)), '; most EduKeys in one year: ',
+                        cast(checks.largest_discrepancy as varchar(10)))
         end,
         checks.first_flagged_date
     from ws.int_quality__person_checks as checks
@@ -313,7 +327,7 @@ select
     ---------- evidence
     flags.n_items,  -- how many identifiers, records, spell pairs, spells or tax years trip the flag
     flags.evidence,  -- what was found (counts and the conflicting values)
-    flags.first_event_date  -- age-based flags: the earliest offending start (tax-year end for ER-1); PL-7: first HESA start; CD-2 ... BE-4: first_flagged_date of int_quality__person_checks
+    flags.first_event_date  -- age-based flags: the earliest offending start (tax-year end for ER-1); PL-7: first HESA start; CD-2 ... ER-4: first_flagged_date of int_quality__person_checks
 
 from flags
 left join ws.ks4_cohort as cohort

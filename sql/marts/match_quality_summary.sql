@@ -23,11 +23,12 @@ description: >
   unless max_severity is warn). ks4_year 'all' covers every unit, including persons in no
   configured cohort. PL-7 is also broken down by subgroup hesa_year (persons with a HESA record
   of that year; status report).
-  CD-2, CD-5, IL-2, HE-2, HE-3 and BE-4 (int_quality__person_checks): measure flagged counts
-  persons with an offending record among the persons examined; measure flagged_events counts
-  the records, spells or census terms examined and offending (derivations 26.5: the
-  flagged-event share; status report). CD-6 is judged on records: its flagged measure counts
-  census records and flagged_persons the persons (report).
+  CD-2, CD-5, IL-2, IL-4, IL-6, HE-2, HE-3, BE-2 and BE-4 (int_quality__person_checks): measure
+  flagged counts persons with an offending record among the persons examined; measure
+  flagged_events counts the records, spells or census terms examined and offending (derivations
+  26.5: the flagged-event share; status report). CD-6 and ER-4 are judged on records (census
+  records; person tax years with earnings): their flagged measure counts those and
+  flagged_persons the persons (report).
   Record-level diagnostics (int_quality__record_counts: BE-3, BE-5, SP-1, SP-2, HE-4, EM-3,
   NC-1, NC-2) count records, spells, codes or person-months, overall, per cohort and by their
   breakdown (subgroup table, benefit_type, hesa_year or tax_year: status report).
@@ -355,7 +356,7 @@ measured as (
 
     select
         flag_counts.diagnostic_id,
-        case when flag_counts.diagnostic_id = 'CD-6' then 'flagged_persons' else 'flagged' end as measure,
+        case when flag_counts.diagnostic_id in ('CD-6', 'ER-4') then 'flagged_persons' else 'flagged' end as measure,
         flag_counts.ks4_year,
         'all' as subgroup,
         'all' as subgroup_value,
@@ -387,10 +388,10 @@ measured as (
 
     union all
 
-    -- CD-2 ... BE-4: the share of records examined that offend (CD-6: the headline)
+    -- int_quality__person_checks: the share of records examined that offend (CD-6, ER-4: the headline)
     select
         event_counts.diagnostic_id,
-        case when event_counts.diagnostic_id = 'CD-6' then 'flagged' else 'flagged_events' end,
+        case when event_counts.diagnostic_id in ('CD-6', 'ER-4') then 'flagged' else 'flagged_events' end,
         event_counts.ks4_year,
         'all',
         'all',
@@ -503,7 +504,7 @@ judged as (
 select
     ---------- diagnostic and scope
     judged.diagnostic_id,  -- diagnostic id (derivations 26.4)
-    judged.measure,  -- flagged (persons, identifiers or records flagged); PL-5: leo_link, paye, benefits, ilr, hesa, nccis; PL-10: also non_ilr_source; CD-2 ... BE-4: flagged_events (CD-6: flagged_persons); HE-4 open_end; EM-3 uncertain_start, uncertain_end; NC-1 conflicting
+    judged.measure,  -- flagged (persons, identifiers or records flagged); PL-5: leo_link, paye, benefits, ilr, hesa, nccis; PL-10: also non_ilr_source; int_quality__person_checks: flagged_events (CD-6, ER-4: flagged_persons); HE-4 open_end; EM-3 uncertain_start, uncertain_end; NC-1 conflicting
     judged.asset,  -- the table whose asset check reports it
     judged.title,  -- what is counted
     judged.unit,  -- what the denominator counts

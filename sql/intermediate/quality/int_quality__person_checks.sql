@@ -24,12 +24,21 @@ description: >
   include the census day of an on-roll census record at NC year R or 1-13; examined: full-time
   instances. BE-4: out-of-work benefit spells whose dates include the census day of an on-roll
   census record at a census-derived academic age of 15 or below; examined: out-of-work spells of
-  a person with a birth date. Sources: int_school_census_records, stg_npd__school_census,
-  stg_lilr__learners, he_spells, benefit_spells, int_quality__persons, person_identifier.
+  a person with a birth date. BE-2: benefit spells of any type starting before the first day of
+  the person's modal month of birth; examined: benefit spells of a person with a birth date.
+  IL-4: FE aims (fe_spells) on whose first day the person's aims are active at more than 3
+  distinct known providers; examined: FE aims. IL-6: FE aims whose dates include the census day
+  of an on-roll single or dual-main registration at a census-derived academic age of 15 or below
+  (soft: schools buy some courses from colleges); examined: FE aims of a person with a birth date.
+  ER-4: tax years in which the person's PAYE earnings (above 0, stg_leo__earnings) come under 2 or
+  more of their EduKeys (double counting or an over-match); examined: the person's tax years
+  with earnings. Sources: int_school_census_records, stg_npd__school_census, stg_lilr__learners,
+  he_spells, fe_spells, benefit_spells, stg_leo__earnings, int_quality__persons,
+  person_identifier.
 grain: [diagnostic_id, person_id]
 checks:
   - expression_is_true: n_flagged <= n_examined
-  - accepted_values: {column: diagnostic_id, values: [CD-2, CD-5, CD-6, IL-2, HE-2, HE-3, BE-4]}
+  - accepted_values: {column: diagnostic_id, values: [CD-2, CD-5, CD-6, IL-2, IL-4, IL-6, HE-2, HE-3, BE-2, BE-4, ER-4]}
 indexes: [[person_id]]
 --- */
 
@@ -39,7 +48,8 @@ quality as (
 
     select
         persons.person_id,
-        persons.modal_academic_birth_year
+        persons.modal_academic_birth_year,
+        datefromparts(persons.birth_year, persons.birth_month, 1) as birth_month_date
     from ws.int_quality__persons as persons
     where persons.modal_academic_birth_year is not null
 
@@ -80,6 +90,7 @@ census as (
         records.term_id,
         records.school_id,
         records.is_on_roll,
+        records.registration_rank,
         records.nc_year,
         records.term_start_date,
         census_terms.census_date,
@@ -257,6 +268,79 @@ benefits_at_school as (
 
 ),
 
+benefits_before_birth as (
+
+    -- BE-2: each benefit spell beside the first day of the person's month of birth
+    select
+        claims.person_id,
+        claims.start_date,
+        case when claims.start_date < quality.birth_month_date then 1 else 0 end as is_before_birth,
+        case when claims.start_date < quality.birth_month_date
+            then datediff(day, claims.start_date, quality.birth_month_date) else 0 end as n_days_before
+    from ws.benefit_spells as claims
+    inner join quality
+        on quality.person_id = claims.person_id
+
+),
+
+fe_providers as (
+
+    -- IL-4: each FE aim and the distinct known providers of the person's aims active on its first day
+    select
+        aims.person_id,
+        aims.provider_id,
+        aims.learning_aim_ref,
+        aims.start_date,
+        count(distinct case when others.provider_id <> 0 then others.provider_id end) as n_providers
+    from ws.fe_spells as aims
+    inner join ws.fe_spells as others
+        on others.person_id = aims.person_id
+        and others.start_date <= aims.start_date
+        and others.end_date >= aims.start_date
+    group by aims.person_id, aims.provider_id, aims.learning_aim_ref, aims.start_date
+
+),
+
+fe_at_school as (
+
+    -- IL-6: each FE aim and the on-roll (single or dual main) census records at academic age 15 or below whose census day it covers
+    select
+        aims.person_id,
+        aims.provider_id,
+        aims.learning_aim_ref,
+        aims.start_date,
+        count(census.census_year) as n_census_records,
+        min(census.census_date) as first_census_date
+    from ws.fe_spells as aims
+    inner join quality
+        on quality.person_id = aims.person_id
+    left join census
+        on census.person_id = aims.person_id
+        and census.is_on_roll = 1
+        and census.registration_rank <= 2
+        and census.academic_age <= 15
+        and census.census_date between aims.start_date and aims.end_date
+    group by aims.person_id, aims.provider_id, aims.learning_aim_ref, aims.start_date
+
+),
+
+earnings_keys as (
+
+    -- ER-4: the person's tax years with PAYE earnings, and the EduKeys they come under
+    select
+        ids.person_id,
+        pay.tax_year,
+        count(distinct pay.edukey) as n_edukeys
+    from ws.stg_leo__earnings as pay
+    inner join ws.person_identifier as ids
+        on ids.identifier_type = 'edukey'
+        and ids.identifier_value = pay.edukey
+    where pay.earnings_gbp_nominal > 0
+        and pay.tax_year is not null
+    group by ids.person_id, pay.tax_year
+
+),
+
 checks as (
 
     select
@@ -351,13 +435,61 @@ checks as (
     from benefits_at_school
     group by benefits_at_school.person_id
 
+    union all
+
+    select
+        'BE-2',
+        benefits_before_birth.person_id,
+        count(*),
+        sum(benefits_before_birth.is_before_birth),
+        min(case when benefits_before_birth.is_before_birth = 1 then benefits_before_birth.start_date end),
+        max(benefits_before_birth.n_days_before)
+    from benefits_before_birth
+    group by benefits_before_birth.person_id
+
+    union all
+
+    select
+        'IL-4',
+        fe_providers.person_id,
+        count(*),
+        sum(case when fe_providers.n_providers > 3 then 1 else 0 end),
+        min(case when fe_providers.n_providers > 3 then fe_providers.start_date end),
+        max(fe_providers.n_providers)
+    from fe_providers
+    group by fe_providers.person_id
+
+    union all
+
+    select
+        'IL-6',
+        fe_at_school.person_id,
+        count(*),
+        sum(case when fe_at_school.n_census_records > 0 then 1 else 0 end),
+        min(fe_at_school.first_census_date),
+        max(fe_at_school.n_census_records)
+    from fe_at_school
+    group by fe_at_school.person_id
+
+    union all
+
+    select
+        'ER-4',
+        earnings_keys.person_id,
+        count(*),
+        sum(case when earnings_keys.n_edukeys > 1 then 1 else 0 end),
+        min(case when earnings_keys.n_edukeys > 1 then datefromparts(earnings_keys.tax_year, 4, 5) end),
+        max(earnings_keys.n_edukeys)
+    from earnings_keys
+    group by earnings_keys.person_id
+
 )
 
 select
-    checks.diagnostic_id,  -- CD-2, CD-5, CD-6, IL-2, HE-2, HE-3 or BE-4 (derivations 26.4)
+    checks.diagnostic_id,  -- CD-2, CD-5, CD-6, IL-2, IL-4, IL-6, HE-2, HE-3, BE-2, BE-4 or ER-4 (derivations 26.4)
     checks.person_id,  -- the project's person identifier
     checks.n_examined,  -- records, spells or census terms of the person the diagnostic examined
     checks.n_flagged,  -- of them, those that trip it (the person is flagged when above 0)
-    checks.first_flagged_date,  -- earliest offending term start, academic-year start, instance start or census day
-    checks.largest_discrepancy  -- CD-2 most PMRs in one term; CD-5 and IL-2 largest gap in years; CD-6 highest academic age; HE-2 longest overlap in days; HE-3 and BE-4 most census records covered by one spell
+    checks.first_flagged_date,  -- earliest offending term start, academic-year start, spell start, census day or (ER-4) tax-year end
+    checks.largest_discrepancy  -- CD-2 most PMRs in one term, ER-4 EduKeys in one tax year; CD-5, IL-2 largest gap in years; CD-6 highest academic age; HE-2 longest overlap, BE-2 most days before birth; IL-4 most providers on one day; HE-3, BE-4, IL-6 most census records covered by one spell
 from checks
