@@ -27,6 +27,7 @@ def _rows():
         _ret("N1", "2015/2016", 11, 230, D(2015, 9, 7)),
         _ret("N1B", "2015/2016", 12, 230, D(2015, 9, 7)),  # December under the person's second PMR
         _ret("N1", "2015/2016", 1, 230, D(2015, 9, 7)),
+        _ret("N1B", "2015/2016", 1, 230, D(2015, 9, 7)),  # January also under the second PMR: one month
         # ... employment recorded as starting 25 January: education ends the day before
         _ret("N1", "2015/2016", 2, 330, D(2016, 1, 25)),
         # March: employment and NEET returned: employment wins on priority
@@ -106,6 +107,16 @@ def test_nccis_spells(tmp_path, backend_url):
         (1, D(2016, 6, 1), 999, 1, 0, 1),
         (1, D(2016, 10, 1), None, 1, 1, 0),
         (3, D(2017, 3, 1), None, 1, 1, 0),
+    ]
+    # the month's counts: January under two PMRs, March with two categories, December under N1B only
+    assert db.rows(
+        'SELECT month_start_date, pmr, n_returns, n_categories, n_pmrs FROM "leo_assets"."int_nccis__months" '
+        'WHERE person_id = 1 AND month_start_date IN (\'2015-12-01\', \'2016-01-01\', \'2016-03-01\', \'2016-10-01\') '
+        'ORDER BY month_start_date') == [
+        (D(2015, 12, 1), "N1B", 1, 1, 1),
+        (D(2016, 1, 1), "N1", 2, 1, 2),
+        (D(2016, 3, 1), "N1", 2, 2, 1),
+        (D(2016, 10, 1), None, 1, 0, 1),
     ]
     checks = {(c.asset_key.path[-1], c.check_name): c for c in result.get_asset_check_evaluations()}
     failing = {name: checks[("int_nccis__months", name)].metadata["failing_rows"].value

@@ -93,15 +93,36 @@ ranked as (
 
 counts as (
 
+    -- the month's counts; distinct categories and PMRs from their extremes (a month almost always
+    -- has one of each), recounted exactly below for the few months where they differ
     select
         returns.person_id,
         returns.month_start_date,
         count(*) as n_returns,
         sum(returns.is_duplicate) as n_duplicate_returns,
         sum(case when returns.is_duplicate = 0 and returns.activity_category is null then 1 else 0 end) as n_unmapped_returns,
+        min(case when returns.is_duplicate = 0 then returns.activity_category end) as first_category,
+        max(case when returns.is_duplicate = 0 then returns.activity_category end) as last_category,
+        min(returns.pmr) as first_pmr,
+        max(returns.pmr) as last_pmr
+    from returns
+    group by returns.person_id, returns.month_start_date
+
+),
+
+recounted as (
+
+    select
+        returns.person_id,
+        returns.month_start_date,
         count(distinct case when returns.is_duplicate = 0 then returns.activity_category end) as n_categories,
         count(distinct returns.pmr) as n_pmrs
     from returns
+    inner join counts
+        on counts.person_id = returns.person_id
+        and counts.month_start_date = returns.month_start_date
+    where counts.first_category <> counts.last_category
+        or counts.first_pmr <> counts.last_pmr
     group by returns.person_id, returns.month_start_date
 
 )
@@ -123,10 +144,16 @@ select
     counts.n_returns,  -- returns of the month (all cohort statuses)
     counts.n_duplicate_returns,  -- returns with cohort status M (duplicate record): excluded
     counts.n_unmapped_returns,  -- non-duplicate returns whose code is not in ref_nccis_activity
-    counts.n_categories,  -- activity categories among the non-duplicate returns (above 1 = conflict)
-    counts.n_pmrs  -- PMRs the month's returns came under
+    coalesce(
+        recounted.n_categories,
+        case when counts.first_category is null then 0 else 1 end
+    ) as n_categories,  -- activity categories among the non-duplicate returns (above 1 = conflict)
+    coalesce(recounted.n_pmrs, 1) as n_pmrs  -- PMRs the month's returns came under
 from ranked
 inner join counts
     on counts.person_id = ranked.person_id
     and counts.month_start_date = ranked.month_start_date
+left join recounted
+    on recounted.person_id = ranked.person_id
+    and recounted.month_start_date = ranked.month_start_date
 where ranked.return_rank = 1
