@@ -28,25 +28,25 @@ months as (
         calendar.month_no
     from years
     inner join ws.ref_calendar_months as calendar
-        on calendar.month_start_date >= datefromparts(years.ks4_year + years.destination_year - 1, 8, 1)
-        and calendar.month_start_date <= datefromparts(years.ks4_year + years.destination_year, 7, 1)
+        -- August to July: the destination year a month falls in, as an equality (a hash join)
+        on case when calendar.month_no >= 8 then calendar.calendar_year + 1 else calendar.calendar_year end
+            = years.ks4_year + years.destination_year
 
 ),
 
-activity as (
+month_overlaps as (
 
+    -- each activity spell overlapping a month of a destination year, with its days in the month
     select
         months.person_id,
         months.destination_year,
         months.month_start_date,
         spells.activity_type,
-        sum(
-            datediff(
-                day,
-                case when spells.start_date > months.month_start_date then spells.start_date else months.month_start_date end,
-                case when spells.end_date < months.month_end_date then spells.end_date else months.month_end_date end
-            ) + 1
-        ) as days
+        datediff(
+            day,
+            case when spells.start_date > months.month_start_date then spells.start_date else months.month_start_date end,
+            case when spells.end_date < months.month_end_date then spells.end_date else months.month_end_date end
+        ) + 1 as days
     from months
     inner join ws.activity_spells as spells
         on spells.person_id = months.person_id
@@ -54,7 +54,26 @@ activity as (
         and spells.end_date >= months.month_start_date
         -- Year 11 itself is not a destination: a school spell counts only if it runs past KS4's August
         and (spells.activity_type <> 'school' or spells.end_date > datefromparts(months.ks4_year, 8, 31))
-    group by months.person_id, months.destination_year, months.month_start_date, spells.activity_type
+
+),
+
+activity as (
+
+    select
+        month_overlaps.person_id,
+        month_overlaps.destination_year,
+        month_overlaps.month_start_date,
+        max(case when month_overlaps.activity_type in ('school', 'fe', 'he', 'traineeship') then 1 else 0 end) as has_education,
+        max(case when month_overlaps.activity_type = 'apprenticeship' then 1 else 0 end) as has_apprenticeship,
+        max(case when month_overlaps.activity_type in ('employment', 'self_employment') then 1 else 0 end) as has_employment,
+        max(case when month_overlaps.activity_type = 'out_of_work_benefit' then 1 else 0 end) as has_out_of_work_benefit,
+        max(case when month_overlaps.activity_type = 'neet' then 1 else 0 end) as has_neet,
+        sum(case when month_overlaps.activity_type = 'school' then month_overlaps.days else 0 end) as days_school,
+        sum(case when month_overlaps.activity_type = 'fe' then month_overlaps.days else 0 end) as days_fe,
+        sum(case when month_overlaps.activity_type = 'he' then month_overlaps.days else 0 end) as days_he,
+        sum(case when month_overlaps.activity_type = 'traineeship' then month_overlaps.days else 0 end) as days_traineeship
+    from month_overlaps
+    group by month_overlaps.person_id, month_overlaps.destination_year, month_overlaps.month_start_date
 
 )
 
@@ -64,18 +83,17 @@ select
     months.destination_year,  -- 1, 3 or 5 years after KS4
     months.month_start_date,  -- first day of the month
     case when months.month_no between 10 and 12 or months.month_no between 1 and 3 then 1 else 0 end as is_october_to_march,  -- in the six months the sustained measures look at
-    max(case when activity.activity_type in ('school', 'fe', 'he', 'traineeship') then 1 else 0 end) as has_education,  -- any education in the month
-    max(case when activity.activity_type = 'apprenticeship' then 1 else 0 end) as has_apprenticeship,  -- on an apprenticeship in the month
-    max(case when activity.activity_type in ('employment', 'self_employment') then 1 else 0 end) as has_employment,  -- employed or self-employed in the month
-    max(case when activity.activity_type = 'out_of_work_benefit' then 1 else 0 end) as has_out_of_work_benefit,  -- claiming an out-of-work benefit in the month
-    max(case when activity.activity_type = 'neet' then 1 else 0 end) as has_neet,  -- recorded NEET in the month
-    sum(case when activity.activity_type = 'school' then activity.days else 0 end) as days_school,  -- days in a school sixth form
-    sum(case when activity.activity_type = 'fe' then activity.days else 0 end) as days_fe,  -- days in further education
-    sum(case when activity.activity_type = 'he' then activity.days else 0 end) as days_he,  -- days in higher education
-    sum(case when activity.activity_type = 'traineeship' then activity.days else 0 end) as days_traineeship  -- days on a traineeship
+    coalesce(activity.has_education, 0) as has_education,  -- any education in the month
+    coalesce(activity.has_apprenticeship, 0) as has_apprenticeship,  -- on an apprenticeship in the month
+    coalesce(activity.has_employment, 0) as has_employment,  -- employed or self-employed in the month
+    coalesce(activity.has_out_of_work_benefit, 0) as has_out_of_work_benefit,  -- claiming an out-of-work benefit in the month
+    coalesce(activity.has_neet, 0) as has_neet,  -- recorded NEET in the month
+    coalesce(activity.days_school, 0) as days_school,  -- days in a school sixth form
+    coalesce(activity.days_fe, 0) as days_fe,  -- days in further education
+    coalesce(activity.days_he, 0) as days_he,  -- days in higher education
+    coalesce(activity.days_traineeship, 0) as days_traineeship  -- days on a traineeship
 from months
 left join activity
     on activity.person_id = months.person_id
     and activity.destination_year = months.destination_year
     and activity.month_start_date = months.month_start_date
-group by months.person_id, months.ks4_year, months.destination_year, months.month_start_date, months.month_no
