@@ -136,45 +136,49 @@ units as (
 
     union all
 
+    -- person by person: a cohort member has a row per month (year) of the window
     select 'SP-2', 'flagged', 'table', 'metrics_monthly', metrics.person_id,
-        case when metrics.days_school > metrics.n_period_days
-             or metrics.days_fe > metrics.n_period_days
-             or metrics.days_apprenticeship > metrics.n_period_days
-             or metrics.days_traineeship > metrics.n_period_days
-             or metrics.days_he > metrics.n_period_days
-             or metrics.days_employment > metrics.n_period_days
-             or metrics.days_self_employment > metrics.n_period_days
-             or metrics.days_out_of_work_benefit > metrics.n_period_days
-             or metrics.days_in_work_benefit > metrics.n_period_days
-             or metrics.days_neet > metrics.n_period_days
-             or metrics.days_custody > metrics.n_period_days
-            then 1 else 0 end,
-        1
+        sum(case when metrics.days_school > metrics.n_period_days
+                 or metrics.days_fe > metrics.n_period_days
+                 or metrics.days_apprenticeship > metrics.n_period_days
+                 or metrics.days_traineeship > metrics.n_period_days
+                 or metrics.days_he > metrics.n_period_days
+                 or metrics.days_employment > metrics.n_period_days
+                 or metrics.days_self_employment > metrics.n_period_days
+                 or metrics.days_out_of_work_benefit > metrics.n_period_days
+                 or metrics.days_in_work_benefit > metrics.n_period_days
+                 or metrics.days_neet > metrics.n_period_days
+                 or metrics.days_custody > metrics.n_period_days
+            then 1 else 0 end),
+        count(*)
     from (
         select periods.*, datediff(day, periods.month_start_date, periods.month_end_date) + 1 as n_period_days
         from ws.metrics_monthly as periods
     ) as metrics
+    group by metrics.person_id
 
     union all
 
+    -- person by person: a cohort member has a row per month (year) of the window
     select 'SP-2', 'flagged', 'table', 'metrics_annual', metrics.person_id,
-        case when metrics.days_school > metrics.n_period_days
-             or metrics.days_fe > metrics.n_period_days
-             or metrics.days_apprenticeship > metrics.n_period_days
-             or metrics.days_traineeship > metrics.n_period_days
-             or metrics.days_he > metrics.n_period_days
-             or metrics.days_employment > metrics.n_period_days
-             or metrics.days_self_employment > metrics.n_period_days
-             or metrics.days_out_of_work_benefit > metrics.n_period_days
-             or metrics.days_in_work_benefit > metrics.n_period_days
-             or metrics.days_neet > metrics.n_period_days
-             or metrics.days_custody > metrics.n_period_days
-            then 1 else 0 end,
-        1
+        sum(case when metrics.days_school > metrics.n_period_days
+                 or metrics.days_fe > metrics.n_period_days
+                 or metrics.days_apprenticeship > metrics.n_period_days
+                 or metrics.days_traineeship > metrics.n_period_days
+                 or metrics.days_he > metrics.n_period_days
+                 or metrics.days_employment > metrics.n_period_days
+                 or metrics.days_self_employment > metrics.n_period_days
+                 or metrics.days_out_of_work_benefit > metrics.n_period_days
+                 or metrics.days_in_work_benefit > metrics.n_period_days
+                 or metrics.days_neet > metrics.n_period_days
+                 or metrics.days_custody > metrics.n_period_days
+            then 1 else 0 end),
+        count(*)
     from (
         select periods.*, datediff(day, periods.year_start_date, periods.year_end_date) + 1 as n_period_days
         from ws.metrics_annual as periods
     ) as metrics
+    group by metrics.person_id
 
     union all
 
