@@ -40,7 +40,9 @@ def _fix(node: exp.Expression, dialect: str) -> exp.Expression:
             unit = {exp.Year: "YEAR", exp.Month: "MONTH", exp.Day: "DAY"}[type(node)]
             return exp.cast(exp.Extract(this=exp.var(unit), expression=node.this), "INT")
         if isinstance(node, exp.DateFromParts):
-            return exp.Anonymous(this="MAKE_DATE", expressions=[node.args["year"], node.args["month"], node.args["day"]])
+            # the replacement's children are not visited again: fix them here (YEAR() inside, say)
+            parts = [node.args[k].transform(lambda n: _fix(n, dialect)) for k in ("year", "month", "day")]
+            return exp.Anonymous(this="MAKE_DATE", expressions=parts)
     if isinstance(node, exp.DateAdd) and not isinstance(node.parent, exp.Cast):
         # DATEADD on a DATE gives a TIMESTAMP elsewhere: keep T-SQL's DATE
         return exp.cast(node, "DATE")
