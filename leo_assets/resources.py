@@ -408,12 +408,8 @@ class WorkspaceDatabase(ConfigurableResource):
                 index_statements += ddl_index(dialect, final, list(cols), f"ix_{name}_{i}")
             if index_statements:
                 self.execute(index_statements)
-        if kind == "table" and dialect == "postgres":
-            # fresh statistics before anything reads the table: without them PostgreSQL's planner
-            # guesses one row and picks nested loops that grow with the square of the rows
-            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text(f"ANALYZE {final.sql(dialect)}"))
-            index_statements.append(f"ANALYZE {final.sql(dialect)}")
+        if kind == "table":
+            index_statements += self._analyze(final)
         return {
             "seconds": round(time.perf_counter() - started, 3),
             "statements": statements + index_statements,
@@ -461,4 +457,18 @@ class WorkspaceDatabase(ConfigurableResource):
             if isinstance(exc, BuildError):
                 raise
             raise BuildError(redact(f"loading {final.sql(dialect)} failed: {exc}")) from None
+        stmts += self._analyze(final)
         return {"seconds": round(time.perf_counter() - started, 3), "statements": stmts}
+
+    def _analyze(self, table: Target) -> list[str]:
+        """PostgreSQL: fresh statistics on a new table before anything reads it.
+
+        Without them the planner guesses (one row for a new table, thousands for a small
+        reference table) and picks nested loops whose cost grows with the square of the rows.
+        """
+        if self.dialect != "postgres":
+            return []
+        statement = f"ANALYZE {table.sql(self.dialect)}"
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(statement))
+        return [statement]

@@ -32,42 +32,9 @@ indexes: [[person_id], [ks4_year]]
 
 with
 
-cohorts as (
-
-    select * from ws.ref_ks4_cohorts
-
-),
-
-ks4_records as (
-
-    select
-        ids.person_id,
-        ks4.*,
-        count(*) over (partition by ids.person_id) as n_ks4_records,
-        row_number() over (
-            partition by ids.person_id
-            order by
-                ks4.ks4_year,
-                ks4.is_in_national_results desc,
-                coalesce(ks4.has_level2_em, ks4.has_basics_94, -1) desc,
-                coalesce(ks4.attainment8, -1) desc,
-                coalesce(ks4.capped_point_score, -1) desc,
-                ks4.school_id,
-                ks4.pmr
-        ) as record_rank
-    from ws.stg_npd__ks4 as ks4
-    inner join cohorts
-        on cohorts.ks4_year = ks4.ks4_year
-    inner join ws.person_identifier as ids
-        on ids.identifier_type = 'pmr'
-        and ids.identifier_value = ks4.pmr
-    where ks4.is_end_of_ks4 = 1
-
-),
-
 pupils as (
 
-    select * from ks4_records where ks4_records.record_rank = 1
+    select * from ws.int_ks4__pupils
 
 ),
 
