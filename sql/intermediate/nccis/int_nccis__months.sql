@@ -9,7 +9,7 @@ description: >
   When a month has returns of two or more categories (n_categories > 1, check
   conflicting_activities) the one with the lowest conflict_priority of ref_nccis_activity wins,
   then the lowest code, then a usable recorded start, then the earliest, then the lowest PMR
-  (returns that still tie are equal in every column used). activity_category is NULL when no
+  (returns that still tie are equal in every column kept). activity_category is NULL when no
   return of the month is usable (only duplicates or unmapped codes): nccis_spells leaves such
   months out. The recorded activity start is usable (usable_start_date) when it is not after
   the month and not more than five years before it (D73; else counted by check
@@ -45,14 +45,14 @@ with
 
 returns as (
 
+    -- narrow rows: the category (a string) is looked up again only for the chosen return
     select
         ids.person_id,
         nccis.pmr,
         nccis.month_start_date,
         nccis.activity_code,
         nccis.activity_start_date,
-        nccis.cohort_status,
-        activity.activity_category,
+        case when activity.activity_code is null then 1 else 0 end as is_unmapped,
         activity.conflict_priority,
         case when nccis.cohort_status = 'M' then 1 else 0 end as is_duplicate,
         case
@@ -78,14 +78,13 @@ ranked as (
             partition by returns.person_id, returns.month_start_date
             order by
                 returns.is_duplicate,
-                case when returns.activity_category is null then 1 else 0 end,
+                returns.is_unmapped,
                 returns.conflict_priority,
                 returns.activity_code,
                 case when returns.usable_start_date is null then 1 else 0 end,
                 returns.usable_start_date,
                 returns.activity_start_date,
-                returns.pmr,
-                returns.cohort_status
+                returns.pmr
         ) as return_rank
     from returns
 
@@ -93,36 +92,50 @@ ranked as (
 
 counts as (
 
-    -- the month's counts; distinct categories and PMRs from their extremes (a month almost always
-    -- has one of each), recounted exactly below for the few months where they differ
+    -- the month's counts; distinct categories from the extreme mapped codes (a month almost
+    -- always has one code), recounted exactly below where the codes differ
     select
         returns.person_id,
         returns.month_start_date,
         count(*) as n_returns,
         sum(returns.is_duplicate) as n_duplicate_returns,
-        sum(case when returns.is_duplicate = 0 and returns.activity_category is null then 1 else 0 end) as n_unmapped_returns,
-        min(case when returns.is_duplicate = 0 then returns.activity_category end) as first_category,
-        max(case when returns.is_duplicate = 0 then returns.activity_category end) as last_category,
-        min(returns.pmr) as first_pmr,
-        max(returns.pmr) as last_pmr
+        sum(case when returns.is_duplicate = 0 and returns.is_unmapped = 1 then 1 else 0 end) as n_unmapped_returns,
+        min(case when returns.is_duplicate = 0 and returns.is_unmapped = 0 then returns.activity_code end) as first_code,
+        max(case when returns.is_duplicate = 0 and returns.is_unmapped = 0 then returns.activity_code end) as last_code
     from returns
     group by returns.person_id, returns.month_start_date
 
 ),
 
+several_pmrs as (
+
+    -- persons with two or more PMRs: only their months can have returns under two
+    select ids.person_id
+    from ws.person_identifier as ids
+    where ids.identifier_type = 'pmr'
+    group by ids.person_id
+    having count(*) > 1
+
+),
+
 recounted as (
 
+    -- exact distinct counts, only for the few months with two codes or a person with two PMRs
     select
         returns.person_id,
         returns.month_start_date,
-        count(distinct case when returns.is_duplicate = 0 then returns.activity_category end) as n_categories,
+        count(distinct case when returns.is_duplicate = 0 then activity.activity_category end) as n_categories,
         count(distinct returns.pmr) as n_pmrs
     from returns
     inner join counts
         on counts.person_id = returns.person_id
         and counts.month_start_date = returns.month_start_date
-    where counts.first_category <> counts.last_category
-        or counts.first_pmr <> counts.last_pmr
+    left join several_pmrs
+        on several_pmrs.person_id = returns.person_id
+    left join ws.ref_nccis_activity as activity
+        on activity.activity_code = returns.activity_code
+    where counts.first_code <> counts.last_code
+        or several_pmrs.person_id is not null
     group by returns.person_id, returns.month_start_date
 
 )
@@ -134,7 +147,7 @@ select
     case when ranked.is_duplicate = 0 then ranked.pmr end as pmr,  -- PMR of the chosen return
 
     ---------- the month's activity
-    case when ranked.is_duplicate = 0 then ranked.activity_category end as activity_category,  -- category of the chosen return; NULL = no usable return
+    case when ranked.is_duplicate = 0 then activity.activity_category end as activity_category,  -- category of the chosen return; NULL = no usable return
     case when ranked.is_duplicate = 0 then ranked.conflict_priority end as conflict_priority,  -- its conflict priority (1 wins)
     case when ranked.is_duplicate = 0 then ranked.activity_code end as activity_code,  -- NCCIS code of the chosen return (even if unmapped)
     case when ranked.is_duplicate = 0 then ranked.activity_start_date end as recorded_start_date,  -- activity start as recorded on the chosen return
@@ -146,7 +159,7 @@ select
     counts.n_unmapped_returns,  -- non-duplicate returns whose code is not in ref_nccis_activity
     coalesce(
         recounted.n_categories,
-        case when counts.first_category is null then 0 else 1 end
+        case when counts.first_code is null then 0 else 1 end
     ) as n_categories,  -- activity categories among the non-duplicate returns (above 1 = conflict)
     coalesce(recounted.n_pmrs, 1) as n_pmrs  -- PMRs the month's returns came under
 from ranked
@@ -156,4 +169,6 @@ inner join counts
 left join recounted
     on recounted.person_id = ranked.person_id
     and recounted.month_start_date = ranked.month_start_date
+left join ws.ref_nccis_activity as activity
+    on activity.activity_code = ranked.activity_code
 where ranked.return_rank = 1
