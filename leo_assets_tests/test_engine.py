@@ -185,3 +185,18 @@ def test_integer_sums_are_stored_as_bigint(tmp_path):
     assert types == {"edukey": "VARCHAR", "days": "BIGINT", "weight": "DECIMAL(38,2)"}
     assert db.rows('SELECT edukey, days FROM "leo_assets"."employment_days" ORDER BY edukey') == [("A", 366), ("B", 732)]
     db.dispose()
+
+
+def test_postgres_sessions_get_an_analytical_work_mem(tmp_path, backend_url):
+    from leo_assets.resources import postgres_work_mem
+
+    assert postgres_work_mem({}) == "256MB"
+    assert postgres_work_mem({"LEO_PG_WORK_MEM": "64MB"}) == "64MB"
+    with pytest.raises(BuildError, match="LEO_PG_WORK_MEM"):
+        postgres_work_mem({"LEO_PG_WORK_MEM": "lots"})
+    backend, pg = backend_url
+    if backend != "postgres":
+        return
+    db = WorkspaceDatabase.from_settings(settings_for(tmp_path, backend, pg))
+    assert db.scalar("SHOW work_mem") == "256MB"
+    db.dispose()
