@@ -405,7 +405,7 @@ class WorkspaceDatabase(ConfigurableResource):
             self.execute(ddl_drop(dialect, new, leftover))
         create = ddl_create_view_as if kind == "view" else ddl_create_table_as
         if dialect == "duckdb":
-            select_sql = self._duckdb_bigint_sums(select_sql)
+            select_sql = self._duckdb_bigint_sums(final.sql(dialect), select_sql)
         statements = create(dialect, new, select_sql)
         try:
             self.execute(statements)
@@ -433,7 +433,7 @@ class WorkspaceDatabase(ConfigurableResource):
             "statements": statements + index_statements,
         }
 
-    def _duckdb_bigint_sums(self, select_sql: str) -> str:
+    def _duckdb_bigint_sums(self, name: str, select_sql: str) -> str:
         """Store DuckDB's 128-bit integer sums as BIGINT, the type SQL Server and PostgreSQL give.
 
         DuckDB types ``SUM`` of an integer as ``HUGEINT``: every day count summed in a model would
@@ -442,7 +442,10 @@ class WorkspaceDatabase(ConfigurableResource):
         hold. The result columns are read from ``DESCRIBE`` (planning only, nothing runs) and the
         ``HUGEINT`` ones cast; a value beyond BIGINT fails the build rather than being cut.
         """
-        columns = self.rows(f"DESCRIBE {select_sql}")
+        try:
+            columns = self.rows(f"DESCRIBE {select_sql}")
+        except BuildError as exc:  # the model's SQL does not bind: say which model
+            raise BuildError(f"building {name} failed: {exc}") from None
         wide = [name for name, typ, *_ in columns if typ == "HUGEINT"]
         if not wide:
             return select_sql

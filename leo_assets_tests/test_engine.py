@@ -78,6 +78,12 @@ def test_sql_error_keeps_previous_table(tmp_path, backend_url):
     with pytest.raises(BuildError, match="employment_people"):
         materialize_model(project2, project2.models["employment_people"], db)
     assert db.rows('SELECT COUNT(*) FROM "leo_assets"."employment_people"') == [(2,)]
+    # a column that does not exist fails when the SQL is bound, before anything is written
+    (sql / "marts" / "employment_people.sql").write_text(EMPLOYMENT_MART.replace("count(*)", "max(spells.no_such_column)"))
+    project3 = load_project(sql, settings)
+    with pytest.raises(BuildError, match="employment_people.*no_such_column"):
+        materialize_model(project3, project3.models["employment_people"], db)
+    assert db.rows('SELECT COUNT(*) FROM "leo_assets"."employment_people"') == [(2,)]
     db.dispose()
 
 
