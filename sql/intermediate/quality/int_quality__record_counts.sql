@@ -101,6 +101,28 @@ school_months as (
 
 ),
 
+period_days as (
+
+    -- SP-2: the days of each activity in a person-month (metrics_monthly) or person-year
+    -- (metrics_annual), beside the days of the period
+    select 'metrics_monthly' as table_name, periods.person_id,
+        datediff(day, periods.month_start_date, periods.month_end_date) + 1 as n_period_days,
+        periods.days_school, periods.days_fe, periods.days_apprenticeship, periods.days_traineeship, periods.days_he,
+        periods.days_employment, periods.days_self_employment, periods.days_out_of_work_benefit,
+        periods.days_in_work_benefit, periods.days_neet, periods.days_custody
+    from ws.metrics_monthly as periods
+
+    union all
+
+    select 'metrics_annual', periods.person_id,
+        datediff(day, periods.year_start_date, periods.year_end_date) + 1,
+        periods.days_school, periods.days_fe, periods.days_apprenticeship, periods.days_traineeship, periods.days_he,
+        periods.days_employment, periods.days_self_employment, periods.days_out_of_work_benefit,
+        periods.days_in_work_benefit, periods.days_neet, periods.days_custody
+    from ws.metrics_annual as periods
+
+),
+
 units as (
 
     -- one row per unit examined (or per person-month with its counts): diagnostic, measure, breakdown, person, numerator, denominator
@@ -137,48 +159,22 @@ units as (
     union all
 
     -- person by person: a cohort member has a row per month (year) of the window
-    select 'SP-2', 'flagged', 'table', 'metrics_monthly', metrics.person_id,
-        sum(case when metrics.days_school > metrics.n_period_days
-                 or metrics.days_fe > metrics.n_period_days
-                 or metrics.days_apprenticeship > metrics.n_period_days
-                 or metrics.days_traineeship > metrics.n_period_days
-                 or metrics.days_he > metrics.n_period_days
-                 or metrics.days_employment > metrics.n_period_days
-                 or metrics.days_self_employment > metrics.n_period_days
-                 or metrics.days_out_of_work_benefit > metrics.n_period_days
-                 or metrics.days_in_work_benefit > metrics.n_period_days
-                 or metrics.days_neet > metrics.n_period_days
-                 or metrics.days_custody > metrics.n_period_days
+    select 'SP-2', 'flagged', 'table', period_days.table_name, period_days.person_id,
+        sum(case when period_days.days_school > period_days.n_period_days
+                 or period_days.days_fe > period_days.n_period_days
+                 or period_days.days_apprenticeship > period_days.n_period_days
+                 or period_days.days_traineeship > period_days.n_period_days
+                 or period_days.days_he > period_days.n_period_days
+                 or period_days.days_employment > period_days.n_period_days
+                 or period_days.days_self_employment > period_days.n_period_days
+                 or period_days.days_out_of_work_benefit > period_days.n_period_days
+                 or period_days.days_in_work_benefit > period_days.n_period_days
+                 or period_days.days_neet > period_days.n_period_days
+                 or period_days.days_custody > period_days.n_period_days
             then 1 else 0 end),
         count(*)
-    from (
-        select periods.*, datediff(day, periods.month_start_date, periods.month_end_date) + 1 as n_period_days
-        from ws.metrics_monthly as periods
-    ) as metrics
-    group by metrics.person_id
-
-    union all
-
-    -- person by person: a cohort member has a row per month (year) of the window
-    select 'SP-2', 'flagged', 'table', 'metrics_annual', metrics.person_id,
-        sum(case when metrics.days_school > metrics.n_period_days
-                 or metrics.days_fe > metrics.n_period_days
-                 or metrics.days_apprenticeship > metrics.n_period_days
-                 or metrics.days_traineeship > metrics.n_period_days
-                 or metrics.days_he > metrics.n_period_days
-                 or metrics.days_employment > metrics.n_period_days
-                 or metrics.days_self_employment > metrics.n_period_days
-                 or metrics.days_out_of_work_benefit > metrics.n_period_days
-                 or metrics.days_in_work_benefit > metrics.n_period_days
-                 or metrics.days_neet > metrics.n_period_days
-                 or metrics.days_custody > metrics.n_period_days
-            then 1 else 0 end),
-        count(*)
-    from (
-        select periods.*, datediff(day, periods.year_start_date, periods.year_end_date) + 1 as n_period_days
-        from ws.metrics_annual as periods
-    ) as metrics
-    group by metrics.person_id
+    from period_days
+    group by period_days.table_name, period_days.person_id
 
     union all
 
