@@ -83,7 +83,9 @@ def _settings(case: Case, workdir: Path, pg_url: str | None):
     from leo_assets.settings import make_settings
 
     url = pg_url if case.engine == "postgres" else f"duckdb:///{workdir / 'workspace.duckdb'}"
-    return make_settings(workspace_url=url, source_dir=str(workdir / "sources"), ks4_cohorts=case.ks4_cohorts)
+    return make_settings(
+        workspace_url=url, source_dir=str(workdir / "sources"), ks4_cohorts=case.ks4_cohorts
+    )
 
 
 # ---------------------------------------------------------------------------- steps (in a subprocess)
@@ -91,11 +93,17 @@ def step_generate(case: Case, workdir: Path, pg_url: str | None) -> dict[str, An
     from leo_assets.synthetic import GeneratorConfig, generate
 
     settings = _settings(case, workdir, pg_url)
-    config = GeneratorConfig(pupils_per_cohort=case.pupils, cohorts=case.ks4_cohorts, seed=SEED, show_progress=False)
+    config = GeneratorConfig(
+        pupils_per_cohort=case.pupils, cohorts=case.ks4_cohorts, seed=SEED, show_progress=False
+    )
     started = time.perf_counter()
     summary = generate(settings, config, target_url=pg_url if case.engine == "postgres" else None)
-    return {"seconds": time.perf_counter() - started, "source_rows": sum(summary.rows.values()),
-            "truth_rows": sum(summary.truth_rows.values()), "views": len(summary.rows)}
+    return {
+        "seconds": time.perf_counter() - started,
+        "source_rows": sum(summary.rows.values()),
+        "truth_rows": sum(summary.truth_rows.values()),
+        "views": len(summary.rows),
+    }
 
 
 def step_scan(case: Case, workdir: Path, pg_url: str | None) -> dict[str, Any]:
@@ -120,7 +128,12 @@ def step_scan(case: Case, workdir: Path, pg_url: str | None) -> dict[str, Any]:
     copy_started = time.perf_counter()
     for pv in catalog.all_views():
         relation = catalog.view_table(pv, db.dialect).sql(dialect=db.dialect)
-        db.execute([f"CREATE TEMPORARY TABLE bench_copy AS SELECT * FROM {relation}", "DROP TABLE bench_copy"])
+        db.execute(
+            [
+                f"CREATE TEMPORARY TABLE bench_copy AS SELECT * FROM {relation}",
+                "DROP TABLE bench_copy",
+            ]
+        )
     copy_seconds = time.perf_counter() - copy_started
     db.dispose()
     return {"seconds": seconds, "copy_seconds": copy_seconds, "rows": rows, "views": views}
@@ -138,8 +151,11 @@ def step_build(case: Case, workdir: Path, pg_url: str | None) -> dict[str, Any]:
     instance = dg.DagsterInstance.ephemeral()
     job = defs.resolve_job_def("build_all")
     started = time.perf_counter()
-    result = job.execute_in_process(instance=instance, asset_selection=sorted(keys, key=lambda k: k.to_user_string()),
-                                    raise_on_error=False)
+    result = job.execute_in_process(
+        instance=instance,
+        asset_selection=sorted(keys, key=lambda k: k.to_user_string()),
+        raise_on_error=False,
+    )
     seconds = time.perf_counter() - started
 
     step_start: dict[str, float] = {}
@@ -150,10 +166,17 @@ def step_build(case: Case, workdir: Path, pg_url: str | None) -> dict[str, Any]:
             continue
         if event.event_type == dg.DagsterEventType.STEP_START:
             step_start[entry.step_key] = entry.timestamp
-        elif event.event_type in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
+        elif event.event_type in (
+            dg.DagsterEventType.STEP_SUCCESS,
+            dg.DagsterEventType.STEP_FAILURE,
+        ):
             steps[entry.step_key] = {
-                "seconds": round(entry.timestamp - step_start.get(entry.step_key, entry.timestamp), 3),
-                "status": "success" if event.event_type == dg.DagsterEventType.STEP_SUCCESS else "failure",
+                "seconds": round(
+                    entry.timestamp - step_start.get(entry.step_key, entry.timestamp), 3
+                ),
+                "status": "success"
+                if event.event_type == dg.DagsterEventType.STEP_SUCCESS
+                else "failure",
             }
     assets: dict[str, dict[str, Any]] = {}
     for event in result.get_asset_materialization_events():
@@ -163,19 +186,36 @@ def step_build(case: Case, workdir: Path, pg_url: str | None) -> dict[str, Any]:
         assets[name] = {
             "step": event.step_key,
             "step_seconds": steps.get(event.step_key, {}).get("seconds"),
-            "build_seconds": float(meta["build_seconds"].value) if "build_seconds" in meta else None,
+            "build_seconds": float(meta["build_seconds"].value)
+            if "build_seconds" in meta
+            else None,
             "rows": int(meta["dagster/row_count"].value) if "dagster/row_count" in meta else None,
             "materialized_as": meta["materialized_as"].value if "materialized_as" in meta else None,
         }
-    observed = sorted({e.asset_observation_data.asset_observation.asset_key.to_user_string()
-                       for e in result.get_asset_observation_events()})
-    checks = [{"asset": ev.asset_key.to_user_string(), "check": ev.check_name, "severity": ev.severity.value,
-               "passed": bool(ev.passed)} for ev in result.get_asset_check_evaluations()]
+    observed = sorted(
+        {
+            e.asset_observation_data.asset_observation.asset_key.to_user_string()
+            for e in result.get_asset_observation_events()
+        }
+    )
+    checks = [
+        {
+            "asset": ev.asset_key.to_user_string(),
+            "check": ev.check_name,
+            "severity": ev.severity.value,
+            "passed": bool(ev.passed),
+        }
+        for ev in result.get_asset_check_evaluations()
+    ]
     failures = []
     for event in result.all_events:
         if event.is_step_failure:
             data = event.step_failure_data
-            message = data.user_failure_data.description if data.user_failure_data else (data.error.message if data.error else "")
+            message = (
+                data.user_failure_data.description
+                if data.user_failure_data
+                else (data.error.message if data.error else "")
+            )
             failures.append({"step": event.step_key, "message": (message or "").strip()[:500]})
     return {
         "seconds": seconds,
@@ -220,7 +260,9 @@ def _tree_rss(proc) -> int:
     return total
 
 
-def run_step(step: str, case: Case, workdir: Path, pg_url: str | None, timeout: float | None = None) -> dict[str, Any]:
+def run_step(
+    step: str, case: Case, workdir: Path, pg_url: str | None, timeout: float | None = None
+) -> dict[str, Any]:
     """Run one step in a fresh interpreter, sampling its memory; return its result with wall time and peak RSS."""
     import psutil
 
@@ -232,8 +274,17 @@ def run_step(step: str, case: Case, workdir: Path, pg_url: str | None, timeout: 
     env.setdefault("DAGSTER_HOME", str(workdir / "dagster_home"))
     Path(env["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_DIR), env.get("PYTHONPATH")]))
-    cmd = [sys.executable, "-m", "benchmarks.run", "--step", step, "--case-file", str(case_file),
-           "--result-file", str(result_file)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "benchmarks.run",
+        "--step",
+        step,
+        "--case-file",
+        str(case_file),
+        "--result-file",
+        str(result_file),
+    ]
     log = open(workdir / f"{step}.log", "w")  # noqa: SIM115 (closed after the child exits)
     busy0 = _busy_cpu_seconds()
     started = time.perf_counter()
@@ -266,7 +317,13 @@ def _busy_cpu_seconds() -> float:
     import psutil
 
     t = psutil.cpu_times()
-    return t.user + t.system + getattr(t, "nice", 0.0) + getattr(t, "irq", 0.0) + getattr(t, "softirq", 0.0)
+    return (
+        t.user
+        + t.system
+        + getattr(t, "nice", 0.0)
+        + getattr(t, "irq", 0.0)
+        + getattr(t, "softirq", 0.0)
+    )
 
 
 def _pg_database(admin_url: str, name: str, create: bool) -> str:
@@ -283,29 +340,47 @@ def _pg_database(admin_url: str, name: str, create: bool) -> str:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
-def run_case(case: Case, root: Path, pg_admin_url: str | None, log=print, keep: bool = False) -> dict[str, Any]:
+def run_case(
+    case: Case, root: Path, pg_admin_url: str | None, log=print, keep: bool = False
+) -> dict[str, Any]:
     workdir = root / case.name
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
     db_name = f"leo_bench_{case.cohorts}x{case.pupils}"
     pg_url = _pg_database(pg_admin_url, db_name, create=True) if case.engine == "postgres" else None
     try:
-        out: dict[str, Any] = {"case": case.name, "engine": case.engine, "pupils_per_cohort": case.pupils,
-                               "cohorts": case.cohorts, "ks4_cohorts": case.ks4_cohorts, "pupils": case.total_pupils}
+        out: dict[str, Any] = {
+            "case": case.name,
+            "engine": case.engine,
+            "pupils_per_cohort": case.pupils,
+            "cohorts": case.cohorts,
+            "ks4_cohorts": case.ks4_cohorts,
+            "pupils": case.total_pupils,
+        }
         for step in ("generate", "scan", "build"):
             log(f"[{case.name}] {step} ...")
             out[step] = run_step(step, case, workdir, pg_url)
-            log(f"[{case.name}] {step}: {out[step]['wall_seconds']:.1f} s wall, {out[step]['cpu_seconds']:.0f} s CPU, "
-                f"{out[step]['peak_rss_mb']:.0f} MB peak, other load {out[step]['other_load_cores']:.1f} cores")
-        out["build_over_scan"] = round(out["build"]["seconds"] / max(out["scan"]["seconds"], 1e-6), 2)
-        out["build_over_copy"] = round(out["build"]["seconds"] / max(out["scan"]["copy_seconds"], 1e-6), 2)
+            log(
+                f"[{case.name}] {step}: {out[step]['wall_seconds']:.1f} s wall, {out[step]['cpu_seconds']:.0f} s CPU, "
+                f"{out[step]['peak_rss_mb']:.0f} MB peak, other load {out[step]['other_load_cores']:.1f} cores"
+            )
+        out["build_over_scan"] = round(
+            out["build"]["seconds"] / max(out["scan"]["seconds"], 1e-6), 2
+        )
+        out["build_over_copy"] = round(
+            out["build"]["seconds"] / max(out["scan"]["copy_seconds"], 1e-6), 2
+        )
         out["measured_at"] = dt.datetime.now().isoformat(timespec="seconds")
         return out
     finally:
         if not keep:
             if pg_url:
                 _pg_database(pg_admin_url, db_name, create=False)
-            for path in (workdir / "sources", workdir / "workspace.duckdb", workdir / "workspace.duckdb.wal"):
+            for path in (
+                workdir / "sources",
+                workdir / "workspace.duckdb",
+                workdir / "workspace.duckdb.wal",
+            ):
                 if path.is_dir():
                     shutil.rmtree(path, ignore_errors=True)
                 else:
@@ -363,7 +438,13 @@ def _version(package: str) -> str:
 
 
 # ---------------------------------------------------------------------------- report
-TARGETS = {"generate_seconds": 300, "build_seconds": 300, "peak_rss_mb": 8 * 1024, "build_over_scan": 10.0, "growth_exponent": 1.1}
+TARGETS = {
+    "generate_seconds": 300,
+    "build_seconds": 300,
+    "peak_rss_mb": 8 * 1024,
+    "build_over_scan": 10.0,
+    "growth_exponent": 1.1,
+}
 
 
 def _fmt_s(x: float | None) -> str:
@@ -382,17 +463,28 @@ def _fmt_mb(x: float | None) -> str:
 
 def _growth(cases: list[dict[str, Any]], metric) -> list[tuple[str, float]]:
     """Exponent b of time ~ pupils^b between consecutive one-cohort DuckDB sizes."""
-    ones = sorted((c for c in cases if c["engine"] == "duckdb" and c["cohorts"] == 1), key=lambda c: c["pupils"])
+    ones = sorted(
+        (c for c in cases if c["engine"] == "duckdb" and c["cohorts"] == 1),
+        key=lambda c: c["pupils"],
+    )
     out = []
     for a, b in itertools.pairwise(ones):
         ta, tb = metric(a), metric(b)
         if ta and tb and b["pupils"] > a["pupils"]:
-            out.append((f"{a['pupils']:,} -> {b['pupils']:,}", math.log(tb / ta) / math.log(b["pupils"] / a["pupils"])))
+            out.append(
+                (
+                    f"{a['pupils']:,} -> {b['pupils']:,}",
+                    math.log(tb / ta) / math.log(b["pupils"] / a["pupils"]),
+                )
+            )
     return out
 
 
 def render_markdown(results: dict[str, Any]) -> str:
-    cases = sorted(results["cases"].values(), key=lambda c: (c["engine"] != "duckdb", c["pupils"], c["cohorts"]))
+    cases = sorted(
+        results["cases"].values(),
+        key=lambda c: (c["engine"] != "duckdb", c["pupils"], c["cohorts"]),
+    )
     m = results["machine"]
     lines = [
         "# Benchmarks",
@@ -438,14 +530,18 @@ def render_markdown(results: dict[str, Any]) -> str:
         "",
         "## Summary",
         "",
-        ("| case | pupils | source rows | rows written | generate s | generate peak MB | scan s | copy s | build s"
-         " | build wall s | build CPU s | build peak MB | build / scan | build / copy | other load gen / build | assets"
-         " | checks (failed) | ok |"),
+        (
+            "| case | pupils | source rows | rows written | generate s | generate peak MB | scan s | copy s | build s"
+            " | build wall s | build CPU s | build peak MB | build / scan | build / copy | other load gen / build | assets"
+            " | checks (failed) | ok |"
+        ),
         "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
     ]
     for c in cases:
         g, s, b = c["generate"], c["scan"], c["build"]
-        written = sum(a["rows"] or 0 for a in b["assets"].values() if a.get("materialized_as") == "table")
+        written = sum(
+            a["rows"] or 0 for a in b["assets"].values() if a.get("materialized_as") == "table"
+        )
         copy = s.get("copy_seconds")
         over_copy = f"{c['build_over_copy']:.1f}" if "build_over_copy" in c else "-"
         lines.append(
@@ -456,25 +552,54 @@ def render_markdown(results: dict[str, Any]) -> str:
             f" | {over_copy}"
             f" | {_fmt_load(g.get('other_load_cores'))} / {_fmt_load(b.get('other_load_cores'))}"
             f" | {len(b['assets'])} | {b['checks']['total']} ({len(b['checks']['failed'])})"
-            f" | {'yes' if b['success'] else 'NO'} |")
+            f" | {'yes' if b['success'] else 'NO'} |"
+        )
     lines += ["", "## Targets (600,000 pupils in one cohort, DuckDB)", ""]
     big = results["cases"].get("duckdb-1x600000")
     growth = _growth(cases, lambda c: c["build"]["seconds"])
     if big:
         rows = [
-            ("generate < 5 min", _fmt_s(big["generate"]["seconds"]) + " s", big["generate"]["seconds"] < TARGETS["generate_seconds"]),
-            ("build < 5 min (every asset and check)", _fmt_s(big["build"]["seconds"]) + " s",
-             big["build"]["seconds"] < TARGETS["build_seconds"] and big["build"]["success"]),
-            ("generate peak < 8 GB", _fmt_mb(big["generate"]["peak_rss_mb"]) + " MB", big["generate"]["peak_rss_mb"] < TARGETS["peak_rss_mb"]),
-            ("build peak < 8 GB", _fmt_mb(big["build"]["peak_rss_mb"]) + " MB", big["build"]["peak_rss_mb"] < TARGETS["peak_rss_mb"]),
-            ("build <= 10x plain scan", f"{big['build_over_scan']:.1f}x", big["build_over_scan"] <= TARGETS["build_over_scan"]),
+            (
+                "generate < 5 min",
+                _fmt_s(big["generate"]["seconds"]) + " s",
+                big["generate"]["seconds"] < TARGETS["generate_seconds"],
+            ),
+            (
+                "build < 5 min (every asset and check)",
+                _fmt_s(big["build"]["seconds"]) + " s",
+                big["build"]["seconds"] < TARGETS["build_seconds"] and big["build"]["success"],
+            ),
+            (
+                "generate peak < 8 GB",
+                _fmt_mb(big["generate"]["peak_rss_mb"]) + " MB",
+                big["generate"]["peak_rss_mb"] < TARGETS["peak_rss_mb"],
+            ),
+            (
+                "build peak < 8 GB",
+                _fmt_mb(big["build"]["peak_rss_mb"]) + " MB",
+                big["build"]["peak_rss_mb"] < TARGETS["peak_rss_mb"],
+            ),
+            (
+                "build <= 10x plain scan",
+                f"{big['build_over_scan']:.1f}x",
+                big["build_over_scan"] <= TARGETS["build_over_scan"],
+            ),
         ]
-        cpu_growth = [(label, e) for label, e in _growth(cases, lambda c: c["build"].get("cpu_seconds")) if label.endswith("600,000")]
+        cpu_growth = [
+            (label, e)
+            for label, e in _growth(cases, lambda c: c["build"].get("cpu_seconds"))
+            if label.endswith("600,000")
+        ]
         if cpu_growth:
             # CPU time, not wall time: other processes on the machine inflate wall times unevenly
             shown = cpu_growth[0][1]
-            rows.append((f"build time grows no faster than linearly (CPU-time exponent, {cpu_growth[0][0]})", f"{shown:.2f}",
-                         shown <= TARGETS["growth_exponent"]))
+            rows.append(
+                (
+                    f"build time grows no faster than linearly (CPU-time exponent, {cpu_growth[0][0]})",
+                    f"{shown:.2f}",
+                    shown <= TARGETS["growth_exponent"],
+                )
+            )
         lines += ["| target | measured | met |", "|---|--:|---|"]
         lines += [f"| {t} | {v} | {'yes' if ok else '**no**'} |" for t, v, ok in rows]
     else:
@@ -482,26 +607,40 @@ def render_markdown(results: dict[str, Any]) -> str:
     if growth:
         gen_growth = dict(_growth(cases, lambda c: c["generate"]["seconds"]))
         scan_growth = dict(_growth(cases, lambda c: c["scan"]["seconds"]))
-        lines += ["", "## Growth with pupils (one cohort, DuckDB)", "",
-                  "Exponent b in time ~ pupils^b between consecutive sizes (1 = linear; fixed start-up costs pull it",
-                  "below 1 at small sizes). Wall times are inflated unevenly by other load (see the summary), so the",
-                  "build's CPU time is the fairer measure of growth.", "",
-                  "| sizes | generate | scan | build | build CPU time |", "|---|--:|--:|--:|--:|"]
+        lines += [
+            "",
+            "## Growth with pupils (one cohort, DuckDB)",
+            "",
+            "Exponent b in time ~ pupils^b between consecutive sizes (1 = linear; fixed start-up costs pull it",
+            "below 1 at small sizes). Wall times are inflated unevenly by other load (see the summary), so the",
+            "build's CPU time is the fairer measure of growth.",
+            "",
+            "| sizes | generate | scan | build | build CPU time |",
+            "|---|--:|--:|--:|--:|",
+        ]
         cpu_growth = dict(_growth(cases, lambda c: c["build"].get("cpu_seconds")))
         for label, e in growth:
-            lines.append(f"| {label} | {gen_growth.get(label, float('nan')):.2f} | {scan_growth.get(label, float('nan')):.2f}"
-                         f" | {e:.2f} | {cpu_growth.get(label, float('nan')):.2f} |")
+            lines.append(
+                f"| {label} | {gen_growth.get(label, float('nan')):.2f} | {scan_growth.get(label, float('nan')):.2f}"
+                f" | {e:.2f} | {cpu_growth.get(label, float('nan')):.2f} |"
+            )
     pg = [c for c in cases if c["engine"] == "postgres"]
     if pg:
-        lines += ["", "## PostgreSQL against DuckDB at the same size", "",
-                  "| pupils | PG generate s | PG scan s | PG build s | DuckDB build s | PG / DuckDB build | PG build / scan |",
-                  "|--:|--:|--:|--:|--:|--:|--:|"]
+        lines += [
+            "",
+            "## PostgreSQL against DuckDB at the same size",
+            "",
+            "| pupils | PG generate s | PG scan s | PG build s | DuckDB build s | PG / DuckDB build | PG build / scan |",
+            "|--:|--:|--:|--:|--:|--:|--:|",
+        ]
         for c in pg:
             d = results["cases"].get(f"duckdb-{c['cohorts']}x{c['pupils_per_cohort']}")
             ratio = f"{c['build']['seconds'] / d['build']['seconds']:.1f}" if d else "-"
-            lines.append(f"| {c['pupils']:,} | {_fmt_s(c['generate']['seconds'])} | {_fmt_s(c['scan']['seconds'])}"
-                         f" | {_fmt_s(c['build']['seconds'])} | {_fmt_s(d['build']['seconds']) if d else '-'} | {ratio}"
-                         f" | {c['build_over_scan']:.1f} |")
+            lines.append(
+                f"| {c['pupils']:,} | {_fmt_s(c['generate']['seconds'])} | {_fmt_s(c['scan']['seconds'])}"
+                f" | {_fmt_s(c['build']['seconds'])} | {_fmt_s(d['build']['seconds']) if d else '-'} | {ratio}"
+                f" | {c['build_over_scan']:.1f} |"
+            )
     # per step
     order = [c for c in cases if c["engine"] == "duckdb"] + pg
     if order:
@@ -509,23 +648,39 @@ def render_markdown(results: dict[str, Any]) -> str:
         names = sorted(ref["build"]["steps"], key=lambda s: -ref["build"]["steps"][s]["seconds"])
         for c in order:
             names += [s for s in c["build"]["steps"] if s not in names]
-        lines += ["", "## Per Dagster step (seconds)", "",
-                  "Every step of the build (an asset with its blocking checks, a set of warn checks, or the source",
-                  f"observation), sorted by the {ref['case']} case; the share is of the sum of step times there.", "",
-                  "| step | " + " | ".join(c["case"] for c in order) + f" | share of {ref['case']} |",
-                  "|---|" + "--:|" * (len(order) + 1)]
+        lines += [
+            "",
+            "## Per Dagster step (seconds)",
+            "",
+            "Every step of the build (an asset with its blocking checks, a set of warn checks, or the source",
+            f"observation), sorted by the {ref['case']} case; the share is of the sum of step times there.",
+            "",
+            "| step | " + " | ".join(c["case"] for c in order) + f" | share of {ref['case']} |",
+            "|---|" + "--:|" * (len(order) + 1),
+        ]
         total_ref = sum(v["seconds"] for v in ref["build"]["steps"].values()) or 1
         for name in names:
             cells = [_fmt_s(c["build"]["steps"].get(name, {}).get("seconds")) for c in order]
             share = ref["build"]["steps"].get(name, {}).get("seconds", 0) / total_ref
             lines.append(f"| {name} | " + " | ".join(cells) + f" | {share:.1%} |")
-        lines += ["", "## Assets built", "", (f"{len(ref['build']['asset_list'])} assets (sources included) were loaded by "
-                  f"`build_definitions` for the {ref['case']} run:"), "",
-                  ", ".join(f"`{a}`" for a in ref["build"]["asset_list"]), ""]
+        lines += [
+            "",
+            "## Assets built",
+            "",
+            (
+                f"{len(ref['build']['asset_list'])} assets (sources included) were loaded by "
+                f"`build_definitions` for the {ref['case']} run:"
+            ),
+            "",
+            ", ".join(f"`{a}`" for a in ref["build"]["asset_list"]),
+            "",
+        ]
         failed = [(c["case"], f) for c in order for f in c["build"]["checks"]["failed"]]
         if failed:
             lines += ["Checks that failed (all sizes):", ""]
-            lines += [f"* {case}: `{f['asset']}` {f['check']} ({f['severity']})" for case, f in failed]
+            lines += [
+                f"* {case}: `{f['asset']}` {f['check']} ({f['severity']})" for case, f in failed
+            ]
             lines.append("")
     if NOTES.exists():
         lines += ["", NOTES.read_text(encoding="utf-8").strip(), ""]
@@ -534,16 +689,49 @@ def render_markdown(results: dict[str, Any]) -> str:
 
 # ---------------------------------------------------------------------------- entry point
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
-    p.add_argument("--sizes", nargs="*", default=None, help=f"DuckDB sizes: PUPILS or NxPUPILS (default: {' '.join(DEFAULT_SIZES)})")
-    p.add_argument("--pg-sizes", nargs="*", default=None, help=f"PostgreSQL sizes (default: {' '.join(DEFAULT_PG_SIZES)}; '' for none)")
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0]
+    )
+    p.add_argument(
+        "--sizes",
+        nargs="*",
+        default=None,
+        help=f"DuckDB sizes: PUPILS or NxPUPILS (default: {' '.join(DEFAULT_SIZES)})",
+    )
+    p.add_argument(
+        "--pg-sizes",
+        nargs="*",
+        default=None,
+        help=f"PostgreSQL sizes (default: {' '.join(DEFAULT_PG_SIZES)}; '' for none)",
+    )
     p.add_argument("--quick", action="store_true", help="10,000 pupils on each engine")
-    p.add_argument("--pg-url", default=None, help="PostgreSQL server URL (a database is created per case and dropped)")
-    p.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help="scratch folder (sources, workspaces, step logs)")
-    p.add_argument("--results", type=Path, default=DEFAULT_RESULTS, help="results JSON, merged by case")
-    p.add_argument("--doc", type=Path, default=DEFAULT_DOC, help="markdown page written from the results")
-    p.add_argument("--keep", action="store_true", help="keep each case's sources and workspace (and PostgreSQL database)")
-    p.add_argument("--render-only", action="store_true", help="only rewrite the markdown page from the results JSON")
+    p.add_argument(
+        "--pg-url",
+        default=None,
+        help="PostgreSQL server URL (a database is created per case and dropped)",
+    )
+    p.add_argument(
+        "--workdir",
+        type=Path,
+        default=DEFAULT_WORKDIR,
+        help="scratch folder (sources, workspaces, step logs)",
+    )
+    p.add_argument(
+        "--results", type=Path, default=DEFAULT_RESULTS, help="results JSON, merged by case"
+    )
+    p.add_argument(
+        "--doc", type=Path, default=DEFAULT_DOC, help="markdown page written from the results"
+    )
+    p.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep each case's sources and workspace (and PostgreSQL database)",
+    )
+    p.add_argument(
+        "--render-only",
+        action="store_true",
+        help="only rewrite the markdown page from the results JSON",
+    )
     p.add_argument("--fresh", action="store_true", help="drop previous results instead of merging")
     p.add_argument("--step", choices=sorted(STEPS), help=argparse.SUPPRESS)
     p.add_argument("--case-file", type=Path, help=argparse.SUPPRESS)
@@ -563,22 +751,31 @@ def main(argv: list[str] | None = None, log=print) -> dict[str, Any]:
         log(f"report: {args.doc}")
         return results
     sizes = args.sizes if args.sizes is not None else (QUICK_SIZES if args.quick else DEFAULT_SIZES)
-    pg_sizes = args.pg_sizes if args.pg_sizes is not None else (QUICK_PG_SIZES if args.quick else DEFAULT_PG_SIZES)
+    pg_sizes = (
+        args.pg_sizes
+        if args.pg_sizes is not None
+        else (QUICK_PG_SIZES if args.quick else DEFAULT_PG_SIZES)
+    )
     pg_url = args.pg_url or os.environ.get("LEO_BENCH_PG_URL") or os.environ.get("LEO_TEST_PG_URL")
     cases = [Case.parse("duckdb", s) for s in sizes if s.strip()]
     pg_cases = [Case.parse("postgres", s) for s in pg_sizes if s.strip()]
     if pg_cases and not pg_url:
-        log("no PostgreSQL URL (--pg-url, LEO_BENCH_PG_URL or LEO_TEST_PG_URL): PostgreSQL cases skipped")
+        log(
+            "no PostgreSQL URL (--pg-url, LEO_BENCH_PG_URL or LEO_TEST_PG_URL): PostgreSQL cases skipped"
+        )
         pg_cases = []
     results: dict[str, Any] = {"cases": {}}
     if args.results.exists() and not args.fresh:
         results = json.loads(args.results.read_text())
     results["machine"] = machine_info(pg_url if pg_cases else None) | (
-        {"postgresql": results.get("machine", {}).get("postgresql")} if not pg_cases else {})
+        {"postgresql": results.get("machine", {}).get("postgresql")} if not pg_cases else {}
+    )
     shown = ["--sizes", *sizes] if args.sizes is not None else []
     if args.pg_sizes is not None:
         shown += ["--pg-sizes", *(pg_sizes or ['""'])]
-    results["command"] = " ".join([".venv/bin/python -m benchmarks.run", *(["--quick"] if args.quick else []), *shown])
+    results["command"] = " ".join(
+        [".venv/bin/python -m benchmarks.run", *(["--quick"] if args.quick else []), *shown]
+    )
     args.workdir.mkdir(parents=True, exist_ok=True)
     for case in cases + pg_cases:
         results["cases"][case.name] = run_case(case, args.workdir, pg_url, log=log, keep=args.keep)

@@ -16,14 +16,22 @@ from typing import Any
 import dagster as dg
 
 from leo_assets.checks import CheckOutcome, CheckSpec, check_specs, run_check
-from leo_assets.resources import BlockingChecksFailed, BuildError, SourceViewError, WorkspaceDatabase, redact
+from leo_assets.resources import (
+    BlockingChecksFailed,
+    BuildError,
+    SourceViewError,
+    WorkspaceDatabase,
+    redact,
+)
 from leo_assets.sqlproject.compile import compile_select
 from leo_assets.sqlproject.loader import SqlModel, SqlProject
 
 SOURCE_PREFIX = "source"
 
 STALE_CLOSURE = (
-    (dg.AutomationCondition.code_version_changed() | dg.AutomationCondition.any_deps_updated()).since_last_handled()
+    (
+        dg.AutomationCondition.code_version_changed() | dg.AutomationCondition.any_deps_updated()
+    ).since_last_handled()
     & ~dg.AutomationCondition.any_deps_missing()
     & ~dg.AutomationCondition.any_deps_in_progress()
     & ~dg.AutomationCondition.in_progress()
@@ -48,7 +56,11 @@ def describe_model(model: SqlModel) -> str:
 
 
 def _check_result(outcome: CheckOutcome) -> dg.AssetCheckResult:
-    severity = dg.AssetCheckSeverity.ERROR if outcome.spec.severity == "error" else dg.AssetCheckSeverity.WARN
+    severity = (
+        dg.AssetCheckSeverity.ERROR
+        if outcome.spec.severity == "error"
+        else dg.AssetCheckSeverity.WARN
+    )
     return dg.AssetCheckResult(
         asset_key=None,
         check_name=outcome.spec.name,
@@ -62,13 +74,17 @@ def _check_result(outcome: CheckOutcome) -> dg.AssetCheckResult:
 def _column_schema(db: WorkspaceDatabase, model: SqlModel) -> dg.TableSchema:
     return dg.TableSchema(
         columns=[
-            dg.TableColumn(name=name, type=str(typ), description=model.column_descriptions.get(name))
+            dg.TableColumn(
+                name=name, type=str(typ), description=model.column_descriptions.get(name)
+            )
             for name, typ in db.columns(model.name)
         ]
     )
 
 
-def materialize_model(project: SqlProject, model: SqlModel, db: WorkspaceDatabase, log: Any = None) -> tuple[dict[str, Any], list[CheckOutcome]]:
+def materialize_model(
+    project: SqlProject, model: SqlModel, db: WorkspaceDatabase, log: Any = None
+) -> tuple[dict[str, Any], list[CheckOutcome]]:
     """Build one model into the workspace, gated by its error checks. Returns metadata and outcomes."""
     specs = check_specs(project, model)
     gate_specs = [s for s in specs if s.blocking]
@@ -87,7 +103,8 @@ def materialize_model(project: SqlProject, model: SqlModel, db: WorkspaceDatabas
         failed = [o for o in outcomes if not o.passed]
         if failed:
             raise BlockingChecksFailed(
-                f"{model.name}: blocking check(s) failed, previous table kept: " + "; ".join(o.summary() for o in failed),
+                f"{model.name}: blocking check(s) failed, previous table kept: "
+                + "; ".join(o.summary() for o in failed),
                 list(outcomes),
             )
 
@@ -95,8 +112,12 @@ def materialize_model(project: SqlProject, model: SqlModel, db: WorkspaceDatabas
         info = db.load_seed(model.name, model.seed_columns, model.seed_rows, gate)
         sql_ran = f"-- {len(model.seed_rows)} rows of {model.path.name}"
     else:
-        select_sql = compile_select(project, model, db.dialect, missing_optional=frozenset(missing_optional))
-        info = db.build_relation(model.name, select_sql, model.materialize, gate, model.header.indexes)
+        select_sql = compile_select(
+            project, model, db.dialect, missing_optional=frozenset(missing_optional)
+        )
+        info = db.build_relation(
+            model.name, select_sql, model.materialize, gate, model.header.indexes
+        )
         sql_ran = ";\n".join(info["statements"])
     if log is not None:
         for w in warnings:
@@ -106,7 +127,9 @@ def materialize_model(project: SqlProject, model: SqlModel, db: WorkspaceDatabas
         "dagster/row_count": dg.MetadataValue.int(row_count),
         "dagster/table_name": dg.MetadataValue.text(f"{db.workspace_schema}.{model.name}"),
         "dagster/column_schema": dg.MetadataValue.table_schema(_column_schema(db, model)),
-        "materialized_as": dg.MetadataValue.text(model.materialize if not model.is_seed else "table"),
+        "materialized_as": dg.MetadataValue.text(
+            model.materialize if not model.is_seed else "table"
+        ),
         "build_seconds": dg.MetadataValue.float(info["seconds"]),
         "sql": dg.MetadataValue.md(f"```sql\n{sql_ran}\n```"),
         "sql_file": dg.MetadataValue.path(str(model.path.relative_to(project.sql_dir.parent))),
@@ -131,7 +154,8 @@ def build_model_asset(project: SqlProject, model: SqlModel, backend: str) -> dg.
         tags={"layer": model.layer},
         metadata={"grain": ", ".join(model.header.grain), "materialization": model.materialize},
         check_specs=[
-            dg.AssetCheckSpec(name=s.name, asset=key, description=s.description, blocking=True) for s in gate_specs
+            dg.AssetCheckSpec(name=s.name, asset=key, description=s.description, blocking=True)
+            for s in gate_specs
         ],
         automation_condition=STALE_CLOSURE,
     )
@@ -145,7 +169,9 @@ def build_model_asset(project: SqlProject, model: SqlModel, backend: str) -> dg.
             raise dg.Failure(description=redact(str(exc))) from None
         except (BuildError, SourceViewError) as exc:
             raise dg.Failure(description=redact(str(exc))) from None
-        yield dg.MaterializeResult(metadata=metadata, check_results=[_check_result(o) for o in outcomes])
+        yield dg.MaterializeResult(
+            metadata=metadata, check_results=[_check_result(o) for o in outcomes]
+        )
 
     return _asset
 
@@ -158,7 +184,10 @@ def build_warn_checks(project: SqlProject, model: SqlModel) -> dg.AssetChecksDef
 
     @dg.multi_asset_check(
         name=f"{model.name}__warn_checks",
-        specs=[dg.AssetCheckSpec(name=s.name, asset=key, description=s.description, blocking=False) for s in specs],
+        specs=[
+            dg.AssetCheckSpec(name=s.name, asset=key, description=s.description, blocking=False)
+            for s in specs
+        ],
         can_subset=True,
     )
     def _checks(context: dg.AssetCheckExecutionContext, workspace: WorkspaceDatabase):
@@ -168,8 +197,12 @@ def build_warn_checks(project: SqlProject, model: SqlModel) -> dg.AssetChecksDef
             outcome = run_check(project, workspace, spec)
             result = _check_result(outcome)
             yield dg.AssetCheckResult(
-                asset_key=key, check_name=result.check_name, passed=result.passed, severity=result.severity,
-                metadata=result.metadata, description=result.description,
+                asset_key=key,
+                check_name=result.check_name,
+                passed=result.passed,
+                severity=result.severity,
+                metadata=result.metadata,
+                description=result.description,
             )
 
     return _checks

@@ -96,7 +96,9 @@ def stale_closure(defs: dg.Definitions, instance: dg.DagsterInstance) -> set[dg.
 class BuildSummary:
     success: bool
     assets: list[tuple[str, str, str]] = field(default_factory=list)  # key, status, rows
-    checks: list[tuple[str, str, str, str, str]] = field(default_factory=list)  # asset, check, severity, result, detail
+    checks: list[tuple[str, str, str, str, str]] = field(
+        default_factory=list
+    )  # asset, check, severity, result, detail
 
     def failed_error_checks(self) -> list[tuple[str, str, str, str, str]]:
         return [c for c in self.checks if c[2] == "ERROR" and c[3] == "FAILED"]
@@ -104,22 +106,36 @@ class BuildSummary:
     def table(self) -> str:
         parts = [tabulate(self.assets, headers=["asset", "status", "rows"], tablefmt="github")]
         if self.checks:
-            parts.append(tabulate(self.checks, headers=["asset", "check", "severity", "result", "detail"], tablefmt="github"))
+            parts.append(
+                tabulate(
+                    self.checks,
+                    headers=["asset", "check", "severity", "result", "detail"],
+                    tablefmt="github",
+                )
+            )
         return "\n\n".join(parts)
 
 
-def run_build(defs: dg.Definitions, keys: set[dg.AssetKey], instance: dg.DagsterInstance) -> BuildSummary:
+def run_build(
+    defs: dg.Definitions, keys: set[dg.AssetKey], instance: dg.DagsterInstance
+) -> BuildSummary:
     """Materialise (or observe) ``keys`` and their checks in one in-process run."""
     job = defs.resolve_job_def("build_all")
-    result = job.execute_in_process(instance=instance, asset_selection=sorted(keys, key=lambda k: k.to_user_string()),
-                                    raise_on_error=False)
+    result = job.execute_in_process(
+        instance=instance,
+        asset_selection=sorted(keys, key=lambda k: k.to_user_string()),
+        raise_on_error=False,
+    )
     summary = BuildSummary(success=result.success)
     materialized = {}
     for event in result.get_asset_materialization_events():
         mat = event.materialization
         rows = mat.metadata.get("dagster/row_count")
         materialized[mat.asset_key] = str(rows.value) if rows is not None else ""
-    observed = {e.asset_observation_data.asset_observation.asset_key for e in result.get_asset_observation_events()}
+    observed = {
+        e.asset_observation_data.asset_observation.asset_key
+        for e in result.get_asset_observation_events()
+    }
     for key in sorted(keys, key=lambda k: k.to_user_string()):
         if key in materialized:
             summary.assets.append((key.to_user_string(), "built", materialized[key]))
@@ -130,13 +146,35 @@ def run_build(defs: dg.Definitions, keys: set[dg.AssetKey], instance: dg.Dagster
     for ev in result.get_asset_check_evaluations():
         detail = ev.description or ""
         # a non-blocking check escalated to ERROR (match-quality diagnostics) does not fail the build
-        severity = ev.severity.value if ev.blocking is not False or ev.severity.value != "ERROR" else "ERROR (non-blocking)"
-        summary.checks.append((ev.asset_key.to_user_string(), ev.check_name, severity,
-                               "passed" if ev.passed else "FAILED", detail))
+        severity = (
+            ev.severity.value
+            if ev.blocking is not False or ev.severity.value != "ERROR"
+            else "ERROR (non-blocking)"
+        )
+        summary.checks.append(
+            (
+                ev.asset_key.to_user_string(),
+                ev.check_name,
+                severity,
+                "passed" if ev.passed else "FAILED",
+                detail,
+            )
+        )
     for event in result.all_events:
         if event.is_step_failure:
             err = event.step_failure_data.error
-            message = (event.step_failure_data.user_failure_data.description
-                       if event.step_failure_data.user_failure_data else (err.message if err else ""))
-            summary.checks.append((event.step_key or "", "step failed", "ERROR", "FAILED", (message or "").strip()[:300]))
+            message = (
+                event.step_failure_data.user_failure_data.description
+                if event.step_failure_data.user_failure_data
+                else (err.message if err else "")
+            )
+            summary.checks.append(
+                (
+                    event.step_key or "",
+                    "step failed",
+                    "ERROR",
+                    "FAILED",
+                    (message or "").strip()[:300],
+                )
+            )
     return summary

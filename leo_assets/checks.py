@@ -12,11 +12,11 @@ from typing import Any
 from sqlalchemy import text
 
 from leo_assets.resources import WorkspaceDatabase
+from leo_assets.settings import validate_identifier
 from leo_assets.sqlproject.compile import compile_check, compile_text, compile_tree
 from leo_assets.sqlproject.dialects import parse_tsql
 from leo_assets.sqlproject.header import CheckDecl, LoadError
 from leo_assets.sqlproject.loader import SingularCheck, SqlModel, SqlProject
-from leo_assets.settings import validate_identifier
 
 SAMPLE_ROWS = 10
 
@@ -48,11 +48,18 @@ def failing_rows_tsql(model: SqlModel, check: CheckDecl) -> str:
         column, values = args.get("column"), args.get("values")
         if not column or not values:
             raise LoadError(f"{where}: accepted_values needs column and values")
-        literal = ", ".join(str(v) if isinstance(v, (int, float)) else "'" + str(v).replace("'", "''") + "'" for v in values)
+        literal = ", ".join(
+            str(v) if isinstance(v, (int, float)) else "'" + str(v).replace("'", "''") + "'"
+            for v in values
+        )
         null_clause = "" if args.get("allow_null", True) else f" OR {_ident(column)} IS NULL"
         return f"SELECT {_cols(keys or [column])} FROM {table} WHERE {_ident(column)} NOT IN ({literal}){null_clause}"
     if check.type == "relationships":
-        column, to, to_field = args.get("column"), str(args.get("to", "")), args.get("field", args.get("column"))
+        column, to, to_field = (
+            args.get("column"),
+            str(args.get("to", "")),
+            args.get("field", args.get("column")),
+        )
         if not column or not to.startswith("ws."):
             raise LoadError(f"{where}: relationships needs column and to: ws.<model>")
         shown = ", ".join(f"child.{_ident(c)}" for c in (keys or [column]))
@@ -109,7 +116,8 @@ class CheckOutcome:
             "denominator_rows": self.total,
             "failing_rate": round(self.rate, 6),
             "threshold": (
-                f"rate <= {self.spec.max_failing_rate}" if self.spec.max_failing_rate is not None
+                f"rate <= {self.spec.max_failing_rate}"
+                if self.spec.max_failing_rate is not None
                 else f"failing rows <= {self.spec.max_failing_rows}"
             ),
         }
@@ -130,19 +138,42 @@ def check_specs(project: SqlProject, model: SqlModel) -> list[CheckSpec]:
     for decl in model.checks:
         tsql = failing_rows_tsql(model, decl)
         parse_tsql(tsql)  # a malformed expression_is_true fails at load
-        specs.append(CheckSpec(model.name, decl.name, decl.description or f"{decl.type}: {decl.args}", decl.severity,
-                               tsql, decl.max_failing_rows, decl.max_failing_rate, key_columns=list(model.header.grain)))
+        specs.append(
+            CheckSpec(
+                model.name,
+                decl.name,
+                decl.description or f"{decl.type}: {decl.args}",
+                decl.severity,
+                tsql,
+                decl.max_failing_rows,
+                decl.max_failing_rate,
+                key_columns=list(model.header.grain),
+            )
+        )
     for chk in model.singular_checks:
-        specs.append(CheckSpec(model.name, chk.name, chk.header.description, chk.header.severity,
-                               chk.text, singular=chk, key_columns=list(model.header.grain)))
+        specs.append(
+            CheckSpec(
+                model.name,
+                chk.name,
+                chk.header.description,
+                chk.header.severity,
+                chk.text,
+                singular=chk,
+                key_columns=list(model.header.grain),
+            )
+        )
     names = [s.name for s in specs]
     dupes = {n for n in names if names.count(n) > 1}
     if dupes:
-        raise LoadError(f"{model.path.name}: two checks named {sorted(dupes)[0]!r}; give one a 'name'")
+        raise LoadError(
+            f"{model.path.name}: two checks named {sorted(dupes)[0]!r}; give one a 'name'"
+        )
     return specs
 
 
-def compile_spec(project: SqlProject, spec: CheckSpec, dialect: str, table_name: str | None = None) -> str:
+def compile_spec(
+    project: SqlProject, spec: CheckSpec, dialect: str, table_name: str | None = None
+) -> str:
     overrides = {spec.model: table_name} if table_name else {}
     if spec.singular is not None:
         return compile_check(project, spec.singular, dialect, overrides)
@@ -151,7 +182,9 @@ def compile_spec(project: SqlProject, spec: CheckSpec, dialect: str, table_name:
     return compile_tree(project, parse_tsql(spec.tsql), dialect, overrides)
 
 
-def run_check(project: SqlProject, db: WorkspaceDatabase, spec: CheckSpec, table_name: str | None = None) -> CheckOutcome:
+def run_check(
+    project: SqlProject, db: WorkspaceDatabase, spec: CheckSpec, table_name: str | None = None
+) -> CheckOutcome:
     """Count the failing rows of a check (optionally against a not-yet-swapped table)."""
     dialect = db.dialect
     failing_sql = compile_spec(project, spec, dialect, table_name)
@@ -161,11 +194,17 @@ def run_check(project: SqlProject, db: WorkspaceDatabase, spec: CheckSpec, table
     sample: list[dict[str, Any]] = []
     if failing and spec.key_columns:
         with db.connect() as conn:
-            names = list(conn.execute(text(f"SELECT * FROM ({failing_sql}) AS failing_rows WHERE 1 = 0")).keys())
+            names = list(
+                conn.execute(
+                    text(f"SELECT * FROM ({failing_sql}) AS failing_rows WHERE 1 = 0")
+                ).keys()
+            )
             keys = [k for k in spec.key_columns if k in names]
             if keys:
                 quoted = ", ".join(f'"{k}"' if dialect != "tsql" else f"[{k}]" for k in keys)
-                result = conn.execute(text(f"SELECT {quoted} FROM ({failing_sql}) AS failing_rows ORDER BY {quoted}"))
+                result = conn.execute(
+                    text(f"SELECT {quoted} FROM ({failing_sql}) AS failing_rows ORDER BY {quoted}")
+                )
                 sample = [dict(zip(keys, row)) for row in result.fetchmany(SAMPLE_ROWS)]
     if spec.max_failing_rate is not None:
         passed = (failing / total if total else 0.0) <= spec.max_failing_rate

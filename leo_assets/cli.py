@@ -1,16 +1,16 @@
 """``leo-assets``: the command line. Each subcommand only calls library functions.
 
-    leo-assets demo                 synthetic LEO into DuckDB, then every asset and check
-    leo-assets generate [...]       write synthetic LEO source views (and the truth, kept apart)
-    leo-assets report [...]         generated rates beside the published national figures
-    leo-assets build [SEL ...]      build all or a selection (+name upstream, name+ downstream);
-                                    --stale: only what changed and everything downstream
-    leo-assets list                 the assets, their layer and grain
-    leo-assets sql MODEL            the compiled SQL of one asset (--dialect duckdb|postgres|tsql)
-    leo-assets render               the whole build as one ordered T-SQL script for SSMS
-    leo-assets export-sequences F   wide sequences (one row per person) to F.csv or F.parquet
-    leo-assets export-outputs [DIR] disclosure-safe tables, pictures and the output-checking report
-    leo-assets ui                   the Dagster UI (dagster dev) on 127.0.0.1
+leo-assets demo                 synthetic LEO into DuckDB, then every asset and check
+leo-assets generate [...]       write synthetic LEO source views (and the truth, kept apart)
+leo-assets report [...]         generated rates beside the published national figures
+leo-assets build [SEL ...]      build all or a selection (+name upstream, name+ downstream);
+                                --stale: only what changed and everything downstream
+leo-assets list                 the assets, their layer and grain
+leo-assets sql MODEL            the compiled SQL of one asset (--dialect duckdb|postgres|tsql)
+leo-assets render               the whole build as one ordered T-SQL script for SSMS
+leo-assets export-sequences F   wide sequences (one row per person) to F.csv or F.parquet
+leo-assets export-outputs [DIR] disclosure-safe tables, pictures and the output-checking report
+leo-assets ui                   the Dagster UI (dagster dev) on 127.0.0.1
 """
 
 import argparse
@@ -35,8 +35,12 @@ def _generator_config(args: argparse.Namespace):
     for item in args.fault or []:
         name, _, value = item.partition("=")
         faults[name.strip()] = float(value)
-    kwargs = {"pupils_per_cohort": args.pupils, "seed": args.seed, "show_progress": not args.no_progress,
-              "faults": FaultRates(**faults)}
+    kwargs = {
+        "pupils_per_cohort": args.pupils,
+        "seed": args.seed,
+        "show_progress": not args.no_progress,
+        "faults": FaultRates(**faults),
+    }
     if args.cohorts:
         kwargs["cohorts"] = [int(c) for c in args.cohorts.split(",") if c]
     return GeneratorConfig(**kwargs)
@@ -56,23 +60,41 @@ def cmd_report(args: argparse.Namespace) -> int:
     settings = _settings(args)
     truth = settings.source_dir_path() / "leo_truth.duckdb"
     if truth.exists() and not args.simulate:
-        print(f"rates of the generated data in {settings.source_dir_path()} (truth and source views)")
+        print(
+            f"rates of the generated data in {settings.source_dir_path()} (truth and source views)"
+        )
         print(format_report(rate_report(settings, truth)))
     else:
-        print("rates of a simulation with these options (nothing written; --simulate or no generated data)")
+        print(
+            "rates of a simulation with these options (nothing written; --simulate or no generated data)"
+        )
         print(format_report(rate_report(settings, _generator_config(args))))
     derived = derived_destination_rates(settings)
     if derived:
-        print("\ndestinations derived by the pipeline (workspace table destinations) beside published figures")
-        print(tabulate(derived, headers=["measure", "derived", "published", "n"], tablefmt="github", floatfmt=".3f"))
+        print(
+            "\ndestinations derived by the pipeline (workspace table destinations) beside published figures"
+        )
+        print(
+            tabulate(
+                derived,
+                headers=["measure", "derived", "published", "n"],
+                tablefmt="github",
+                floatfmt=".3f",
+            )
+        )
     return 0
 
 
 # DfE longer-term destinations of 2016 KS4 leavers and the KS4 destination measure (shared/design/peers.md 2.1)
 PUBLISHED_DESTINATIONS = {
-    ("sustained", 1): 0.941, ("sustained", 3): 0.824, ("sustained", 5): 0.795,
-    ("education", 1): 0.865, ("apprenticeship", 1): 0.04, ("employment", 1): 0.03,
-    ("not_sustained", 1): 0.05, ("not_captured", 1): 0.01,
+    ("sustained", 1): 0.941,
+    ("sustained", 3): 0.824,
+    ("sustained", 5): 0.795,
+    ("education", 1): 0.865,
+    ("apprenticeship", 1): 0.04,
+    ("employment", 1): 0.03,
+    ("not_sustained", 1): 0.05,
+    ("not_captured", 1): 0.01,
 }
 
 
@@ -85,7 +107,9 @@ def derived_destination_rates(settings) -> list[tuple[str, float, float, int]]:
         if db.relation_kind("destinations") is None:
             return []
         table = db.target("destinations").sql(db.dialect)
-        counts = db.rows(f"SELECT destination_year, destination, COUNT(*) FROM {table} GROUP BY destination_year, destination")
+        counts = db.rows(
+            f"SELECT destination_year, destination, COUNT(*) FROM {table} GROUP BY destination_year, destination"
+        )
     except Exception:
         return []
     finally:
@@ -100,7 +124,14 @@ def derived_destination_rates(settings) -> list[tuple[str, float, float, int]]:
     rows = []
     for (measure, year), published in PUBLISHED_DESTINATIONS.items():
         if totals.get(year):
-            rows.append((f"{measure} (year {year})", by.get((measure, year), 0) / totals[year], published, totals[year]))
+            rows.append(
+                (
+                    f"{measure} (year {year})",
+                    by.get((measure, year), 0) / totals[year],
+                    published,
+                    totals[year],
+                )
+            )
     return rows
 
 
@@ -138,9 +169,13 @@ def cmd_list(args: argparse.Namespace) -> int:
     from leo_assets.sqlproject.loader import load_project
 
     project = load_project(PROJECT_DIR / "sql", _settings(args))
-    rows = [(m.layer, m.name, m.materialize, ", ".join(m.header.grain), m.code_version)
-            for m in (project.models[n] for n in project.order)]
-    print(tabulate(rows, headers=["layer", "asset", "as", "grain", "code version"], tablefmt="github"))
+    rows = [
+        (m.layer, m.name, m.materialize, ", ".join(m.header.grain), m.code_version)
+        for m in (project.models[n] for n in project.order)
+    ]
+    print(
+        tabulate(rows, headers=["layer", "asset", "as", "grain", "code version"], tablefmt="github")
+    )
     return 0
 
 
@@ -177,7 +212,9 @@ def cmd_export_sequences(args: argparse.Namespace) -> int:
     settings = _settings(args)
     db = WorkspaceDatabase.from_settings(settings)
     try:
-        n = export_sequences(load_project(PROJECT_DIR / "sql", settings), db, Path(args.output), by=args.by)
+        n = export_sequences(
+            load_project(PROJECT_DIR / "sql", settings), db, Path(args.output), by=args.by
+        )
     finally:
         db.dispose()
     print(f"wrote {n} sequences to {args.output}")
@@ -200,9 +237,13 @@ def cmd_export_outputs(args: argparse.Namespace) -> int:
     finally:
         db.dispose()
     for table in exported:
-        print(f"{table.csv}: {table.rows} rows, {sum(sum(r.values()) for r in table.suppressed.values())} cells suppressed"
-              + (f"; {', '.join(table.pictures)}" if table.pictures else ""))
-    print(f"wrote {folder / 'output_checking_report.md'} and the ACRO session {folder / 'acro'}: submit {folder} for output checking")
+        print(
+            f"{table.csv}: {table.rows} rows, {sum(sum(r.values()) for r in table.suppressed.values())} cells suppressed"
+            + (f"; {', '.join(table.pictures)}" if table.pictures else "")
+        )
+    print(
+        f"wrote {folder / 'output_checking_report.md'} and the ACRO session {folder / 'acro'}: submit {folder} for output checking"
+    )
     return 0
 
 
@@ -226,33 +267,56 @@ def cmd_ui(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     exe = Path(sys.executable).parent / "dagster"
-    os.execv(str(exe), [str(exe), "dev", "-w", "workspace.yaml", "-h", args.host, "-p", str(args.port)])
+    os.execv(
+        str(exe), [str(exe), "dev", "-w", "workspace.yaml", "-h", args.host, "-p", str(args.port)]
+    )
     return 0  # not reached
 
 
 def _add_generator_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pupils", type=int, default=2000, help="pupils per KS4 cohort (default 2000)")
-    p.add_argument("--cohorts", default="", help="KS4 cohorts, e.g. 2012,2013 (default: setting ks4_cohorts)")
+    p.add_argument(
+        "--cohorts", default="", help="KS4 cohorts, e.g. 2012,2013 (default: setting ks4_cohorts)"
+    )
     p.add_argument("--seed", type=int, default=20261122)
-    p.add_argument("--fault", action="append", metavar="NAME=RATE", help="a linkage fault rate, e.g. overmatch_ae_id=0.02")
+    p.add_argument(
+        "--fault",
+        action="append",
+        metavar="NAME=RATE",
+        help="a linkage fault rate, e.g. overmatch_ae_id=0.02",
+    )
     p.add_argument("--no-progress", action="store_true")
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="leo-assets", description="LEO research tables as a Dagster asset graph.")
-    p.add_argument("--settings", help="settings file (default: $LEO_SETTINGS_FILE or leo_settings.yml)")
+    p = argparse.ArgumentParser(
+        prog="leo-assets", description="LEO research tables as a Dagster asset graph."
+    )
+    p.add_argument(
+        "--settings", help="settings file (default: $LEO_SETTINGS_FILE or leo_settings.yml)"
+    )
     sub = p.add_subparsers(dest="command", required=True)
     g = sub.add_parser("generate", help="write synthetic LEO source views")
     _add_generator_options(g)
-    g.add_argument("--target-url", help="a postgresql+psycopg:// URL (default: DuckDB files under source_dir)")
+    g.add_argument(
+        "--target-url", help="a postgresql+psycopg:// URL (default: DuckDB files under source_dir)"
+    )
     g.set_defaults(func=cmd_generate)
     r = sub.add_parser("report", help="generated rates beside published national figures")
     _add_generator_options(r)
-    r.add_argument("--simulate", action="store_true", help="simulate with these options instead of reading the generated data")
+    r.add_argument(
+        "--simulate",
+        action="store_true",
+        help="simulate with these options instead of reading the generated data",
+    )
     r.set_defaults(func=cmd_report)
     b = sub.add_parser("build", help="build all assets or a selection, with their checks")
-    b.add_argument("selection", nargs="*", help="asset names; +name adds upstream, name+ downstream")
-    b.add_argument("--stale", action="store_true", help="build what changed and everything downstream")
+    b.add_argument(
+        "selection", nargs="*", help="asset names; +name adds upstream, name+ downstream"
+    )
+    b.add_argument(
+        "--stale", action="store_true", help="build what changed and everything downstream"
+    )
     b.set_defaults(func=cmd_build)
     sub.add_parser("list", help="list the assets").set_defaults(func=cmd_list)
     s = sub.add_parser("sql", help="print the compiled SQL of an asset")
@@ -262,13 +326,20 @@ def parser() -> argparse.ArgumentParser:
     rd = sub.add_parser("render", help="the whole build as one T-SQL script for SSMS")
     rd.add_argument("--output", "-o")
     rd.set_defaults(func=cmd_render)
-    x = sub.add_parser("export-sequences", help="wide sequence file (one row per person) as CSV or Parquet")
+    x = sub.add_parser(
+        "export-sequences", help="wide sequence file (one row per person) as CSV or Parquet"
+    )
     x.add_argument("output", help="a .csv or .parquet file")
     x.add_argument("--by", choices=["month", "year"], default="month")
     x.set_defaults(func=cmd_export_sequences)
-    eo = sub.add_parser("export-outputs", help="disclosure-safe output tables (CSV), pictures (PNG) and the "
-                        "output-checking report, ready to submit for clearance")
-    eo.add_argument("folder", nargs="?", help="folder to write (default: export/ in the project folder)")
+    eo = sub.add_parser(
+        "export-outputs",
+        help="disclosure-safe output tables (CSV), pictures (PNG) and the "
+        "output-checking report, ready to submit for clearance",
+    )
+    eo.add_argument(
+        "folder", nargs="?", help="folder to write (default: export/ in the project folder)"
+    )
     eo.set_defaults(func=cmd_export_outputs)
     d = sub.add_parser("demo", help="synthetic LEO into DuckDB, then every asset and check")
     _add_generator_options(d)

@@ -5,8 +5,8 @@ from pathlib import Path
 import dagster as dg
 
 from leo_assets.assets import build_model_asset, build_source_observer, build_warn_checks
-from leo_assets.outputs import build_output_assets
 from leo_assets.diagnostics import build_diagnostic_checks
+from leo_assets.outputs import build_output_assets
 from leo_assets.resources import WorkspaceDatabase
 from leo_assets.settings import PROJECT_DIR, Settings, load_settings
 from leo_assets.sqlproject.loader import load_project
@@ -14,7 +14,9 @@ from leo_assets.sqlproject.loader import load_project
 SQL_DIR = PROJECT_DIR / "sql"
 
 
-def build_definitions(settings: Settings | None = None, sql_dir: Path = SQL_DIR, project_dir: Path = PROJECT_DIR) -> dg.Definitions:
+def build_definitions(
+    settings: Settings | None = None, sql_dir: Path = SQL_DIR, project_dir: Path = PROJECT_DIR
+) -> dg.Definitions:
     """Load ``sql_dir`` and return its assets, checks, jobs, sensor and resource."""
     settings = settings or load_settings(project_dir=project_dir)
     project = load_project(sql_dir, settings)
@@ -27,13 +29,20 @@ def build_definitions(settings: Settings | None = None, sql_dir: Path = SQL_DIR,
         warn = build_warn_checks(project, model)
         if warn is not None:
             checks.append(warn)
-    assets += build_output_assets(project, backend)  # out_*_safe: disclosure control, pictures (outputs group)
-    diagnostics = build_diagnostic_checks(project)  # match-quality diagnostics (leo_assets/diagnostics.py)
+    assets += build_output_assets(
+        project, backend
+    )  # out_*_safe: disclosure control, pictures (outputs group)
+    diagnostics = build_diagnostic_checks(
+        project
+    )  # match-quality diagnostics (leo_assets/diagnostics.py)
     if diagnostics is not None:
         checks.append(diagnostics)
     everything = dg.AssetSelection.all(include_sources=True)
-    build_all = dg.define_asset_job("build_all", selection=everything, description=(
-        "Observe every source view, then build every table and run every check."))
+    build_all = dg.define_asset_job(
+        "build_all",
+        selection=everything,
+        description=("Observe every source view, then build every table and run every check."),
+    )
     rebuild_stale = dg.AutomationConditionSensorDefinition(
         "rebuild_stale_assets",
         target=dg.AssetSelection.all(),

@@ -98,21 +98,52 @@ class DisclosureRules(BaseModel):
 
     def describe(self) -> list[tuple[str, str]]:
         """(rule, as applied) lines for reports."""
-        zero = "zero counts are suppressed too" if self.zeros_are_disclosive else "zero counts are published"
+        zero = (
+            "zero counts are suppressed too"
+            if self.zeros_are_disclosive
+            else "zero counts are published"
+        )
         return [
-            ("Minimum cell count", f"counts (numerators and denominators) below {self.min_cell_count} are suppressed; {zero}"),
-            ("Minimum contributors", f"percentiles and means of fewer than {self.min_cell_count} people are suppressed"),
-            ("Dominance (N-K)", f"a magnitude is suppressed when its {self.nk_n} largest contributors make up "
-                                f"{self.nk_k:.0%} or more of the total"),
-            ("p% rule", f"a magnitude is suppressed when the total less its two largest contributors is below "
-                        f"{self.p_ratio:.0%} of the largest"),
-            ("Secondary suppression", "further cells are suppressed until no suppressed count can be recovered "
-                                      "exactly from published totals (audited by solving the tables' additive relations)"),
-            ("Rounding of counts", f"published counts are rounded to the nearest {self.round_counts_to}"),
-            ("Rounding of earnings", f"published earnings are rounded to the nearest £{self.round_earnings_to}"),
-            ("Percentages", f"computed from the rounded counts, to {self.percent_decimals} decimal place(s); "
-                            "suppressed when their numerator or denominator is"),
-            ("Suppressed cells", f"shown as '{self.suppressed_marker}' in the CSV files (NULL in the workspace tables)"),
+            (
+                "Minimum cell count",
+                f"counts (numerators and denominators) below {self.min_cell_count} are suppressed; {zero}",
+            ),
+            (
+                "Minimum contributors",
+                f"percentiles and means of fewer than {self.min_cell_count} people are suppressed",
+            ),
+            (
+                "Dominance (N-K)",
+                f"a magnitude is suppressed when its {self.nk_n} largest contributors make up "
+                f"{self.nk_k:.0%} or more of the total",
+            ),
+            (
+                "p% rule",
+                f"a magnitude is suppressed when the total less its two largest contributors is below "
+                f"{self.p_ratio:.0%} of the largest",
+            ),
+            (
+                "Secondary suppression",
+                "further cells are suppressed until no suppressed count can be recovered "
+                "exactly from published totals (audited by solving the tables' additive relations)",
+            ),
+            (
+                "Rounding of counts",
+                f"published counts are rounded to the nearest {self.round_counts_to}",
+            ),
+            (
+                "Rounding of earnings",
+                f"published earnings are rounded to the nearest £{self.round_earnings_to}",
+            ),
+            (
+                "Percentages",
+                f"computed from the rounded counts, to {self.percent_decimals} decimal place(s); "
+                "suppressed when their numerator or denominator is",
+            ),
+            (
+                "Suppressed cells",
+                f"shown as '{self.suppressed_marker}' in the CSV files (NULL in the workspace tables)",
+            ),
         ]
 
 
@@ -130,7 +161,9 @@ def parse_rules(values: dict[str, Any] | None) -> DisclosureRules:
     known = list(DisclosureRules.model_fields)
     for key in values:
         if key not in known:
-            raise SettingsError(f"setting 'disclosure.{key}': unknown key; known: {', '.join(known)}")
+            raise SettingsError(
+                f"setting 'disclosure.{key}': unknown key; known: {', '.join(known)}"
+            )
     try:
         return DisclosureRules(**values)
     except ValidationError as exc:
@@ -184,8 +217,9 @@ def count_primary(counts: pd.DataFrame, rules: DisclosureRules) -> pd.DataFrame:
     return reasons
 
 
-def magnitude_primary(n: pd.Series, total: pd.Series, tops: pd.DataFrame, negatives: pd.Series,
-                      rules: DisclosureRules) -> pd.Series:
+def magnitude_primary(
+    n: pd.Series, total: pd.Series, tops: pd.DataFrame, negatives: pd.Series, rules: DisclosureRules
+) -> pd.Series:
     """Reason a magnitude statistic is suppressed ('' = publishable), per row.
 
     ``n`` contributors, ``total`` their sum, ``tops`` their largest values (column k = the k-th
@@ -208,7 +242,9 @@ def magnitude_primary(n: pd.Series, total: pd.Series, tops: pd.DataFrame, negati
     reasons = pd.Series("", index=n.index, dtype=object)
     reasons[pp["value"].fillna(False).astype(bool).to_numpy()] = "p_ratio"
     reasons[nk["value"].fillna(False).astype(bool).to_numpy()] = "dominance_nk"
-    reasons[(low["value"].fillna(False).astype(bool) | frame(n)["value"].isna()).to_numpy()] = "below_threshold"
+    reasons[(low["value"].fillna(False).astype(bool) | frame(n)["value"].isna()).to_numpy()] = (
+        "below_threshold"
+    )
     return reasons
 
 
@@ -238,7 +274,9 @@ class Constraint:
         return (self.total, *self.parts)
 
 
-def _components(cells: list[Cell], constraints: list[Constraint]) -> list[tuple[list[Cell], list[Constraint]]]:
+def _components(
+    cells: list[Cell], constraints: list[Constraint]
+) -> list[tuple[list[Cell], list[Constraint]]]:
     parent = {c: c for c in cells}
 
     def find(c):
@@ -293,8 +331,12 @@ def recoverable_cells(hidden: set[Cell], constraints: list[Constraint]) -> list[
     return sorted(out)
 
 
-def secondary_suppression(values: dict[Cell, float], hidden: set[Cell], constraints: list[Constraint],
-                          max_rounds: int = 10_000) -> set[Cell]:
+def secondary_suppression(
+    values: dict[Cell, float],
+    hidden: set[Cell],
+    constraints: list[Constraint],
+    max_rounds: int = 10_000,
+) -> set[Cell]:
     """Cells to suppress besides ``hidden`` so that no hidden cell is recoverable; returns them."""
     hidden = set(hidden)
     added: set[Cell] = set()
@@ -334,7 +376,9 @@ def secondary_suppression(values: dict[Cell, float], hidden: set[Cell], constrai
                         break
             if changed:
                 break
-        if not changed:  # every relation of an exposed cell is fully hidden: hide its whole component
+        if (
+            not changed
+        ):  # every relation of an exposed cell is fully hidden: hide its whole component
             for cells, cons in _components(sorted(hidden), constraints):
                 if exposed[0] in cells:
                     for con in cons:
@@ -444,10 +488,16 @@ def build_constraints(df: pd.DataFrame, spec: TableSpec) -> list[Constraint]:
                 for _k, grp in df.groupby(keys, sort=False, dropna=False) if keys else [((), df)]:
                     totals = grp.index[grp[rel.dim].astype(str) == str(rel.total)]
                     values = grp[rel.dim].astype(str)
-                    is_part = values.isin([str(p) for p in rel.parts]) if rel.parts is not None else values != str(rel.total)
+                    is_part = (
+                        values.isin([str(p) for p in rel.parts])
+                        if rel.parts is not None
+                        else values != str(rel.total)
+                    )
                     parts = grp.index[is_part]
                     if len(totals) == 1 and len(parts):
-                        out.append(Constraint((int(totals[0]), col), tuple((int(p), col) for p in parts)))
+                        out.append(
+                            Constraint((int(totals[0]), col), tuple((int(p), col) for p in parts))
+                        )
             elif isinstance(rel, Linked):
                 sub = df
                 for k, v in rel.where.items():
@@ -480,15 +530,22 @@ def primary_reasons(raw: pd.DataFrame, spec: TableSpec, rules: DisclosureRules) 
     raw = raw.reset_index(drop=True)
     reasons: dict[Cell, str] = {}
     if spec.counts:
-        count_reasons = count_primary(raw[list(spec.counts)].apply(pd.to_numeric, errors="coerce"), rules)
+        count_reasons = count_primary(
+            raw[list(spec.counts)].apply(pd.to_numeric, errors="coerce"), rules
+        )
         for col in spec.counts:
             for i, why in count_reasons[col].items():
                 if why:
                     reasons[(int(i), col)] = why
     if spec.magnitude:
         m = spec.magnitude
-        why = magnitude_primary(pd.to_numeric(raw[m.n], errors="coerce"), pd.to_numeric(raw[m.total], errors="coerce"),
-                                raw[list(m.tops)], pd.to_numeric(raw[m.negatives], errors="coerce"), rules)
+        why = magnitude_primary(
+            pd.to_numeric(raw[m.n], errors="coerce"),
+            pd.to_numeric(raw[m.total], errors="coerce"),
+            raw[list(m.tops)],
+            pd.to_numeric(raw[m.negatives], errors="coerce"),
+            rules,
+        )
         for i, w in why.items():
             if w:
                 for stat in m.stats:
@@ -532,13 +589,17 @@ def protect(raw: pd.DataFrame, spec: TableSpec, rules: DisclosureRules) -> Prote
     return Protected(safe[spec.published_columns()], reasons)
 
 
-def compute_share(safe: pd.DataFrame, spec: TableSpec, share: Share, rules: DisclosureRules) -> pd.Series:
+def compute_share(
+    safe: pd.DataFrame, spec: TableSpec, share: Share, rules: DisclosureRules
+) -> pd.Series:
     num = pd.to_numeric(safe[share.count], errors="coerce")
     if share.denominator:
         den = pd.to_numeric(safe[share.denominator], errors="coerce")
     else:
         keys = [d for d in spec.dims if d != share.dim]
-        totals = safe[safe[share.dim].astype(str) == share.total][keys + [share.count]].rename(columns={share.count: "__den"})
+        totals = safe[safe[share.dim].astype(str) == share.total][keys + [share.count]].rename(
+            columns={share.count: "__den"}
+        )
         den = safe[keys].merge(totals, on=keys, how="left")["__den"]
         den.index = safe.index
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -556,10 +617,16 @@ class Verification:
         if self.passed:
             return f"no disclosive cell among {self.cells} published cells"
         more = f" (and {len(self.problems) - 5} more)" if len(self.problems) > 5 else ""
-        return f"{len(self.problems)} disclosive cell(s) or problem(s): " + "; ".join(self.problems[:5]) + more
+        return (
+            f"{len(self.problems)} disclosive cell(s) or problem(s): "
+            + "; ".join(self.problems[:5])
+            + more
+        )
 
 
-def verify(safe: pd.DataFrame, raw: pd.DataFrame, spec: TableSpec, rules: DisclosureRules) -> Verification:
+def verify(
+    safe: pd.DataFrame, raw: pd.DataFrame, spec: TableSpec, rules: DisclosureRules
+) -> Verification:
     """Re-check every rule on the table that will be exported, against the raw counts.
 
     Independent of :func:`protect`: it checks the published values, not how they were made.
@@ -575,6 +642,7 @@ def verify(safe: pd.DataFrame, raw: pd.DataFrame, spec: TableSpec, rules: Disclo
         return Verification(False, problems + [f"missing columns: {', '.join(missing)}"], 0)
     raw = raw.reset_index(drop=True)
     key = list(spec.dims)
+
     def norm(df: pd.DataFrame) -> pd.Series:
         if df.empty:
             return pd.Series([], dtype=object)
@@ -602,7 +670,12 @@ def verify(safe: pd.DataFrame, raw: pd.DataFrame, spec: TableSpec, rules: Disclo
             elif abs(v / base - round(v / base)) > 1e-9:
                 problems.append(f"{col} at ({where(i)}): not rounded to {base}")
     if spec.counts:
-        hidden = {(int(i), c) for c in spec.counts for i, v in pd.to_numeric(safe[c], errors="coerce").items() if pd.isna(v)}
+        hidden = {
+            (int(i), c)
+            for c in spec.counts
+            for i, v in pd.to_numeric(safe[c], errors="coerce").items()
+            if pd.isna(v)
+        }
         for i, c in recoverable_cells(hidden, build_constraints(raw, spec)):
             problems.append(f"{c} at ({where(i)}): recoverable from published totals")
         if spec.labels:
@@ -623,7 +696,11 @@ def verify(safe: pd.DataFrame, raw: pd.DataFrame, spec: TableSpec, rules: Disclo
 def to_csv_frame(safe: pd.DataFrame, spec: TableSpec, rules: DisclosureRules) -> pd.DataFrame:
     """The safe table as exported: suppressed cells shown as the marker, counts as integers."""
     out = safe.copy()
-    numeric = list(spec.counts) + [s.name for s in spec.shares] + (list(spec.magnitude.stats) if spec.magnitude else [])
+    numeric = (
+        list(spec.counts)
+        + [s.name for s in spec.shares]
+        + (list(spec.magnitude.stats) if spec.magnitude else [])
+    )
     for col in numeric:
         vals = pd.to_numeric(out[col], errors="coerce")
         if col in spec.counts or (spec.magnitude and col in spec.magnitude.stats):

@@ -20,9 +20,28 @@ from leo_assets.sqlproject.compile import compile_text, compile_tree
 from leo_assets.sqlproject.dialects import parse_tsql
 from leo_assets.sqlproject.loader import SqlProject
 
-_INTEGER_COLUMNS = {n: pa.int64() for n in ("person_id", "ks4_year", "is_ever_fsm_6", "is_eal", "idaci_decile", "has_good_pass_em")}
-CHARACTERISTICS = ("ks4_year", "sex", "ethnicity_major", "is_ever_fsm_6", "sen_status", "is_eal", "idaci_decile",
-                   "region_code", "has_good_pass_em")
+_INTEGER_COLUMNS = {
+    n: pa.int64()
+    for n in (
+        "person_id",
+        "ks4_year",
+        "is_ever_fsm_6",
+        "is_eal",
+        "idaci_decile",
+        "has_good_pass_em",
+    )
+}
+CHARACTERISTICS = (
+    "ks4_year",
+    "sex",
+    "ethnicity_major",
+    "is_ever_fsm_6",
+    "sen_status",
+    "is_eal",
+    "idaci_decile",
+    "region_code",
+    "has_good_pass_em",
+)
 
 
 def sequence_sql(project: SqlProject, by: str) -> str:
@@ -31,7 +50,8 @@ def sequence_sql(project: SqlProject, by: str) -> str:
     traits = ", ".join(f"cohort.{c}" for c in CHARACTERISTICS)
     if by == "month":
         columns = ", ".join(
-            f"max(case when sequence.month_index = {i} then sequence.state end) as m{i:03d}" for i in range(1, months + 1)
+            f"max(case when sequence.month_index = {i} then sequence.state end) as m{i:03d}"
+            for i in range(1, months + 1)
         )
         return (
             f"select cohort.person_id, {traits}, {columns} "
@@ -42,7 +62,10 @@ def sequence_sql(project: SqlProject, by: str) -> str:
     if by != "year":
         raise ValueError("by must be 'month' or 'year'")
     years = (months + 11) // 12
-    columns = ", ".join(f"max(case when yearly.year_index = {i} then yearly.state end) as y{i:02d}" for i in range(1, years + 1))
+    columns = ", ".join(
+        f"max(case when yearly.year_index = {i} then yearly.state end) as y{i:02d}"
+        for i in range(1, years + 1)
+    )
     return (
         "with counted as ("
         " select sequence.person_id, cast(floor(cast(sequence.month_index - 1 as decimal(9, 2)) / 12) as int) + 1 as year_index,"
@@ -60,8 +83,13 @@ def sequence_sql(project: SqlProject, by: str) -> str:
     )
 
 
-def export_sequences(project: SqlProject, db: WorkspaceDatabase, output: Path, by: str = "month",
-                     chunk_rows: int = 50_000) -> int:
+def export_sequences(
+    project: SqlProject,
+    db: WorkspaceDatabase,
+    output: Path,
+    by: str = "month",
+    chunk_rows: int = 50_000,
+) -> int:
     """Write the wide sequences to ``output`` (.csv or .parquet); returns the number of rows."""
     output = Path(output)
     fmt = output.suffix.lower().lstrip(".")
@@ -80,16 +108,34 @@ def export_sequences(project: SqlProject, db: WorkspaceDatabase, output: Path, b
         result = conn.execution_options(stream_results=True).execute(text(ordered))
         names = list(result.keys())
         schema = pa.schema([(n, _INTEGER_COLUMNS.get(n, pa.string())) for n in names])
-        writer = pq.ParquetWriter(output, schema) if fmt == "parquet" else pacsv.CSVWriter(output, schema)
+        writer = (
+            pq.ParquetWriter(output, schema)
+            if fmt == "parquet"
+            else pacsv.CSVWriter(output, schema)
+        )
         try:
             while True:
                 rows = result.fetchmany(chunk_rows)
                 if not rows:
                     break
                 columns = list(zip(*rows))
-                writer.write_table(pa.Table.from_arrays(
-                    [pa.array([None if v is None else (int(v) if f.type == pa.int64() else str(v)) for v in col], type=f.type)
-                     for col, f in zip(columns, schema)], schema=schema))
+                writer.write_table(
+                    pa.Table.from_arrays(
+                        [
+                            pa.array(
+                                [
+                                    None
+                                    if v is None
+                                    else (int(v) if f.type == pa.int64() else str(v))
+                                    for v in col
+                                ],
+                                type=f.type,
+                            )
+                            for col, f in zip(columns, schema)
+                        ],
+                        schema=schema,
+                    )
+                )
                 n_rows += len(rows)
         finally:
             writer.close()

@@ -11,7 +11,6 @@
   writes CSV files, PNG pictures, an output-checking report and an ACRO session for clearance.
 """
 
-
 import base64
 import datetime as dt
 import hashlib
@@ -51,91 +50,125 @@ MAX_AGGREGATE_ROWS = 200_000  # an out_* table is an aggregate: anything bigger 
 CHECK_NAME = "no_disclosive_cells"
 SDC_CODE_VERSION = "1"
 
-DESTINATIONS = ("apprenticeship", "education", "employment", "combination", "not_sustained", "not_captured")
+DESTINATIONS = (
+    "apprenticeship",
+    "education",
+    "employment",
+    "combination",
+    "not_sustained",
+    "not_captured",
+)
 SUSTAINED = DESTINATIONS[:4]
 
-TABLE_SPECS: dict[str, TableSpec] = {s.name: s for s in (
-    TableSpec(
-        name="out_destinations",
-        title="Destinations 1, 3 and 5 years after KS4, by cohort and characteristic",
-        dims=("ks4_year", "destination_year", "breakdown", "group_value", "destination"),
-        keep=("sort_order",),
-        counts=("n_people",),
-        relations=(
-            Margin("destination", "all", parts=DESTINATIONS),
-            Margin("destination", "sustained", parts=SUSTAINED),
-            Margin("group_value", "all"),
-            Linked("breakdown", by=("ks4_year", "destination_year", "destination"), where={"group_value": "all"}),
+TABLE_SPECS: dict[str, TableSpec] = {
+    s.name: s
+    for s in (
+        TableSpec(
+            name="out_destinations",
+            title="Destinations 1, 3 and 5 years after KS4, by cohort and characteristic",
+            dims=("ks4_year", "destination_year", "breakdown", "group_value", "destination"),
+            keep=("sort_order",),
+            counts=("n_people",),
+            relations=(
+                Margin("destination", "all", parts=DESTINATIONS),
+                Margin("destination", "sustained", parts=SUSTAINED),
+                Margin("group_value", "all"),
+                Linked(
+                    "breakdown",
+                    by=("ks4_year", "destination_year", "destination"),
+                    where={"group_value": "all"},
+                ),
+            ),
+            shares=(Share("pct_of_group", "n_people", dim="destination", total="all"),),
         ),
-        shares=(Share("pct_of_group", "n_people", dim="destination", total="all"),),
-    ),
-    TableSpec(
-        name="out_state_distribution",
-        title="Monthly state distribution from KS4 to about age 25",
-        dims=("ks4_year", "month_index", "state"),
-        keep=("sort_order",),
-        counts=("n_people",),
-        relations=(Margin("state", "all"),),
-        shares=(Share("pct_of_cohort", "n_people", dim="state", total="all"),),
-    ),
-    TableSpec(
-        name="out_destination_flows",
-        title="Flows between destinations at 1, 3 and 5 years after KS4",
-        dims=("ks4_year", "from_year", "to_year", "from_destination", "to_destination"),
-        keep=("sort_order",),
-        counts=("n_people",),
-        relations=(Margin("to_destination", "all"), Margin("from_destination", "all")),
-        shares=(Share("pct_of_from", "n_people", dim="to_destination", total="all"),),
-    ),
-    TableSpec(
-        name="out_top_sequences",
-        title="The most common yearly sequences, five years after KS4",
-        dims=("ks4_year", "sequence_rank"),
-        labels=("sequence_states",),
-        counts=("n_people",),
-        relations=(Margin("sequence_rank", "0"),),
-        shares=(Share("pct_of_cohort", "n_people", dim="sequence_rank", total="0"),),
-    ),
-    TableSpec(
-        name="out_earnings_by_age",
-        title="Real earnings percentiles by age",
-        dims=("age",),
-        counts=("n_people", "n_with_earnings", "n_without_earnings"),
-        relations=(RowSum("n_people", ("n_with_earnings", "n_without_earnings")),),
-        shares=(Share("pct_with_earnings", "n_with_earnings", denominator="n_people"),),
-        magnitude=Magnitude(
-            stats=("p10_earnings_gbp_real", "p25_earnings_gbp_real", "p50_earnings_gbp_real",
-                   "p75_earnings_gbp_real", "p90_earnings_gbp_real", "mean_earnings_gbp_real"),
-            n="n_with_earnings", total="earnings_sum",
-            tops=("earnings_top1", "earnings_top2", "earnings_top3", "earnings_top4", "earnings_top5"),
-            negatives="n_negative",
+        TableSpec(
+            name="out_state_distribution",
+            title="Monthly state distribution from KS4 to about age 25",
+            dims=("ks4_year", "month_index", "state"),
+            keep=("sort_order",),
+            counts=("n_people",),
+            relations=(Margin("state", "all"),),
+            shares=(Share("pct_of_cohort", "n_people", dim="state", total="all"),),
         ),
-    ),
-    TableSpec(
-        name="out_match_quality",
-        title="Match-quality rates by KS4 cohort (every diagnostic of match_quality_summary)",
-        dims=("diagnostic_id", "measure", "ks4_year"),
-        labels=("title",),
-        counts=("n_flagged", "n_not_flagged", "n_units"),
-        relations=(RowSum("n_units", ("n_flagged", "n_not_flagged")),),
-        shares=(Share("pct_flagged", "n_flagged", denominator="n_units"),),
-    ),
-)}
+        TableSpec(
+            name="out_destination_flows",
+            title="Flows between destinations at 1, 3 and 5 years after KS4",
+            dims=("ks4_year", "from_year", "to_year", "from_destination", "to_destination"),
+            keep=("sort_order",),
+            counts=("n_people",),
+            relations=(Margin("to_destination", "all"), Margin("from_destination", "all")),
+            shares=(Share("pct_of_from", "n_people", dim="to_destination", total="all"),),
+        ),
+        TableSpec(
+            name="out_top_sequences",
+            title="The most common yearly sequences, five years after KS4",
+            dims=("ks4_year", "sequence_rank"),
+            labels=("sequence_states",),
+            counts=("n_people",),
+            relations=(Margin("sequence_rank", "0"),),
+            shares=(Share("pct_of_cohort", "n_people", dim="sequence_rank", total="0"),),
+        ),
+        TableSpec(
+            name="out_earnings_by_age",
+            title="Real earnings percentiles by age",
+            dims=("age",),
+            counts=("n_people", "n_with_earnings", "n_without_earnings"),
+            relations=(RowSum("n_people", ("n_with_earnings", "n_without_earnings")),),
+            shares=(Share("pct_with_earnings", "n_with_earnings", denominator="n_people"),),
+            magnitude=Magnitude(
+                stats=(
+                    "p10_earnings_gbp_real",
+                    "p25_earnings_gbp_real",
+                    "p50_earnings_gbp_real",
+                    "p75_earnings_gbp_real",
+                    "p90_earnings_gbp_real",
+                    "mean_earnings_gbp_real",
+                ),
+                n="n_with_earnings",
+                total="earnings_sum",
+                tops=(
+                    "earnings_top1",
+                    "earnings_top2",
+                    "earnings_top3",
+                    "earnings_top4",
+                    "earnings_top5",
+                ),
+                negatives="n_negative",
+            ),
+        ),
+        TableSpec(
+            name="out_match_quality",
+            title="Match-quality rates by KS4 cohort (every diagnostic of match_quality_summary)",
+            dims=("diagnostic_id", "measure", "ks4_year"),
+            labels=("title",),
+            counts=("n_flagged", "n_not_flagged", "n_units"),
+            relations=(RowSum("n_units", ("n_flagged", "n_not_flagged")),),
+            shares=(Share("pct_flagged", "n_flagged", denominator="n_units"),),
+        ),
+    )
+}
 
 
 # ------------------------------------------------------------------------------ database io
-def read_frame(db: WorkspaceDatabase, name: str, max_rows: int = MAX_AGGREGATE_ROWS) -> pd.DataFrame:
+def read_frame(
+    db: WorkspaceDatabase, name: str, max_rows: int = MAX_AGGREGATE_ROWS
+) -> pd.DataFrame:
     """A small workspace table as a DataFrame; refuses a table bigger than an aggregate should be."""
     table = db.target(name).sql(db.dialect)
     n = int(db.scalar(f"SELECT COUNT(*) FROM {table}"))
     if n > max_rows:
-        raise BuildError(f"{name} has {n} rows: more than an aggregate output may have ({max_rows}); "
-                         "person-level data stay in the database")
+        raise BuildError(
+            f"{name} has {n} rows: more than an aggregate output may have ({max_rows}); "
+            "person-level data stay in the database"
+        )
     with db.connect() as conn:
         result = conn.execute(text(f"SELECT * FROM {table}"))
         frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
     for col in frame.columns:
-        if frame[col].dtype == object and frame[col].map(lambda v: v is None or not isinstance(v, str)).all():
+        if (
+            frame[col].dtype == object
+            and frame[col].map(lambda v: v is None or not isinstance(v, str)).all()
+        ):
             converted = pd.to_numeric(frame[col], errors="coerce")
             if converted.notna().sum() == frame[col].notna().sum():
                 frame[col] = converted
@@ -165,9 +198,14 @@ def _cell(value: Any, typ: str) -> Any:
     return str(value)
 
 
-def write_safe_table(db: WorkspaceDatabase, spec: TableSpec, safe: pd.DataFrame, gate) -> dict[str, Any]:
+def write_safe_table(
+    db: WorkspaceDatabase, spec: TableSpec, safe: pd.DataFrame, gate
+) -> dict[str, Any]:
     columns = [(c, _column_type(safe, c, spec), "") for c in safe.columns]
-    rows = [tuple(_cell(v, t) for v, (_c, t, _d) in zip(row, columns)) for row in safe.itertuples(index=False)]
+    rows = [
+        tuple(_cell(v, t) for v, (_c, t, _d) in zip(row, columns))
+        for row in safe.itertuples(index=False)
+    ]
     return db.load_seed(spec.safe_name, columns, rows, gate)
 
 
@@ -187,10 +225,22 @@ class Picture:
 
 
 STATE_COLOURS = {
-    "school": "#1f77b4", "fe": "#aec7e8", "he": "#9467bd", "apprenticeship": "#2ca02c", "traineeship": "#98df8a",
-    "employment": "#ff7f0e", "self_employment": "#ffbb78", "out_of_work_benefit": "#d62728",
-    "in_work_benefit": "#ff9896", "neet": "#8c564b", "custody": "#000000", "not_captured": "#c7c7c7",
-    "education": "#1f77b4", "combination": "#17becf", "not_sustained": "#d62728", "censored": "#ffffff",
+    "school": "#1f77b4",
+    "fe": "#aec7e8",
+    "he": "#9467bd",
+    "apprenticeship": "#2ca02c",
+    "traineeship": "#98df8a",
+    "employment": "#ff7f0e",
+    "self_employment": "#ffbb78",
+    "out_of_work_benefit": "#d62728",
+    "in_work_benefit": "#ff9896",
+    "neet": "#8c564b",
+    "custody": "#000000",
+    "not_captured": "#c7c7c7",
+    "education": "#1f77b4",
+    "combination": "#17becf",
+    "not_sustained": "#d62728",
+    "censored": "#ffffff",
 }
 
 
@@ -222,20 +272,33 @@ def plot_state_distribution(safe: pd.DataFrame, rules: DisclosureRules) -> list[
     if not cohorts:
         return []
     fig, axes = _figure(3.6 * len(cohorts), 4.0, len(cohorts))
-    states = (safe[safe["state"] != "all"].sort_values("sort_order")["state"].drop_duplicates().tolist())
+    states = (
+        safe[safe["state"] != "all"].sort_values("sort_order")["state"].drop_duplicates().tolist()
+    )
     for ax, cohort in zip(axes[0], cohorts):
         part = safe[(safe["ks4_year"] == cohort) & (safe["state"] != "all")]
-        wide = part.pivot_table(index="month_index", columns="state", values="n_people", aggfunc="sum").reindex(columns=states).fillna(0)
+        wide = (
+            part.pivot_table(index="month_index", columns="state", values="n_people", aggfunc="sum")
+            .reindex(columns=states)
+            .fillna(0)
+        )
         shares = wide.div(wide.sum(axis=1).replace(0, np.nan), axis=0).fillna(0)
-        ax.stackplot(shares.index / 12.0, shares.T.to_numpy(), labels=states,
-                     colors=[STATE_COLOURS.get(s, "#7f7f7f") for s in states], linewidth=0)
+        ax.stackplot(
+            shares.index / 12.0,
+            shares.T.to_numpy(),
+            labels=states,
+            colors=[STATE_COLOURS.get(s, "#7f7f7f") for s in states],
+            linewidth=0,
+        )
         ax.set_title(f"KS4 {int(cohort)}", fontsize=9)
         ax.set_xlabel("years after KS4", fontsize=8)
         ax.set_ylim(0, 1)
         ax.tick_params(labelsize=7)
     axes[0][0].set_ylabel("share of cohort", fontsize=8)
     axes[0][-1].legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=6, frameon=False)
-    fig.suptitle("Monthly state distribution (rounded counts; suppressed cells left out)", fontsize=9)
+    fig.suptitle(
+        "Monthly state distribution (rounded counts; suppressed cells left out)", fontsize=9
+    )
     return [Picture("state_distribution.png", "State distribution by month", _png(fig))]
 
 
@@ -256,9 +319,17 @@ def plot_flows(safe: pd.DataFrame, rules: DisclosureRules) -> list[Picture]:
 
     def node_sizes(year):
         if year in set(part["from_year"]):
-            rows = part[(part["from_year"] == year) & (part["to_destination"] == "all") & (part["from_destination"] != "all")]
+            rows = part[
+                (part["from_year"] == year)
+                & (part["to_destination"] == "all")
+                & (part["from_destination"] != "all")
+            ]
             return rows.set_index("from_destination")["n_people"].fillna(0)
-        rows = part[(part["to_year"] == year) & (part["from_destination"] == "all") & (part["to_destination"] != "all")]
+        rows = part[
+            (part["to_year"] == year)
+            & (part["from_destination"] == "all")
+            & (part["to_destination"] != "all")
+        ]
         return rows.set_index("to_destination")["n_people"].fillna(0)
 
     layout: dict[tuple[int, str], list[float]] = {}
@@ -268,14 +339,38 @@ def plot_flows(safe: pd.DataFrame, rules: DisclosureRules) -> list[Picture]:
         bottom = 0.0
         for dest, n in sizes.items():
             h = n / total
-            layout[(year, dest)] = [bottom, bottom + h, bottom, bottom]  # top, bottom, out-cursor, in-cursor
-            ax.add_patch(Rectangle((xpos[year] - width / 2, 1 - bottom - h), width, h,
-                                   color=STATE_COLOURS.get(dest, "#7f7f7f"), lw=0))
+            layout[(year, dest)] = [
+                bottom,
+                bottom + h,
+                bottom,
+                bottom,
+            ]  # top, bottom, out-cursor, in-cursor
+            ax.add_patch(
+                Rectangle(
+                    (xpos[year] - width / 2, 1 - bottom - h),
+                    width,
+                    h,
+                    color=STATE_COLOURS.get(dest, "#7f7f7f"),
+                    lw=0,
+                )
+            )
             if h > 0.04:
-                ax.text(xpos[year], 1 - bottom - h / 2, dest.replace("_", " "), ha="center", va="center", fontsize=6, rotation=90)
+                ax.text(
+                    xpos[year],
+                    1 - bottom - h / 2,
+                    dest.replace("_", " "),
+                    ha="center",
+                    va="center",
+                    fontsize=6,
+                    rotation=90,
+                )
             bottom += h + 0.0
         layout[(year, "__total")] = [total]
-    for _i, row in part[(part["from_destination"] != "all") & (part["to_destination"] != "all")].sort_values("sort_order").iterrows():
+    for _i, row in (
+        part[(part["from_destination"] != "all") & (part["to_destination"] != "all")]
+        .sort_values("sort_order")
+        .iterrows()
+    ):
         n = row["n_people"]
         if pd.isna(n) or n <= 0:
             continue
@@ -294,19 +389,36 @@ def plot_flows(safe: pd.DataFrame, rules: DisclosureRules) -> list[Picture]:
         top = 1 - (y0 + (y1 - y0) * t)
         bot = 1 - (y0 + ha + (y1 + hb - y0 - ha) * t)
         poly = np.concatenate([np.column_stack([xs, top]), np.column_stack([xs[::-1], bot[::-1]])])
-        ax.add_patch(Polygon(poly, closed=True, color=STATE_COLOURS.get(row["from_destination"], "#7f7f7f"), alpha=0.35, lw=0))
+        ax.add_patch(
+            Polygon(
+                poly,
+                closed=True,
+                color=STATE_COLOURS.get(row["from_destination"], "#7f7f7f"),
+                alpha=0.35,
+                lw=0,
+            )
+        )
     ax.set_xlim(-1, xpos[years[-1]] + 1)
     ax.set_ylim(0, 1)
     ax.set_xticks([xpos[y] for y in years], [f"year {int(y)}" for y in years], fontsize=8)
     ax.set_yticks([])
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
-    ax.set_title(f"KS4 {int(cohort)}: destinations 1, 3 and 5 years after KS4 (rounded; suppressed flows left out)", fontsize=9)
-    return [Picture("destination_flows.png", "Flows between destinations at 1, 3 and 5 years", _png(fig))]
+    ax.set_title(
+        f"KS4 {int(cohort)}: destinations 1, 3 and 5 years after KS4 (rounded; suppressed flows left out)",
+        fontsize=9,
+    )
+    return [
+        Picture(
+            "destination_flows.png", "Flows between destinations at 1, 3 and 5 years", _png(fig)
+        )
+    ]
 
 
 def plot_top_sequences(safe: pd.DataFrame, rules: DisclosureRules) -> list[Picture]:
-    shown = safe[(safe["sequence_rank"] >= 1) & (safe["sequence_rank"] <= 20) & safe["n_people"].notna()]
+    shown = safe[
+        (safe["sequence_rank"] >= 1) & (safe["sequence_rank"] <= 20) & safe["n_people"].notna()
+    ]
     if shown.empty:
         return []
     cohort = sorted(shown["ks4_year"].unique())[0]
@@ -318,14 +430,31 @@ def plot_top_sequences(safe: pd.DataFrame, rules: DisclosureRules) -> list[Pictu
     for _i, row in rows.iloc[::-1].iterrows():
         h = float(row["n_people"])
         for k, state in enumerate(str(row["sequence_states"]).split("-")):
-            patch = ax.barh(y + h / 2, 1, left=k, height=h, color=STATE_COLOURS.get(state, "#7f7f7f"), lw=0.3, edgecolor="white")
+            patch = ax.barh(
+                y + h / 2,
+                1,
+                left=k,
+                height=h,
+                color=STATE_COLOURS.get(state, "#7f7f7f"),
+                lw=0.3,
+                edgecolor="white",
+            )
             seen.setdefault(state, patch)
         y += h
     ax.set_xticks(np.arange(5) + 0.5, [f"year {k}" for k in range(1, 6)], fontsize=8)
     ax.set_ylabel("people (rounded)", fontsize=8)
     ax.tick_params(labelsize=7)
-    ax.legend(list(seen.values()), list(seen), loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=6, frameon=False)
-    ax.set_title(f"KS4 {int(cohort)}: the most common yearly sequences (height = rounded count)", fontsize=9)
+    ax.legend(
+        list(seen.values()),
+        list(seen),
+        loc="center left",
+        bbox_to_anchor=(1.0, 0.5),
+        fontsize=6,
+        frameon=False,
+    )
+    ax.set_title(
+        f"KS4 {int(cohort)}: the most common yearly sequences (height = rounded count)", fontsize=9
+    )
     return [Picture("top_sequences.png", "Most common yearly sequences", _png(fig))]
 
 
@@ -335,15 +464,40 @@ def plot_earnings(safe: pd.DataFrame, rules: DisclosureRules) -> list[Picture]:
         return []
     fig, axes = _figure(6.0, 3.6)
     ax = axes[0][0]
-    ax.fill_between(data["age"], data["p10_earnings_gbp_real"], data["p90_earnings_gbp_real"], alpha=0.2, color="#1f77b4", label="10th-90th")
-    ax.fill_between(data["age"], data["p25_earnings_gbp_real"], data["p75_earnings_gbp_real"], alpha=0.35, color="#1f77b4", label="25th-75th")
-    ax.plot(data["age"], data["p50_earnings_gbp_real"], color="#1f77b4", marker="o", ms=3, label="median")
+    ax.fill_between(
+        data["age"],
+        data["p10_earnings_gbp_real"],
+        data["p90_earnings_gbp_real"],
+        alpha=0.2,
+        color="#1f77b4",
+        label="10th-90th",
+    )
+    ax.fill_between(
+        data["age"],
+        data["p25_earnings_gbp_real"],
+        data["p75_earnings_gbp_real"],
+        alpha=0.35,
+        color="#1f77b4",
+        label="25th-75th",
+    )
+    ax.plot(
+        data["age"],
+        data["p50_earnings_gbp_real"],
+        color="#1f77b4",
+        marker="o",
+        ms=3,
+        label="median",
+    )
     ax.plot(data["age"], data["mean_earnings_gbp_real"], color="#ff7f0e", ls="--", label="mean")
     ax.set_xlabel("age at the end of the tax year", fontsize=8)
     ax.set_ylabel("£ a year, real terms", fontsize=8)
     ax.tick_params(labelsize=7)
     ax.legend(fontsize=7, frameon=False)
-    ax.set_title("Earnings of those with earnings, by age (rounded to £%d; suppressed cells left out)" % rules.round_earnings_to, fontsize=9)
+    ax.set_title(
+        "Earnings of those with earnings, by age (rounded to £%d; suppressed cells left out)"
+        % rules.round_earnings_to,
+        fontsize=9,
+    )
     return [Picture("earnings_by_age.png", "Earnings percentiles by age", _png(fig))]
 
 
@@ -352,7 +506,11 @@ def plot_match_quality(safe: pd.DataFrame, rules: DisclosureRules) -> list[Pictu
     if data.empty:
         return []
     data["ks4_year"] = data["ks4_year"].astype(str)
-    measures = [m for m in ("leo_link", "paye", "benefits", "ilr", "hesa", "nccis") if m in set(data["measure"])]
+    measures = [
+        m
+        for m in ("leo_link", "paye", "benefits", "ilr", "hesa", "nccis")
+        if m in set(data["measure"])
+    ]
     cohorts = sorted(data["ks4_year"].unique())
     fig, axes = _figure(6.5, 3.4)
     ax = axes[0][0]
@@ -361,7 +519,13 @@ def plot_match_quality(safe: pd.DataFrame, rules: DisclosureRules) -> list[Pictu
     for k, cohort in enumerate(cohorts):
         rows = data[data["ks4_year"] == cohort].set_index("measure").reindex(measures)
         xs = np.arange(len(measures)) + (k - (len(cohorts) - 1) / 2) * width
-        ax.bar(xs, rows["pct_flagged"].fillna(0), width=width, label=f"KS4 {cohort}", color=colours[k % len(colours)])
+        ax.bar(
+            xs,
+            rows["pct_flagged"].fillna(0),
+            width=width,
+            label=f"KS4 {cohort}",
+            color=colours[k % len(colours)],
+        )
         for x, pct in zip(xs, rows["pct_flagged"]):
             if pd.isna(pct):
                 ax.text(x, 1, "c", ha="center", fontsize=7)
@@ -370,11 +534,16 @@ def plot_match_quality(safe: pd.DataFrame, rules: DisclosureRules) -> list[Pictu
     ax.set_ylabel("% of KS4 pupils", fontsize=8)
     ax.tick_params(labelsize=7)
     ax.legend(fontsize=7, frameon=False, ncol=len(cohorts))
-    ax.set_title("Match quality (PL-5): pupils linked to LEO and with a record, by cohort (rounded counts)", fontsize=9)
+    ax.set_title(
+        "Match quality (PL-5): pupils linked to LEO and with a record, by cohort (rounded counts)",
+        fontsize=9,
+    )
     return [Picture("match_quality.png", "Match-quality rates by cohort", _png(fig))]
 
 
-def plot_sequence_index(db: WorkspaceDatabase, settings: Settings, rules: DisclosureRules) -> list[Picture]:
+def plot_sequence_index(
+    db: WorkspaceDatabase, settings: Settings, rules: DisclosureRules
+) -> list[Picture]:
     """Individual monthly trajectories of a pseudo-random sample: synthetic data only for export."""
     size = sequence_sample_size(settings, rules)
     if size <= 0:
@@ -385,11 +554,15 @@ def plot_sequence_index(db: WorkspaceDatabase, settings: Settings, rules: Disclo
     top = f"SELECT TOP {size} person_id" if db.dialect == "tsql" else "SELECT person_id"
     limit = "" if db.dialect == "tsql" else f" LIMIT {size}"
     sample_sql = f"{top} FROM {cohort} ORDER BY {order}{limit}"
-    sql = (f"SELECT seq.person_id, seq.month_index, seq.state FROM {ws} AS seq "
-           f"WHERE seq.person_id IN (SELECT person_id FROM ({sample_sql}) AS sampled)")
+    sql = (
+        f"SELECT seq.person_id, seq.month_index, seq.state FROM {ws} AS seq "
+        f"WHERE seq.person_id IN (SELECT person_id FROM ({sample_sql}) AS sampled)"
+    )
     if db.dialect == "tsql":
-        sql = (f"SELECT seq.person_id, seq.month_index, seq.state FROM {ws} AS seq "
-               f"INNER JOIN ({sample_sql}) AS sampled ON sampled.person_id = seq.person_id")
+        sql = (
+            f"SELECT seq.person_id, seq.month_index, seq.state FROM {ws} AS seq "
+            f"INNER JOIN ({sample_sql}) AS sampled ON sampled.person_id = seq.person_id"
+        )
     rows = db.rows(sql)
     if not rows:
         return []
@@ -404,18 +577,46 @@ def plot_sequence_index(db: WorkspaceDatabase, settings: Settings, rules: Disclo
 
     fig, axes = _figure(7.0, 4.2)
     ax = axes[0][0]
-    ax.imshow(grid, aspect="auto", interpolation="nearest",
-              cmap=ListedColormap([STATE_COLOURS.get(s, "#7f7f7f") for s in states]), vmin=-0.5, vmax=len(states) - 0.5,
-              extent=(0.5 / 12, (wide.shape[1] + 0.5) / 12, wide.shape[0], 0))
+    ax.imshow(
+        grid,
+        aspect="auto",
+        interpolation="nearest",
+        cmap=ListedColormap([STATE_COLOURS.get(s, "#7f7f7f") for s in states]),
+        vmin=-0.5,
+        vmax=len(states) - 0.5,
+        extent=(0.5 / 12, (wide.shape[1] + 0.5) / 12, wide.shape[0], 0),
+    )
     ax.set_xlabel("years after KS4", fontsize=8)
     ax.set_ylabel(f"{wide.shape[0]} people (sample)", fontsize=8)
     ax.tick_params(labelsize=7)
-    ax.legend([Patch(color=STATE_COLOURS.get(s, "#7f7f7f")) for s in states], states, loc="center left",
-              bbox_to_anchor=(1.0, 0.5), fontsize=6, frameon=False)
+    ax.legend(
+        [Patch(color=STATE_COLOURS.get(s, "#7f7f7f")) for s in states],
+        states,
+        loc="center left",
+        bbox_to_anchor=(1.0, 0.5),
+        fontsize=6,
+        frameon=False,
+    )
     synthetic = settings.project_schema == "synthetic"
-    ax.set_title("Sequence index plot: monthly states of a sample" + (" (SYNTHETIC DATA)" if synthetic else " (NOT FOR EXPORT)"), fontsize=9)
-    note = "" if synthetic else "Individual-level picture: shown here inside the secure environment only; never exported."
-    return [Picture("sequence_index_synthetic.png", "Sequence index plot of a sample", _png(fig), exportable=synthetic, note=note)]
+    ax.set_title(
+        "Sequence index plot: monthly states of a sample"
+        + (" (SYNTHETIC DATA)" if synthetic else " (NOT FOR EXPORT)"),
+        fontsize=9,
+    )
+    note = (
+        ""
+        if synthetic
+        else "Individual-level picture: shown here inside the secure environment only; never exported."
+    )
+    return [
+        Picture(
+            "sequence_index_synthetic.png",
+            "Sequence index plot of a sample",
+            _png(fig),
+            exportable=synthetic,
+            note=note,
+        )
+    ]
 
 
 PICTURES: dict[str, Callable[[pd.DataFrame, DisclosureRules], list[Picture]]] = {
@@ -427,8 +628,13 @@ PICTURES: dict[str, Callable[[pd.DataFrame, DisclosureRules], list[Picture]]] = 
 }
 
 
-def pictures_for(spec: TableSpec, safe: pd.DataFrame, db: WorkspaceDatabase, settings: Settings,
-                 rules: DisclosureRules) -> list[Picture]:
+def pictures_for(
+    spec: TableSpec,
+    safe: pd.DataFrame,
+    db: WorkspaceDatabase,
+    settings: Settings,
+    rules: DisclosureRules,
+) -> list[Picture]:
     pics = PICTURES[spec.name](safe, rules) if spec.name in PICTURES else []
     if spec.name == "out_top_sequences":
         pics += plot_sequence_index(db, settings, rules)
@@ -436,12 +642,19 @@ def pictures_for(spec: TableSpec, safe: pd.DataFrame, db: WorkspaceDatabase, set
 
 
 # ------------------------------------------------------------------------------ the assets
-def suppression_summary(safe: pd.DataFrame, raw: pd.DataFrame, spec: TableSpec, rules: DisclosureRules) -> dict[str, dict[str, int]]:
+def suppression_summary(
+    safe: pd.DataFrame, raw: pd.DataFrame, spec: TableSpec, rules: DisclosureRules
+) -> dict[str, dict[str, int]]:
     """{column: {reason: cells}} for the suppressed cells of a safe table (primary reason, else secondary)."""
     primary = primary_reasons(raw, spec, rules)
     keys = list(spec.dims)
-    joined = raw.reset_index(drop=True)[keys].astype(str).merge(
-        safe.assign(__pos=range(len(safe))).astype({k: str for k in keys}), on=keys, how="left")
+    joined = (
+        raw.reset_index(drop=True)[keys]
+        .astype(str)
+        .merge(
+            safe.assign(__pos=range(len(safe))).astype({k: str for k in keys}), on=keys, how="left"
+        )
+    )
     out: dict[str, dict[str, int]] = {}
     columns = list(spec.counts) + (list(spec.magnitude.stats) if spec.magnitude else [])
     for col in columns:
@@ -453,7 +666,9 @@ def suppression_summary(safe: pd.DataFrame, raw: pd.DataFrame, spec: TableSpec, 
     return out
 
 
-def materialize_safe(spec: TableSpec, db: WorkspaceDatabase, settings: Settings) -> tuple[dict[str, Any], disclosure.Verification, list[Picture]]:
+def materialize_safe(
+    spec: TableSpec, db: WorkspaceDatabase, settings: Settings
+) -> tuple[dict[str, Any], disclosure.Verification, list[Picture]]:
     """Protect ``spec.name`` into ``spec.safe_name``, gated by the blocking re-verification."""
     rules = rules_for(settings)
     raw = read_frame(db, spec.name)
@@ -465,14 +680,20 @@ def materialize_safe(spec: TableSpec, db: WorkspaceDatabase, settings: Settings)
         result = verify(written, raw, spec, rules)
         outcome.append(result)
         if not result.passed:
-            raise BlockingChecksFailed(f"{spec.safe_name}: blocking check {CHECK_NAME} failed, previous table kept: "
-                                       f"{result.summary()}", [result])
+            raise BlockingChecksFailed(
+                f"{spec.safe_name}: blocking check {CHECK_NAME} failed, previous table kept: "
+                f"{result.summary()}",
+                [result],
+            )
 
     info = write_safe_table(db, spec, protected.table, gate)
     safe = read_frame(db, spec.safe_name)
     pictures = pictures_for(spec, safe, db, settings, rules)
     summary = suppression_summary(safe, raw, spec, rules)
-    cells = sum(len(safe) for _ in list(spec.counts) + (list(spec.magnitude.stats) if spec.magnitude else []))
+    cells = sum(
+        len(safe)
+        for _ in list(spec.counts) + (list(spec.magnitude.stats) if spec.magnitude else [])
+    )
     metadata: dict[str, Any] = {
         "dagster/row_count": dg.MetadataValue.int(len(safe)),
         "dagster/table_name": dg.MetadataValue.text(f"{db.workspace_schema}.{spec.safe_name}"),
@@ -481,7 +702,9 @@ def materialize_safe(spec: TableSpec, db: WorkspaceDatabase, settings: Settings)
         "published_cells": dg.MetadataValue.int(outcome[-1].cells if outcome else 0),
         "statistic_cells": dg.MetadataValue.int(cells),
         "build_seconds": dg.MetadataValue.float(info["seconds"]),
-        "preview": dg.MetadataValue.md(to_csv_frame(safe, spec, rules).head(20).to_markdown(index=False)),
+        "preview": dg.MetadataValue.md(
+            to_csv_frame(safe, spec, rules).head(20).to_markdown(index=False)
+        ),
     }
     for pic in pictures:
         metadata[f"picture_{Path(pic.filename).stem}"] = dg.MetadataValue.md(pic.markdown())
@@ -489,12 +712,23 @@ def materialize_safe(spec: TableSpec, db: WorkspaceDatabase, settings: Settings)
 
 
 def _code_version(spec: TableSpec, settings: Settings, model_version: str) -> str:
-    blob = json.dumps([SDC_CODE_VERSION, repr(spec), rules_for(settings).model_dump(), model_version,
-                       settings.project_schema], sort_keys=True, default=str)
+    blob = json.dumps(
+        [
+            SDC_CODE_VERSION,
+            repr(spec),
+            rules_for(settings).model_dump(),
+            model_version,
+            settings.project_schema,
+        ],
+        sort_keys=True,
+        default=str,
+    )
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def build_safe_asset(project: SqlProject, spec: TableSpec, backend: str, settings: Settings) -> dg.AssetsDefinition:
+def build_safe_asset(
+    project: SqlProject, spec: TableSpec, backend: str, settings: Settings
+) -> dg.AssetsDefinition:
     from leo_assets.assets import STALE_CLOSURE, model_key
 
     model = project.models[spec.name]
@@ -503,19 +737,29 @@ def build_safe_asset(project: SqlProject, spec: TableSpec, backend: str, setting
 
     @dg.asset(
         key=key,
-        description=(f"{spec.title}: the disclosure-safe version of {spec.name}, the table to export. "
-                     f"Rules: minimum count {rules.min_cell_count}, counts rounded to {rules.round_counts_to}, "
-                     f"earnings to £{rules.round_earnings_to}, N-K ({rules.nk_n}, {rules.nk_k}), p% {rules.p_ratio}, "
-                     "secondary suppression against totals (leo_assets/disclosure.py). Suppressed cells are NULL."),
+        description=(
+            f"{spec.title}: the disclosure-safe version of {spec.name}, the table to export. "
+            f"Rules: minimum count {rules.min_cell_count}, counts rounded to {rules.round_counts_to}, "
+            f"earnings to £{rules.round_earnings_to}, N-K ({rules.nk_n}, {rules.nk_k}), p% {rules.p_ratio}, "
+            "secondary suppression against totals (leo_assets/disclosure.py). Suppressed cells are NULL."
+        ),
         group_name="outputs",
         code_version=_code_version(spec, settings, model.code_version),
         deps=[model_key(model)],
         kinds={"python", backend},
         tags={"layer": "outputs"},
-        check_specs=[dg.AssetCheckSpec(name=CHECK_NAME, asset=key, blocking=True, description=(
-            "Re-verifies every SDC rule on the written safe table against the raw counts: no published cell "
-            "breaks a primary rule, every count and amount is rounded, no suppressed cell is recoverable from "
-            "published totals, no evidence column is published."))],
+        check_specs=[
+            dg.AssetCheckSpec(
+                name=CHECK_NAME,
+                asset=key,
+                blocking=True,
+                description=(
+                    "Re-verifies every SDC rule on the written safe table against the raw counts: no published cell "
+                    "breaks a primary rule, every count and amount is rounded, no suppressed cell is recoverable from "
+                    "published totals, no evidence column is published."
+                ),
+            )
+        ],
         automation_condition=STALE_CLOSURE,
     )
     def _asset(context: dg.AssetExecutionContext, workspace: WorkspaceDatabase):
@@ -523,14 +767,28 @@ def build_safe_asset(project: SqlProject, spec: TableSpec, backend: str, setting
             metadata, result, _pictures = materialize_safe(spec, workspace, settings)
         except BlockingChecksFailed as exc:
             for res in exc.outcomes:
-                yield dg.AssetCheckResult(check_name=CHECK_NAME, passed=False, severity=dg.AssetCheckSeverity.ERROR,
-                                          description=res.summary(), metadata={"problems": len(res.problems)})
+                yield dg.AssetCheckResult(
+                    check_name=CHECK_NAME,
+                    passed=False,
+                    severity=dg.AssetCheckSeverity.ERROR,
+                    description=res.summary(),
+                    metadata={"problems": len(res.problems)},
+                )
             raise dg.Failure(description=redact(str(exc))) from None
         except BuildError as exc:
             raise dg.Failure(description=redact(str(exc))) from None
-        yield dg.MaterializeResult(metadata=metadata, check_results=[dg.AssetCheckResult(
-            check_name=CHECK_NAME, passed=True, severity=dg.AssetCheckSeverity.ERROR, description=result.summary(),
-            metadata={"published_cells": result.cells})])
+        yield dg.MaterializeResult(
+            metadata=metadata,
+            check_results=[
+                dg.AssetCheckResult(
+                    check_name=CHECK_NAME,
+                    passed=True,
+                    severity=dg.AssetCheckSeverity.ERROR,
+                    description=result.summary(),
+                    metadata={"published_cells": result.cells},
+                )
+            ],
+        )
 
     return _asset
 
@@ -539,11 +797,18 @@ def build_output_assets(project: SqlProject, backend: str) -> list[dg.AssetsDefi
     """One ``out_*_safe`` asset per ``out_*`` model; an ``out_*`` model without a spec fails the load."""
     settings = project.settings
     rules_for(settings)  # a bad disclosure setting fails here, naming disclosure.<key>
-    missing = [n for n, m in project.models.items() if m.layer == "outputs" and n not in TABLE_SPECS]
+    missing = [
+        n for n, m in project.models.items() if m.layer == "outputs" and n not in TABLE_SPECS
+    ]
     if missing:
         raise disclosure.SettingsError(
-            f"outputs {', '.join(sorted(missing))}: no disclosure spec; add one to TABLE_SPECS in leo_assets/outputs.py")
-    return [build_safe_asset(project, TABLE_SPECS[n], backend, settings) for n in sorted(project.models) if n in TABLE_SPECS]
+            f"outputs {', '.join(sorted(missing))}: no disclosure spec; add one to TABLE_SPECS in leo_assets/outputs.py"
+        )
+    return [
+        build_safe_asset(project, TABLE_SPECS[n], backend, settings)
+        for n in sorted(project.models)
+        if n in TABLE_SPECS
+    ]
 
 
 # ------------------------------------------------------------------------------- the export
@@ -582,12 +847,16 @@ def export_outputs(project: SqlProject, db: WorkspaceDatabase, folder: Path) -> 
     checked = []
     for spec in specs:
         if not db.relation_kind(spec.safe_name):
-            raise ExportRefused(f"{spec.safe_name} has not been built: run 'leo-assets build {spec.safe_name}' first")
+            raise ExportRefused(
+                f"{spec.safe_name} has not been built: run 'leo-assets build {spec.safe_name}' first"
+            )
         raw, safe = read_frame(db, spec.name), read_frame(db, spec.safe_name)
         result = verify(safe, raw, spec, rules)
         if not result.passed:
-            raise ExportRefused(f"{spec.safe_name} fails output checking, nothing exported: {result.summary()} "
-                                "(rebuild it: the rules or the data changed since it was built)")
+            raise ExportRefused(
+                f"{spec.safe_name} fails output checking, nothing exported: {result.summary()} "
+                "(rebuild it: the rules or the data changed since it was built)"
+            )
         checked.append((spec, raw, safe, result))
     folder = Path(folder)
     for sub in ("tables", "plots", "acro"):
@@ -608,9 +877,20 @@ def export_outputs(project: SqlProject, db: WorkspaceDatabase, folder: Path) -> 
                 shown.append(f"plots/{pic.filename}")
             else:
                 withheld.append(pic.filename)
-        exported.append(ExportedTable(spec, len(safe), result.cells, suppression_summary(safe, raw, spec, rules),
-                                      f"tables/{csv_path.name}", shown, withheld))
-    (folder / "output_checking_report.md").write_text(report_markdown(exported, settings, rules), encoding="utf-8")
+        exported.append(
+            ExportedTable(
+                spec,
+                len(safe),
+                result.cells,
+                suppression_summary(safe, raw, spec, rules),
+                f"tables/{csv_path.name}",
+                shown,
+                withheld,
+            )
+        )
+    (folder / "output_checking_report.md").write_text(
+        report_markdown(exported, settings, rules), encoding="utf-8"
+    )
     write_acro_session(folder, exported, rules)
     return exported
 
@@ -624,18 +904,30 @@ def write_acro_session(folder: Path, exported: list[ExportedTable], rules: Discl
     logging.getLogger("acro").setLevel(logging.WARNING)
     session = acro.ACRO(suppress=True)
     for table in exported:
-        note = (f"{table.spec.title}. Aggregate table protected by leo-assets: "
-                + "; ".join(f"{r}: {d}" for r, d in rules.describe())
-                + ". Suppressed cells: " + (json.dumps(table.suppressed) if table.suppressed else "none") + ".")
+        note = (
+            f"{table.spec.title}. Aggregate table protected by leo-assets: "
+            + "; ".join(f"{r}: {d}" for r, d in rules.describe())
+            + ". Suppressed cells: "
+            + (json.dumps(table.suppressed) if table.suppressed else "none")
+            + "."
+        )
         session.custom_output(str(folder / table.csv), note)
         for pic in table.pictures:
-            session.custom_output(str(folder / pic), f"Picture drawn from the disclosure-safe {table.spec.name} "
-                                  "(rounded counts; suppressed cells left out), or from synthetic data.")
-    session.custom_output(str(folder / "output_checking_report.md"), "What rules were applied and what was suppressed.")
+            session.custom_output(
+                str(folder / pic),
+                f"Picture drawn from the disclosure-safe {table.spec.name} "
+                "(rounded counts; suppressed cells left out), or from synthetic data.",
+            )
+    session.custom_output(
+        str(folder / "output_checking_report.md"),
+        "What rules were applied and what was suppressed.",
+    )
     session.finalise(str(folder / "acro"), "json")
 
 
-def report_markdown(exported: list[ExportedTable], settings: Settings, rules: DisclosureRules) -> str:
+def report_markdown(
+    exported: list[ExportedTable], settings: Settings, rules: DisclosureRules
+) -> str:
     lines = [
         "# Output-checking report",
         "",
@@ -670,8 +962,12 @@ def report_markdown(exported: list[ExportedTable], settings: Settings, rules: Di
         "",
     ]
     for table in exported:
-        lines += [f"### `{table.spec.name}`: {table.spec.title}", "",
-                  f"File `{table.csv}`: {table.rows} rows, {table.published} published statistic cells.", ""]
+        lines += [
+            f"### `{table.spec.name}`: {table.spec.title}",
+            "",
+            f"File `{table.csv}`: {table.rows} rows, {table.published} published statistic cells.",
+            "",
+        ]
         if table.suppressed:
             lines += ["| column | reason | cells suppressed |", "|---|---|---|"]
             for col, reasons in sorted(table.suppressed.items()):
@@ -681,8 +977,11 @@ def report_markdown(exported: list[ExportedTable], settings: Settings, rules: Di
             lines.append("No cell needed suppression.")
         lines.append("")
         if table.spec.shares:
-            lines.append("Percentages: " + ", ".join(f"`{s.name}`" for s in table.spec.shares)
-                         + " are computed from the rounded counts; suppressed with their numerator or denominator.")
+            lines.append(
+                "Percentages: "
+                + ", ".join(f"`{s.name}`" for s in table.spec.shares)
+                + " are computed from the rounded counts; suppressed with their numerator or denominator."
+            )
             lines.append("")
         for pic in table.pictures:
             lines.append(f"Picture `{pic}`: drawn from the safe table (or from synthetic data).")

@@ -7,7 +7,14 @@ by ``GO``.
 """
 
 from leo_assets.checks import check_specs, compile_spec
-from leo_assets.resources import Target, ddl_create_schema, ddl_create_table_as, ddl_create_view_as, ddl_drop, ddl_swap
+from leo_assets.resources import (
+    Target,
+    ddl_create_schema,
+    ddl_create_table_as,
+    ddl_create_view_as,
+    ddl_drop,
+    ddl_swap,
+)
 from leo_assets.sqlproject.compile import compile_select
 from leo_assets.sqlproject.loader import SqlModel, SqlProject
 
@@ -26,7 +33,9 @@ def _seed_statements(model: SqlModel, target: Target) -> list[str]:
     statements = [f"CREATE TABLE {target.sql('tsql')} ({cols})"]
     rows = [row for row in model.seed_rows]
     for start in range(0, len(rows), 1000):
-        values = ",\n    ".join("(" + ", ".join(_literal(v) for v in row) + ")" for row in rows[start : start + 1000])
+        values = ",\n    ".join(
+            "(" + ", ".join(_literal(v) for v in row) + ")" for row in rows[start : start + 1000]
+        )
         statements.append(f"INSERT INTO {target.sql('tsql')} VALUES\n    {values}")
     return statements
 
@@ -65,7 +74,9 @@ def render_tsql(project: SqlProject, names: list[str] | None = None) -> str:
                 continue
             failing = compile_spec(project, spec, "tsql", f"{name}__new").rstrip().rstrip(";")
             message = f"{name}: blocking check {spec.name} failed; the previous table is kept"
-            out.append(f"IF EXISTS (SELECT 1 FROM ({failing}) AS failing_rows)\n    THROW 50000, {_literal(message)}, 1;")
+            out.append(
+                f"IF EXISTS (SELECT 1 FROM ({failing}) AS failing_rows)\n    THROW 50000, {_literal(message)}, 1;"
+            )
         out.append(
             f"IF OBJECT_ID('{schema}.{name}') IS NOT NULL\n"
             f"BEGIN\n    BEGIN TRANSACTION;\n"

@@ -110,7 +110,9 @@ def ddl_rename(dialect: str, source: Target, new_name: str, kind: str) -> list[s
     return [f'ALTER {keyword} {source.sql(dialect)} RENAME TO "{new_name}"']
 
 
-def ddl_swap(dialect: str, new: Target, final: Target, new_kind: str, old_kind: str | None) -> list[str]:
+def ddl_swap(
+    dialect: str, new: Target, final: Target, new_kind: str, old_kind: str | None
+) -> list[str]:
     """Statements that replace ``final`` by ``new`` (run in one transaction)."""
     old = Target(final.schema, f"{final.name}__old")
     stmts: list[str] = []
@@ -142,13 +144,17 @@ def ddl_create_schema(dialect: str, schema: str) -> list[str]:
 def fingerprint_sql(dialect: str, relation_sql: str) -> str:
     """Row count and an order-independent content hash of one relation."""
     if dialect == "duckdb":
-        return f"SELECT COUNT(*), CAST(COALESCE(SUM(hash(v)), 0) AS VARCHAR) FROM {relation_sql} AS v"
+        return (
+            f"SELECT COUNT(*), CAST(COALESCE(SUM(hash(v)), 0) AS VARCHAR) FROM {relation_sql} AS v"
+        )
     if dialect == "postgres":
         return f"SELECT COUNT(*), CAST(COALESCE(SUM(CAST(hashtext(CAST(v AS TEXT)) AS BIGINT)), 0) AS VARCHAR) FROM {relation_sql} AS v"
     return f"SELECT COUNT_BIG(*), CAST(COALESCE(CHECKSUM_AGG(BINARY_CHECKSUM(*)), 0) AS VARCHAR(20)) FROM {relation_sql}"
 
 
-def duckdb_tuning(env: dict[str, str] | None = None, total_memory: int | None = None) -> dict[str, str]:
+def duckdb_tuning(
+    env: dict[str, str] | None = None, total_memory: int | None = None
+) -> dict[str, str]:
     """DuckDB settings of every workspace connection (benchmarks/notes.md says why).
 
     * ``preserve_insertion_order = false``: no table here relies on row order (every reader
@@ -170,7 +176,9 @@ def duckdb_tuning(env: dict[str, str] | None = None, total_memory: int | None = 
     settings = {"preserve_insertion_order": "false", "memory_limit": f"'{limit_mb}MB'"}
     memory = env.get("LEO_DUCKDB_MEMORY_LIMIT", "").strip()
     if memory:
-        if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)", memory, re.IGNORECASE):
+        if not re.fullmatch(
+            r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)", memory, re.IGNORECASE
+        ):
             raise BuildError(f"LEO_DUCKDB_MEMORY_LIMIT={memory!r}: expected a size such as 6GB")
         settings["memory_limit"] = f"'{memory}'"
     threads = env.get("LEO_DUCKDB_THREADS", "").strip()
@@ -208,7 +216,9 @@ class WorkspaceDatabase(ConfigurableResource):
     _engine: Engine | None = PrivateAttr(default=None)
 
     @classmethod
-    def from_settings(cls, settings: Settings, project_dir: Path | None = None) -> "WorkspaceDatabase":
+    def from_settings(
+        cls, settings: Settings, project_dir: Path | None = None
+    ) -> "WorkspaceDatabase":
         kwargs = {} if project_dir is None else {"project_dir": project_dir}
         url = settings.url(**kwargs)
         return cls(
@@ -269,7 +279,9 @@ class WorkspaceDatabase(ConfigurableResource):
         for logical, database in sorted(self.source_databases.items()):
             path = Path(self.source_dir) / f"{database}.duckdb"
             if path.exists():
-                cursor.execute(f"ATTACH IF NOT EXISTS '{path.as_posix()}' AS \"{database}\" (READ_ONLY)")
+                cursor.execute(
+                    f"ATTACH IF NOT EXISTS '{path.as_posix()}' AS \"{database}\" (READ_ONLY)"
+                )
         cursor.close()
 
     @contextmanager
@@ -306,7 +318,9 @@ class WorkspaceDatabase(ConfigurableResource):
             )
         if schema in self.source_databases.values():
             raise WriteRefused(f"refused to write {schema}.{name}: {schema} is a source database")
-        return Target(validate_identifier(schema, "workspace_schema"), validate_identifier(name, "table name"))
+        return Target(
+            validate_identifier(schema, "workspace_schema"), validate_identifier(name, "table name")
+        )
 
     def relation_kind(self, name: str) -> str | None:
         """'table', 'view' or None for a relation of the workspace schema."""
@@ -340,14 +354,20 @@ class WorkspaceDatabase(ConfigurableResource):
         """Columns (lower case) of a physical source view, or None when the view does not exist."""
         database = catalog.physical_database(pv.database)
         if self.dialect == "duckdb":
-            sql = ("SELECT lower(column_name), data_type FROM information_schema.columns WHERE table_catalog = "
-                   f"'{database}' AND table_schema = '{catalog.settings.project_schema}' AND table_name = '{pv.view}'")
+            sql = (
+                "SELECT lower(column_name), data_type FROM information_schema.columns WHERE table_catalog = "
+                f"'{database}' AND table_schema = '{catalog.settings.project_schema}' AND table_name = '{pv.view}'"
+            )
         elif self.dialect == "postgres":
-            sql = ("SELECT lower(column_name), data_type FROM information_schema.columns WHERE "
-                   f"table_schema = '{database}' AND table_name = '{pv.view}'")
+            sql = (
+                "SELECT lower(column_name), data_type FROM information_schema.columns WHERE "
+                f"table_schema = '{database}' AND table_name = '{pv.view}'"
+            )
         else:
-            sql = (f"SELECT LOWER(COLUMN_NAME), DATA_TYPE FROM [{database}].INFORMATION_SCHEMA.COLUMNS WHERE "
-                   f"TABLE_SCHEMA = '{catalog.settings.project_schema}' AND TABLE_NAME = '{pv.view}'")
+            sql = (
+                f"SELECT LOWER(COLUMN_NAME), DATA_TYPE FROM [{database}].INFORMATION_SCHEMA.COLUMNS WHERE "
+                f"TABLE_SCHEMA = '{catalog.settings.project_schema}' AND TABLE_NAME = '{pv.view}'"
+            )
         found = dict(self.rows(sql))
         return found or None
 
@@ -375,7 +395,9 @@ class WorkspaceDatabase(ConfigurableResource):
                     missing_optional.add((pv.view, physical))
                     warnings.append(f"{where}: optional column {physical} is missing; read as NULL")
                 else:
-                    raise SourceViewError(f"source view {where} has no column {physical} (declared in sql/_sources.yml)")
+                    raise SourceViewError(
+                        f"source view {where} has no column {physical} (declared in sql/_sources.yml)"
+                    )
         return frozenset(missing_optional), warnings
 
     def fingerprint(self, catalog: SourceCatalog, source: str) -> tuple[int, str]:
@@ -389,7 +411,9 @@ class WorkspaceDatabase(ConfigurableResource):
         return total, hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
     # ------------------------------------------------------------------ building
-    def build_relation(self, name: str, select_sql: str, kind: str, gate, indexes: list[list[str]] = ()) -> dict[str, Any]:
+    def build_relation(
+        self, name: str, select_sql: str, kind: str, gate, indexes: list[list[str]] = ()
+    ) -> dict[str, Any]:
         """Build ``name`` as a table or view, run ``gate(new_name)``, then swap it in.
 
         ``gate`` receives the name of the new relation and raises to stop the swap. On any
@@ -419,7 +443,9 @@ class WorkspaceDatabase(ConfigurableResource):
                 pass
             if isinstance(exc, (BuildError, SourceViewError, WriteRefused)):
                 raise
-            raise BuildError(redact(f"building {final.sql(dialect)} failed: {type(exc).__name__}: {exc}")) from None
+            raise BuildError(
+                redact(f"building {final.sql(dialect)} failed: {type(exc).__name__}: {exc}")
+            ) from None
         index_statements: list[str] = []
         if kind == "table" and dialect != "duckdb":
             for i, cols in enumerate(indexes):
@@ -449,17 +475,26 @@ class WorkspaceDatabase(ConfigurableResource):
         wide = [name for name, typ, *_ in columns if typ == "HUGEINT"]
         if not wide:
             return select_sql
-        casts = ", ".join('CAST("{0}" AS BIGINT) AS "{0}"'.format(c.replace('"', '""')) for c in wide)
+        casts = ", ".join(
+            'CAST("{0}" AS BIGINT) AS "{0}"'.format(c.replace('"', '""')) for c in wide
+        )
         return f"SELECT * REPLACE ({casts})\nFROM (\n{select_sql}\n) AS built"
 
-    def load_seed(self, name: str, columns: list[tuple[str, str, str]], rows: list[tuple], gate) -> dict[str, Any]:
+    def load_seed(
+        self, name: str, columns: list[tuple[str, str, str]], rows: list[tuple], gate
+    ) -> dict[str, Any]:
         """Create a small reference table from rows (bound parameters, one statement)."""
         dialect = self.dialect
         final, new = self.target(name), self.target(f"{name}__new")
         self.ensure_schema()
-        col_sql = ", ".join(f'"{c}" {sql_type(t, dialect)}' if dialect != "tsql" else f"[{c}] {t}" for c, t, _ in columns)
+        col_sql = ", ".join(
+            f'"{c}" {sql_type(t, dialect)}' if dialect != "tsql" else f"[{c}] {t}"
+            for c, t, _ in columns
+        )
         leftover = self.relation_kind(new.name)
-        stmts = (ddl_drop(dialect, new, leftover) if leftover else []) + [f"CREATE TABLE {new.sql(dialect)} ({col_sql})"]
+        stmts = (ddl_drop(dialect, new, leftover) if leftover else []) + [
+            f"CREATE TABLE {new.sql(dialect)} ({col_sql})"
+        ]
         placeholders = ", ".join(f":p{i}" for i in range(len(columns)))
         started = time.perf_counter()
         try:

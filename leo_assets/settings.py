@@ -26,13 +26,31 @@ SETTINGS_FILENAME = "leo_settings.yml"
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$|^[0-9][A-Za-z0-9_]{0,62}$")
 SOURCE_DATABASES = ("npd", "lilr", "hesa", "leo")
 ACTIVITY_TYPES = (
-    "custody", "school", "fe", "apprenticeship", "traineeship", "he", "employment", "self_employment",
-    "out_of_work_benefit", "in_work_benefit", "neet",
+    "custody",
+    "school",
+    "fe",
+    "apprenticeship",
+    "traineeship",
+    "he",
+    "employment",
+    "self_employment",
+    "out_of_work_benefit",
+    "in_work_benefit",
+    "neet",
 )
 # Education and training first (as DfE's destination measures), then work, then benefits and NEET.
 DEFAULT_STATE_HIERARCHY = (
-    "custody", "apprenticeship", "he", "school", "fe", "traineeship", "employment", "self_employment",
-    "out_of_work_benefit", "neet", "in_work_benefit",
+    "custody",
+    "apprenticeship",
+    "he",
+    "school",
+    "fe",
+    "traineeship",
+    "employment",
+    "self_employment",
+    "out_of_work_benefit",
+    "neet",
+    "in_work_benefit",
 )
 
 
@@ -76,7 +94,9 @@ def parse_years(spec: str | int | list, setting: str = "years") -> tuple[int, ..
             continue
         m = re.fullmatch(r"(\d{4})(?:-(\d{4}))?", part)
         if not m:
-            raise SettingsError(f"setting {setting!r}: {part!r} is not a year or a range like 2006-2019")
+            raise SettingsError(
+                f"setting {setting!r}: {part!r} is not a year or a range like 2006-2019"
+            )
         lo = int(m.group(1))
         hi = int(m.group(2) or lo)
         if hi < lo:
@@ -96,27 +116,59 @@ class Settings(BaseModel):
         "data/leo_workspace.duckdb in the project folder. SRS: mssql+pyodbc://@DSN or "
         "mssql+pyodbc://server/db?driver=ODBC+Driver+18+for+SQL+Server&trusted_connection=yes",
     )
-    workspace_schema: str = Field(default="leo_assets", description="schema every derived table is written to; the only schema leo-assets writes")
-    project_schema: str = Field(default="synthetic", description="the schema of the source views: the SRS project number")
+    workspace_schema: str = Field(
+        default="leo_assets",
+        description="schema every derived table is written to; the only schema leo-assets writes",
+    )
+    project_schema: str = Field(
+        default="synthetic", description="the schema of the source views: the SRS project number"
+    )
     source_databases: dict[str, str] = Field(
-        default_factory=lambda: {"npd": "NPD_i2", "lilr": "LILR_i2", "hesa": "HESA_i2", "leo": "LEO_i2"},
+        default_factory=lambda: {
+            "npd": "NPD_i2",
+            "lilr": "LILR_i2",
+            "hesa": "HESA_i2",
+            "leo": "LEO_i2",
+        },
         description="physical database of each logical source database",
     )
-    source_dir: str = Field(default="data/sources", description="DuckDB only: folder holding <database>.duckdb source files, attached read-only")
+    source_dir: str = Field(
+        default="data/sources",
+        description="DuckDB only: folder holding <database>.duckdb source files, attached read-only",
+    )
     source_years: dict[str, str] = Field(
         default_factory=dict,
         description="years available per part of a year-split source, e.g. {school_census.summer: '2006-2019,2021'}; "
         "default: every year the variable request form lists",
     )
-    absent_views: list[str] = Field(default_factory=list, description="physical views this project's extract does not have: skipped with a recorded warning")
-    ks4_cohorts: list[int] = Field(default_factory=lambda: [2012, 2013, 2014], description="KS4 cohorts of interest, as the academic-year end of Year 11 (2014 = 2013/14)")
-    reference_date: dt.date = Field(default=dt.date(2021, 7, 31), description="the data reference date: replaces every 'today'; open spells are censored at it")
-    months_after_ks4: int = Field(default=108, ge=1, le=240, description="months of activity per cohort member from the September after KS4 (108: to about age 25)")
+    absent_views: list[str] = Field(
+        default_factory=list,
+        description="physical views this project's extract does not have: skipped with a recorded warning",
+    )
+    ks4_cohorts: list[int] = Field(
+        default_factory=lambda: [2012, 2013, 2014],
+        description="KS4 cohorts of interest, as the academic-year end of Year 11 (2014 = 2013/14)",
+    )
+    reference_date: dt.date = Field(
+        default=dt.date(2021, 7, 31),
+        description="the data reference date: replaces every 'today'; open spells are censored at it",
+    )
+    months_after_ks4: int = Field(
+        default=108,
+        ge=1,
+        le=240,
+        description="months of activity per cohort member from the September after KS4 (108: to about age 25)",
+    )
     state_hierarchy: list[str] = Field(
         default_factory=lambda: list(DEFAULT_STATE_HIERARCHY),
         description="priority of activities when several fall in one month: the first present wins; 'not_captured' is implied last",
     )
-    state_min_days: int = Field(default=1, ge=1, le=31, description="days of an activity in a month for it to count as the month's state")
+    state_min_days: int = Field(
+        default=1,
+        ge=1,
+        le=31,
+        description="days of an activity in a month for it to count as the month's state",
+    )
     match_quality: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description="overrides of the match-quality diagnostics' thresholds and severities, by diagnostic id "
@@ -127,7 +179,12 @@ class Settings(BaseModel):
         description="overrides of the statistical disclosure control rules of the outputs (minimum cell count, "
         "rounding, dominance, p%); defaults and meaning in leo_assets/disclosure.py",
     )
-    price_base_year: int = Field(default=2021, ge=2003, le=2023, description="real-terms earnings are in prices of this calendar year (ref_prices)")
+    price_base_year: int = Field(
+        default=2021,
+        ge=2003,
+        le=2023,
+        description="real-terms earnings are in prices of this calendar year (ref_prices)",
+    )
 
     @field_validator("workspace_schema", "project_schema")
     @classmethod
@@ -142,7 +199,9 @@ class Settings(BaseModel):
             raise SettingsError(f"setting 'source_databases': missing {', '.join(missing)}")
         unknown = [d for d in value if d not in SOURCE_DATABASES]
         if unknown:
-            raise SettingsError(f"setting 'source_databases': unknown logical database {', '.join(unknown)}")
+            raise SettingsError(
+                f"setting 'source_databases': unknown logical database {', '.join(unknown)}"
+            )
         for key, name in value.items():
             validate_identifier(name, f"source_databases.{key}")
         return dict(value)
@@ -152,7 +211,9 @@ class Settings(BaseModel):
     def _hierarchy(cls, value: list[str]) -> list[str]:
         unknown = [v for v in value if v not in ACTIVITY_TYPES]
         if unknown:
-            raise SettingsError(f"setting 'state_hierarchy': unknown activity {unknown[0]!r}; known: {', '.join(ACTIVITY_TYPES)}")
+            raise SettingsError(
+                f"setting 'state_hierarchy': unknown activity {unknown[0]!r}; known: {', '.join(ACTIVITY_TYPES)}"
+            )
         if len(set(value)) != len(value):
             raise SettingsError("setting 'state_hierarchy': an activity is listed twice")
         return list(value)
@@ -179,7 +240,9 @@ class Settings(BaseModel):
             raise SettingsError("setting 'ks4_cohorts': at least one cohort is needed")
         for year in value:
             if not 2002 <= int(year) <= 2040:
-                raise SettingsError(f"setting 'ks4_cohorts': {year!r} is not a KS4 year between 2002 and 2040")
+                raise SettingsError(
+                    f"setting 'ks4_cohorts': {year!r} is not a KS4 year between 2002 and 2040"
+                )
         return sorted({int(y) for y in value})
 
     @field_validator("workspace_url")
@@ -190,7 +253,9 @@ class Settings(BaseModel):
             try:
                 url = make_url(raw)
             except Exception:
-                raise SettingsError("setting 'workspace_url': not a SQLAlchemy URL (value not shown: it may hold a password)") from None
+                raise SettingsError(
+                    "setting 'workspace_url': not a SQLAlchemy URL (value not shown: it may hold a password)"
+                ) from None
             if url.get_backend_name() not in ("duckdb", "postgresql", "mssql"):
                 raise SettingsError(
                     f"setting 'workspace_url': backend {url.get_backend_name()!r} is not supported "
@@ -239,7 +304,11 @@ _ENV_SCALARS = {
 }
 
 
-def load_settings(path: str | Path | None = None, env: dict[str, str] | None = None, project_dir: Path = PROJECT_DIR) -> Settings:
+def load_settings(
+    path: str | Path | None = None,
+    env: dict[str, str] | None = None,
+    project_dir: Path = PROJECT_DIR,
+) -> Settings:
     """Read the settings file and the environment, validate, and return :class:`Settings`."""
     env = dict(os.environ) if env is None else env
     if path is None:

@@ -10,7 +10,9 @@ from dagster._core.definitions.data_version import CachingStaleStatusResolver
 from dagster._core.loader import LoadingContextForTest
 
 
-def stale_status(defs: dg.Definitions, instance: dg.DagsterInstance, key: dg.AssetKey) -> tuple[str, list[tuple[str, str]]]:
+def stale_status(
+    defs: dg.Definitions, instance: dg.DagsterInstance, key: dg.AssetKey
+) -> tuple[str, list[tuple[str, str]]]:
     """('FRESH' | 'STALE' | 'MISSING', [(category, reason), ...]) for an unpartitioned asset."""
     resolver = CachingStaleStatusResolver(
         instance=instance,

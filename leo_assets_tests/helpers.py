@@ -28,14 +28,20 @@ def make_project(root: Path, files: dict[str, str], with_reference: bool = False
     return sql
 
 
-def settings_for(root: Path, backend: str = "duckdb", pg_url: str | None = None, **extra: Any) -> Settings:
+def settings_for(
+    root: Path, backend: str = "duckdb", pg_url: str | None = None, **extra: Any
+) -> Settings:
     url = f"duckdb:///{root / 'ws.duckdb'}" if backend == "duckdb" else pg_url
     return make_settings(workspace_url=url, source_dir=str(root / "sources"), **extra)
 
 
-def write_sources(settings: Settings, rows: dict[str, list[dict[str, Any]]] | None = None,
-                  skip_views: set[str] = frozenset(), drop_columns: dict[str, set[str]] | None = None,
-                  sql_dir: Path = REAL_SQL) -> SourceCatalog:
+def write_sources(
+    settings: Settings,
+    rows: dict[str, list[dict[str, Any]]] | None = None,
+    skip_views: set[str] = frozenset(),
+    drop_columns: dict[str, set[str]] | None = None,
+    sql_dir: Path = REAL_SQL,
+) -> SourceCatalog:
     """Create every declared source view (empty unless ``rows`` gives rows for it)."""
     rows = rows or {}
     drop_columns = drop_columns or {}
@@ -53,7 +59,11 @@ def write_sources(settings: Settings, rows: dict[str, list[dict[str, Any]]] | No
             cons[database].execute(f'CREATE SCHEMA "{settings.project_schema}"')
         for pv in views:
             con = cons[settings.source_databases[pv.database]]
-            cols = {c: t for c, t in pv.column_types().items() if c not in drop_columns.get(pv.view, set())}
+            cols = {
+                c: t
+                for c, t in pv.column_types().items()
+                if c not in drop_columns.get(pv.view, set())
+            }
             ddl = ", ".join(f'"{c}" {sql_type(t, "duckdb")}' for c, t in cols.items())
             con.execute(f'CREATE TABLE "{settings.project_schema}"."{pv.view}" ({ddl})')
             for row in rows.get(pv.view, []):
@@ -72,13 +82,19 @@ def write_sources(settings: Settings, rows: dict[str, list[dict[str, Any]]] | No
             conn.execute(sa.text(f'CREATE SCHEMA "{database}"'))
         for pv in views:
             database = settings.source_databases[pv.database]
-            cols = {c: t for c, t in pv.column_types().items() if c not in drop_columns.get(pv.view, set())}
+            cols = {
+                c: t
+                for c, t in pv.column_types().items()
+                if c not in drop_columns.get(pv.view, set())
+            }
             ddl = ", ".join(f'"{c}" {sql_type(t, "postgres")}' for c, t in cols.items())
             conn.execute(sa.text(f'CREATE TABLE "{database}"."{pv.view}" ({ddl})'))
             for row in rows.get(pv.view, []):
                 names = list(row)
                 conn.execute(
-                    sa.text(f'INSERT INTO "{database}"."{pv.view}" ({", ".join(names)}) VALUES ({", ".join(":" + n for n in names)})'),
+                    sa.text(
+                        f'INSERT INTO "{database}"."{pv.view}" ({", ".join(names)}) VALUES ({", ".join(":" + n for n in names)})'
+                    ),
                     row,
                 )
     engine.dispose()
@@ -119,8 +135,13 @@ def employment_rows(*edukeys: str) -> dict[str, list[dict[str, Any]]]:
 
     return {
         "leo_employment": [
-            {"edukey": k, "startdate": dt.date(2015, 4, 6), "enddate": dt.date(2016, 4, 5),
-             "uncertainstartdate": False, "uncertainenddate": False}
+            {
+                "edukey": k,
+                "startdate": dt.date(2015, 4, 6),
+                "enddate": dt.date(2016, 4, 5),
+                "uncertainstartdate": False,
+                "uncertainenddate": False,
+            }
             for k in edukeys
         ]
     }
@@ -136,19 +157,34 @@ def build_selection(settings: Settings, names: list[str], sql_dir: Path = REAL_S
     defs = build_definitions(settings, sql_dir=sql_dir)
     keys = resolve_selection(defs, [f"+{n}" for n in names])
     result = defs.resolve_job_def("build_all").execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(), asset_selection=sorted(keys, key=str), raise_on_error=False)
+        instance=dg.DagsterInstance.ephemeral(),
+        asset_selection=sorted(keys, key=str),
+        raise_on_error=False,
+    )
     if not result.success:
         failures = [e.step_failure_data for e in result.all_events if e.is_step_failure]
-        messages = [f.user_failure_data.description if f.user_failure_data else f.error.message for f in failures]
+        messages = [
+            f.user_failure_data.description if f.user_failure_data else f.error.message
+            for f in failures
+        ]
         raise AssertionError("build failed: " + " | ".join(m[:2000] for m in messages))
     return result
 
 
-def census_row(pmr: str, year: int, term: str, school: str, **extra: Any) -> tuple[str, dict[str, Any]]:
+def census_row(
+    pmr: str, year: int, term: str, school: str, **extra: Any
+) -> tuple[str, dict[str, Any]]:
     """(view, row) of a School Census record with the view's column suffix applied."""
     suffix = {"autumn": "aut", "spring": "spr", "summer": "sum"}[term] + f"{year % 100:02d}"
-    row = {"pupilmatchingrefanonymous": pmr, "laestab_anon": school, "recordstatus": 1, "enrolstatus": "C",
-           "gender": "F", "yearofbirth": year - 16, "monthofbirth": 3}
+    row = {
+        "pupilmatchingrefanonymous": pmr,
+        "laestab_anon": school,
+        "recordstatus": 1,
+        "enrolstatus": "C",
+        "gender": "F",
+        "yearofbirth": year - 16,
+        "monthofbirth": 3,
+    }
     row.update(extra)
     return f"{term}_census_{year}", {f"{k}_{suffix}": v for k, v in row.items()}
 

@@ -10,8 +10,21 @@ from benchmarks.run import main
 @pytest.mark.timeout(180)
 def test_runner_tiny_size(tmp_path):
     results_path, doc = tmp_path / "results.json", tmp_path / "benchmarks.md"
-    main(["--sizes", "300", "--pg-sizes", "", "--workdir", str(tmp_path / "work"),
-          "--results", str(results_path), "--doc", str(doc)], log=lambda *_: None)
+    main(
+        [
+            "--sizes",
+            "300",
+            "--pg-sizes",
+            "",
+            "--workdir",
+            str(tmp_path / "work"),
+            "--results",
+            str(results_path),
+            "--doc",
+            str(doc),
+        ],
+        log=lambda *_: None,
+    )
 
     results = json.loads(results_path.read_text())
     case = results["cases"]["duckdb-1x300"]
@@ -27,9 +40,13 @@ def test_runner_tiny_size(tmp_path):
         assert asset["build_seconds"] is not None, name
     assert "marts/person_lookup" in build["assets"]
     assert case["scan"]["rows"] > 0 and case["scan"]["views"]
-    assert case["build_over_scan"] == pytest.approx(build["seconds"] / case["scan"]["seconds"], rel=0.01)
+    assert case["build_over_scan"] == pytest.approx(
+        build["seconds"] / case["scan"]["seconds"], rel=0.01
+    )
     assert case["scan"]["copy_seconds"] > 0
-    assert case["build_over_copy"] == pytest.approx(build["seconds"] / case["scan"]["copy_seconds"], rel=0.01)
+    assert case["build_over_copy"] == pytest.approx(
+        build["seconds"] / case["scan"]["copy_seconds"], rel=0.01
+    )
     assert {"cpu_cores_logical", "ram_gib", "python", "duckdb"} <= set(results["machine"])
 
     text = doc.read_text()

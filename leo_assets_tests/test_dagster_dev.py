@@ -25,7 +25,11 @@ def _free_port() -> int:
 
 
 def _gql(port: int, query: str, variables: dict | None = None) -> dict:
-    response = requests.post(f"http://127.0.0.1:{port}/graphql", json={"query": query, "variables": variables or {}}, timeout=30)
+    response = requests.post(
+        f"http://127.0.0.1:{port}/graphql",
+        json={"query": query, "variables": variables or {}},
+        timeout=30,
+    )
     response.raise_for_status()
     body = response.json()
     assert "errors" not in body, body
@@ -49,14 +53,21 @@ def dagster_dev(tmp_path):
     log = open(tmp_path / "dagster_dev.log", "w")
     proc = subprocess.Popen(
         [str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
-        cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=PROJECT_DIR,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         deadline = time.time() + 120
         while time.time() < deadline:
             try:
                 if requests.get(f"http://127.0.0.1:{port}/server_info", timeout=2).ok:
-                    data = _gql(port, "{ repositoriesOrError { __typename ... on RepositoryConnection { nodes { name } } } }")
+                    data = _gql(
+                        port,
+                        "{ repositoriesOrError { __typename ... on RepositoryConnection { nodes { name } } } }",
+                    )
                     if data["repositoriesOrError"].get("nodes"):
                         break
             except requests.RequestException:
@@ -98,7 +109,11 @@ query($path: [String!]!) {
 def test_materialise_over_graphql(dagster_dev):
     port = dagster_dev
     params = {
-        "selector": {"repositoryLocationName": "leo_assets", "repositoryName": "__repository__", "jobName": "build_all"},
+        "selector": {
+            "repositoryLocationName": "leo_assets",
+            "repositoryName": "__repository__",
+            "jobName": "build_all",
+        },
         "mode": "default",
     }
     launched = _gql(port, LAUNCH, {"params": params})["launchRun"]
@@ -113,5 +128,8 @@ def test_materialise_over_graphql(dagster_dev):
         time.sleep(2)
     assert status == "SUCCESS"
     node = _gql(port, CHECKS, {"path": ["reference", "ref_ks4_cohorts"]})["assetNodes"][0]
-    checks = {c["name"]: c["executionForLatestMaterialization"]["status"] for c in node["assetChecksOrError"]["checks"]}
+    checks = {
+        c["name"]: c["executionForLatestMaterialization"]["status"]
+        for c in node["assetChecksOrError"]["checks"]
+    }
     assert checks == {"grain_unique": "SUCCEEDED", "grain_not_null": "SUCCEEDED"}

@@ -7,7 +7,14 @@ from leo_assets.assets import materialize_model
 from leo_assets.definitions import build_definitions
 from leo_assets.resources import BuildError, WorkspaceDatabase, WriteRefused
 from leo_assets.sqlproject.loader import load_project
-from leo_assets_tests.helpers import EMPLOYMENT_MART, EMPLOYMENT_STAGING, employment_rows, make_project, settings_for, write_sources
+from leo_assets_tests.helpers import (
+    EMPLOYMENT_MART,
+    EMPLOYMENT_STAGING,
+    employment_rows,
+    make_project,
+    settings_for,
+    write_sources,
+)
 
 FILES = {
     "staging/leo/stg_leo__employment.sql": EMPLOYMENT_STAGING,
@@ -28,18 +35,25 @@ def _setup(tmp_path, backend_url, files=FILES, rows=None):
 def test_build_all_on_engine(tmp_path, backend_url):
     sql, settings, project, db = _setup(tmp_path, backend_url)
     defs = build_definitions(settings, sql_dir=sql)
-    result = defs.resolve_job_def("build_all").execute_in_process(instance=dg.DagsterInstance.ephemeral())
+    result = defs.resolve_job_def("build_all").execute_in_process(
+        instance=dg.DagsterInstance.ephemeral()
+    )
     assert result.success
     rows = db.rows('SELECT edukey, n_spells FROM "leo_assets"."employment_people" ORDER BY edukey')
     assert rows == [("A", 1), ("B", 2)]
-    mats = {e.asset_key.to_user_string(): e.materialization.metadata for e in result.get_asset_materialization_events()}
+    mats = {
+        e.asset_key.to_user_string(): e.materialization.metadata
+        for e in result.get_asset_materialization_events()
+    }
     md = mats["marts/employment_people"]
     assert md["dagster/row_count"].value == 2
     assert md["dagster/table_name"].value == "leo_assets.employment_people"
     cols = {c.name: c.description for c in md["dagster/column_schema"].value.columns}
     assert cols == {"edukey": "person key", "n_spells": "spells of this edukey"}
     assert "CREATE TABLE" in md["sql"].value
-    checks = {(c.asset_key.path[-1], c.check_name): c.passed for c in result.get_asset_check_evaluations()}
+    checks = {
+        (c.asset_key.path[-1], c.check_name): c.passed for c in result.get_asset_check_evaluations()
+    }
     assert checks[("employment_people", "grain_unique")] is True
     assert checks[("employment_people", "n_spells_ge_1")] is True
     assert checks[("employment_people", "row_count")] is True
@@ -52,7 +66,9 @@ def test_failed_blocking_check_keeps_previous_table(tmp_path, backend_url):
     model = project.models["stg_leo__employment"]
     materialize_model(project, model, db)
     materialize_model(project, project.models["employment_people"], db)
-    before = db.rows('SELECT edukey, n_spells FROM "leo_assets"."employment_people" ORDER BY edukey')
+    before = db.rows(
+        'SELECT edukey, n_spells FROM "leo_assets"."employment_people" ORDER BY edukey'
+    )
     # the mart's grain is edukey; a version that duplicates it must not replace the good table
     bad = EMPLOYMENT_MART.replace(
         "from ws.stg_leo__employment as spells",
@@ -62,7 +78,10 @@ def test_failed_blocking_check_keeps_previous_table(tmp_path, backend_url):
     project2 = load_project(sql, settings)
     with pytest.raises(BuildError, match="grain_unique"):
         materialize_model(project2, project2.models["employment_people"], db)
-    assert db.rows('SELECT edukey, n_spells FROM "leo_assets"."employment_people" ORDER BY edukey') == before
+    assert (
+        db.rows('SELECT edukey, n_spells FROM "leo_assets"."employment_people" ORDER BY edukey')
+        == before
+    )
     assert db.relation_kind("employment_people__new") is None
     db.dispose()
 
@@ -72,14 +91,18 @@ def test_sql_error_keeps_previous_table(tmp_path, backend_url):
     materialize_model(project, project.models["stg_leo__employment"], db)
     materialize_model(project, project.models["employment_people"], db)
     (sql / "marts" / "employment_people.sql").write_text(
-        EMPLOYMENT_MART.replace("count(*) as n_spells", "cast(spells.edukey as int) as n_spells").replace(
-            "group by spells.edukey", "group by spells.edukey, spells.edukey"))
+        EMPLOYMENT_MART.replace(
+            "count(*) as n_spells", "cast(spells.edukey as int) as n_spells"
+        ).replace("group by spells.edukey", "group by spells.edukey, spells.edukey")
+    )
     project2 = load_project(sql, settings)
     with pytest.raises(BuildError, match="employment_people"):
         materialize_model(project2, project2.models["employment_people"], db)
     assert db.rows('SELECT COUNT(*) FROM "leo_assets"."employment_people"') == [(2,)]
     # a column that does not exist fails when the SQL is bound, before anything is written
-    (sql / "marts" / "employment_people.sql").write_text(EMPLOYMENT_MART.replace("count(*)", "max(spells.no_such_column)"))
+    (sql / "marts" / "employment_people.sql").write_text(
+        EMPLOYMENT_MART.replace("count(*)", "max(spells.no_such_column)")
+    )
     project3 = load_project(sql, settings)
     with pytest.raises(BuildError, match="employment_people.*no_such_column"):
         materialize_model(project3, project3.models["employment_people"], db)
@@ -112,11 +135,16 @@ def test_missing_source_view_fails_with_its_name(tmp_path, backend_url):
     write_sources(settings, skip_views={"leo_employment"})
     defs = build_definitions(settings, sql_dir=sql)
     result = defs.resolve_job_def("build_all").execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False,
-        asset_selection=[dg.AssetKey(["staging", "stg_leo__employment"])])
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+        asset_selection=[dg.AssetKey(["staging", "stg_leo__employment"])],
+    )
     assert not result.success
     failures = [e for e in result.all_events if e.is_step_failure]
-    assert "leo_employment does not exist" in failures[0].step_failure_data.user_failure_data.description
+    assert (
+        "leo_employment does not exist"
+        in failures[0].step_failure_data.user_failure_data.description
+    )
 
 
 def test_failed_gate_records_check_result_and_fails_run(tmp_path):
@@ -124,11 +152,19 @@ def test_failed_gate_records_check_result_and_fails_run(tmp_path):
     defs = build_definitions(settings, sql_dir=sql)
     instance = dg.DagsterInstance.ephemeral()
     assert defs.resolve_job_def("build_all").execute_in_process(instance=instance).success
-    (sql / "marts" / "employment_people.sql").write_text(EMPLOYMENT_MART.replace("n_spells >= 1", "n_spells >= 2"))
+    (sql / "marts" / "employment_people.sql").write_text(
+        EMPLOYMENT_MART.replace("n_spells >= 1", "n_spells >= 2")
+    )
     defs2 = build_definitions(settings, sql_dir=sql)
-    result = defs2.resolve_job_def("build_all").execute_in_process(instance=instance, raise_on_error=False)
+    result = defs2.resolve_job_def("build_all").execute_in_process(
+        instance=instance, raise_on_error=False
+    )
     assert not result.success
-    evals = {c.check_name: c for c in result.get_asset_check_evaluations() if c.asset_key.path[-1] == "employment_people"}
+    evals = {
+        c.check_name: c
+        for c in result.get_asset_check_evaluations()
+        if c.asset_key.path[-1] == "employment_people"
+    }
     assert evals["n_spells_ge_2"].passed is False
     assert evals["n_spells_ge_2"].metadata["failing_rows"].value == 1
     sample = evals["n_spells_ge_2"].metadata["failing_keys_sample"].value
@@ -155,16 +191,32 @@ def test_check_files_warn_and_block(tmp_path):
     """
     sql, settings, project, db = _setup(tmp_path, ("duckdb", None), files=files)
     instance = dg.DagsterInstance.ephemeral()
-    result = build_definitions(settings, sql_dir=sql).resolve_job_def("build_all").execute_in_process(instance=instance)
-    evals = {c.check_name: c for c in result.get_asset_check_evaluations() if c.asset_key.path[-1] == "employment_people"}
-    assert evals["repeat_spells"].passed is False and evals["repeat_spells"].severity.value == "WARN"
+    result = (
+        build_definitions(settings, sql_dir=sql)
+        .resolve_job_def("build_all")
+        .execute_in_process(instance=instance)
+    )
+    evals = {
+        c.check_name: c
+        for c in result.get_asset_check_evaluations()
+        if c.asset_key.path[-1] == "employment_people"
+    }
+    assert (
+        evals["repeat_spells"].passed is False and evals["repeat_spells"].severity.value == "WARN"
+    )
     assert evals["repeat_spells"].metadata["failing_keys_sample"].value.splitlines()[2] == "| B |"
     assert evals["no_z"].passed is True and evals["no_z"].severity.value == "ERROR"
     write_sources(settings, employment_rows("A", "Z"))
-    result = build_definitions(settings, sql_dir=sql).resolve_job_def("build_all").execute_in_process(
-        instance=instance, raise_on_error=False)
+    result = (
+        build_definitions(settings, sql_dir=sql)
+        .resolve_job_def("build_all")
+        .execute_in_process(instance=instance, raise_on_error=False)
+    )
     assert not result.success
-    assert db.rows('SELECT edukey FROM "leo_assets"."employment_people" ORDER BY edukey') == [("A",), ("B",)]
+    assert db.rows('SELECT edukey FROM "leo_assets"."employment_people" ORDER BY edukey') == [
+        ("A",),
+        ("B",),
+    ]
     db.dispose()
 
 
@@ -185,11 +237,22 @@ def test_integer_sums_are_stored_as_bigint(tmp_path):
     """
     sql, settings, project, db = _setup(tmp_path, ("duckdb", None), files=files)
     defs = build_definitions(settings, sql_dir=sql)
-    assert defs.resolve_job_def("build_all").execute_in_process(instance=dg.DagsterInstance.ephemeral()).success
-    types = dict(db.rows("SELECT column_name, data_type FROM information_schema.columns "
-                         "WHERE table_schema = 'leo_assets' AND table_name = 'employment_days'"))
+    assert (
+        defs.resolve_job_def("build_all")
+        .execute_in_process(instance=dg.DagsterInstance.ephemeral())
+        .success
+    )
+    types = dict(
+        db.rows(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'leo_assets' AND table_name = 'employment_days'"
+        )
+    )
     assert types == {"edukey": "VARCHAR", "days": "BIGINT", "weight": "DECIMAL(38,2)"}
-    assert db.rows('SELECT edukey, days FROM "leo_assets"."employment_days" ORDER BY edukey') == [("A", 366), ("B", 732)]
+    assert db.rows('SELECT edukey, days FROM "leo_assets"."employment_days" ORDER BY edukey') == [
+        ("A", 366),
+        ("B", 732),
+    ]
     db.dispose()
 
 

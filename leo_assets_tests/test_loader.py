@@ -19,32 +19,118 @@ def _load(tmp_path, files):
     "files, message",
     [
         ({"marts/m.sql": "select 1 as x"}, r"marts/m\.sql:1: no header"),
-        ({"marts/m.sql": HDR + "select x.a\nfrom ws.nowhere as x"}, r"marts/m\.sql: unknown reference ws\.nowhere"),
-        ({"marts/m.sql": HDR + "select x.a\nfrom leo.salaries as x"}, r"marts/m\.sql:5: unknown reference leo\.salaries"),
-        ({"marts/m.sql": HDR + "select x.a\nfrom person_lookup as x"}, r"marts/m\.sql:5: table 'person_lookup' is not schema-qualified"),
-        ({"marts/m.sql": HDR + "select x.a from LEO_i2.synthetic.leo_employment as x"}, r"marts/m\.sql:4: .*physical database names"),
-        ({"marts/m.sql": HDR + "select e.edukey from leo.employment as e"}, r"marts/m\.sql: layer violation: only staging models read sources"),
-        ({"outputs/out_m.sql": HDR + "select s.edukey from ws.stg_leo__employment as s"}, r"outputs/out_m\.sql: layer violation: a outputs model may read"),
-        ({"marts/m.sql": HDR + "select 1 as x from ws.stg_leo__employment as s where s.startdate < @today"}, r"marts/m\.sql:4: unknown parameter @today"),
+        (
+            {"marts/m.sql": HDR + "select x.a\nfrom ws.nowhere as x"},
+            r"marts/m\.sql: unknown reference ws\.nowhere",
+        ),
+        (
+            {"marts/m.sql": HDR + "select x.a\nfrom leo.salaries as x"},
+            r"marts/m\.sql:5: unknown reference leo\.salaries",
+        ),
+        (
+            {"marts/m.sql": HDR + "select x.a\nfrom person_lookup as x"},
+            r"marts/m\.sql:5: table 'person_lookup' is not schema-qualified",
+        ),
+        (
+            {"marts/m.sql": HDR + "select x.a from LEO_i2.synthetic.leo_employment as x"},
+            r"marts/m\.sql:4: .*physical database names",
+        ),
+        (
+            {"marts/m.sql": HDR + "select e.edukey from leo.employment as e"},
+            r"marts/m\.sql: layer violation: only staging models read sources",
+        ),
+        (
+            {"outputs/out_m.sql": HDR + "select s.edukey from ws.stg_leo__employment as s"},
+            r"outputs/out_m\.sql: layer violation: a outputs model may read",
+        ),
+        (
+            {
+                "marts/m.sql": HDR
+                + "select 1 as x from ws.stg_leo__employment as s where s.startdate < @today"
+            },
+            r"marts/m\.sql:4: unknown parameter @today",
+        ),
         ({"marts/m.sql": HDR + "drop table ws.stg_leo__employment"}, r"marts/m\.sql"),
-        ({"marts/m.sql": HDR + "select newid() as x from ws.stg_leo__employment as s"}, r"NEWID\(\): random"),
+        (
+            {"marts/m.sql": HDR + "select newid() as x from ws.stg_leo__employment as s"},
+            r"NEWID\(\): random",
+        ),
         ({"marts/m.sql": HDR + "select getdate() as x from ws.stg_leo__employment as s"}, r"today"),
-        ({"marts/m.sql": HDR + "select s.n / 2 as x from ws.stg_leo__employment as s"}, r"division .*DECIMAL"),
-        ({"marts/m.sql": HDR + "select datediff(month, s.a, s.b) as x from ws.stg_leo__employment as s"}, r"DATEDIFF\(month"),
-        ({"marts/m.sql": HDR + "select top 5 s.edukey from ws.stg_leo__employment as s"}, r"TOP without ORDER BY"),
-        ({"marts/m.sql": HDR + "select concat('a', 'b') + 'c' as x from ws.stg_leo__employment as s"}, r"string '\+'"),
-        ({"marts/m.sql": HDR + "select cast(s.a as bit) as x from ws.stg_leo__employment as s"}, r"BIT"),
-        ({"intermediate/m.sql": HDR + "select s.edukey from ws.stg_leo__employment as s"}, r"intermediate model is named int_"),
-        ({"marts/int_m.sql": HDR + "select s.edukey from ws.stg_leo__employment as s"}, r"prefix of 'int_m' belongs to another layer"),
-        ({"marts/a.sql": HDR + "select b.x from ws.b as b", "marts/b.sql": HDR + "select a.x from ws.a as a"}, r"cycle between models"),
+        (
+            {"marts/m.sql": HDR + "select s.n / 2 as x from ws.stg_leo__employment as s"},
+            r"division .*DECIMAL",
+        ),
+        (
+            {
+                "marts/m.sql": HDR
+                + "select datediff(month, s.a, s.b) as x from ws.stg_leo__employment as s"
+            },
+            r"DATEDIFF\(month",
+        ),
+        (
+            {"marts/m.sql": HDR + "select top 5 s.edukey from ws.stg_leo__employment as s"},
+            r"TOP without ORDER BY",
+        ),
+        (
+            {
+                "marts/m.sql": HDR
+                + "select concat('a', 'b') + 'c' as x from ws.stg_leo__employment as s"
+            },
+            r"string '\+'",
+        ),
+        (
+            {"marts/m.sql": HDR + "select cast(s.a as bit) as x from ws.stg_leo__employment as s"},
+            r"BIT",
+        ),
+        (
+            {"intermediate/m.sql": HDR + "select s.edukey from ws.stg_leo__employment as s"},
+            r"intermediate model is named int_",
+        ),
+        (
+            {"marts/int_m.sql": HDR + "select s.edukey from ws.stg_leo__employment as s"},
+            r"prefix of 'int_m' belongs to another layer",
+        ),
+        (
+            {
+                "marts/a.sql": HDR + "select b.x from ws.b as b",
+                "marts/b.sql": HDR + "select a.x from ws.a as a",
+            },
+            r"cycle between models",
+        ),
         ({"marts/sub/stg_leo__employment.sql": HDR + "select 1 as x"}, r"stg_leo__employment"),
-        ({"marts/m.sql": "/* ---\ndescription: short\n--- */\nselect 1 as x"}, r"description must say"),
-        ({"marts/m.sql": "/* ---\ndescription: [unclosed\n--- */\nselect 1 as x"}, r"marts/m\.sql:\d+: header is not valid YAML"),
-        ({"marts/m.sql": HDR.replace("--- */", "checks:\n  - not_null: [x]\n    unique: [x]\n--- */") + "select 1 as x"}, r"exactly one of"),
+        (
+            {"marts/m.sql": "/* ---\ndescription: short\n--- */\nselect 1 as x"},
+            r"description must say",
+        ),
+        (
+            {"marts/m.sql": "/* ---\ndescription: [unclosed\n--- */\nselect 1 as x"},
+            r"marts/m\.sql:\d+: header is not valid YAML",
+        ),
+        (
+            {
+                "marts/m.sql": HDR.replace(
+                    "--- */", "checks:\n  - not_null: [x]\n    unique: [x]\n--- */"
+                )
+                + "select 1 as x"
+            },
+            r"exactly one of",
+        ),
         ({"marts/m__c.check.sql": HDR + "select 1 as x"}, r"no model named 'm' for this check"),
         ({"m.sql": HDR + "select 1 as x"}, r"m\.sql: SQL files live in a layer folder"),
-        ({"marts/m.sql": HDR + "select greatest(s.a, s.b) as x from ws.stg_leo__employment as s"}, r"GREATEST\(\)"),
-        ({"marts/m.sql": HDR + "select s.a from ws.stg_leo__employment as s where s.a like '[0-9]%'"}, r"character class"),
+        (
+            {
+                "marts/m.sql": HDR
+                + "select greatest(s.a, s.b) as x from ws.stg_leo__employment as s"
+            },
+            r"GREATEST\(\)",
+        ),
+        (
+            {
+                "marts/m.sql": HDR
+                + "select s.a from ws.stg_leo__employment as s where s.a like '[0-9]%'"
+            },
+            r"character class",
+        ),
     ],
 )
 def test_rejections(tmp_path, files, message):
@@ -53,14 +139,27 @@ def test_rejections(tmp_path, files, message):
 
 
 def test_dependencies_are_inferred_and_ctes_ignored(tmp_path):
-    project = _load(tmp_path, {"marts/employment_people.sql": EMPLOYMENT_MART,
-                               "marts/m.sql": HDR + "with employment_people as (select 1 as edukey)\n"
-                               "select p.edukey from employment_people as p join ws.employment_people as q on q.edukey = p.edukey"})
+    project = _load(
+        tmp_path,
+        {
+            "marts/employment_people.sql": EMPLOYMENT_MART,
+            "marts/m.sql": HDR + "with employment_people as (select 1 as edukey)\n"
+            "select p.edukey from employment_people as p join ws.employment_people as q on q.edukey = p.edukey",
+        },
+    )
     assert project.models["employment_people"].model_deps == {"stg_leo__employment"}
     assert project.models["stg_leo__employment"].source_deps == {"leo.employment"}
     assert project.models["m"].model_deps == {"employment_people"}
-    assert project.order.index("stg_leo__employment") < project.order.index("employment_people") < project.order.index("m")
-    assert project.downstream({"stg_leo__employment"}) == {"stg_leo__employment", "employment_people", "m"}
+    assert (
+        project.order.index("stg_leo__employment")
+        < project.order.index("employment_people")
+        < project.order.index("m")
+    )
+    assert project.downstream({"stg_leo__employment"}) == {
+        "stg_leo__employment",
+        "employment_people",
+        "m",
+    }
 
 
 def test_code_version_ignores_comments_and_tracks_meaning_and_settings(tmp_path):
@@ -74,8 +173,12 @@ def test_code_version_ignores_comments_and_tracks_meaning_and_settings(tmp_path)
     assert v2 != v1
     # settings a file uses move its version; settings it does not use leave it alone
     staging = sql / "staging" / "leo" / "stg_leo__employment.sql"
-    staging.write_text(staging.read_text().replace("from leo.employment as employment",
-                                                   "from leo.employment as employment where employment.startdate <= @reference_date"))
+    staging.write_text(
+        staging.read_text().replace(
+            "from leo.employment as employment",
+            "from leo.employment as employment where employment.startdate <= @reference_date",
+        )
+    )
     a = load_project(sql, make_settings()).models
     b = load_project(sql, make_settings(reference_date="2020-01-01")).models
     assert a["stg_leo__employment"].code_version != b["stg_leo__employment"].code_version
@@ -84,16 +187,28 @@ def test_code_version_ignores_comments_and_tracks_meaning_and_settings(tmp_path)
 
 def test_reserved_names_are_rejected(tmp_path):
     with pytest.raises(LoadError, match="'overlaps' is reserved"):
-        _load(tmp_path, {"marts/m.sql": HDR + "with overlaps as (select 1 as x) select o.x from overlaps as o"})
+        _load(
+            tmp_path,
+            {"marts/m.sql": HDR + "with overlaps as (select 1 as x) select o.x from overlaps as o"},
+        )
 
 
 def test_or_across_an_outer_join_is_rejected(tmp_path):
     """DuckDB plans an outer join with an OR over both sides as a quadratic nested loop."""
-    body = (HDR + "select a.x, b.y from ws.stg_leo__employment as a left join ws.stg_leo__employment as b "
-            "on b.edukey = a.edukey and (b.start_date <> a.start_date or b.end_date <> a.end_date)")
+    body = (
+        HDR
+        + "select a.x, b.y from ws.stg_leo__employment as a left join ws.stg_leo__employment as b "
+        "on b.edukey = a.edukey and (b.start_date <> a.start_date or b.end_date <> a.end_date)"
+    )
     with pytest.raises(LoadError, match="LEFT JOIN b ON .*nested loop"):
         _load(tmp_path, {"marts/m.sql": body})
     # the same OR is fine in an inner join, and an OR over the joined table alone is pushed down
     _load(tmp_path, {"marts/m.sql": body.replace("left join", "inner join")})
-    _load(tmp_path, {"marts/m.sql": HDR + "select a.x from ws.stg_leo__employment as a left join ws.stg_leo__employment as b "
-                     "on b.edukey = a.edukey and (b.start_date is null or b.end_date is null)"})
+    _load(
+        tmp_path,
+        {
+            "marts/m.sql": HDR
+            + "select a.x from ws.stg_leo__employment as a left join ws.stg_leo__employment as b "
+            "on b.edukey = a.edukey and (b.start_date is null or b.end_date is null)"
+        },
+    )

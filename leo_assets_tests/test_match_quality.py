@@ -23,18 +23,68 @@ PUPILS = 250
 COHORTS = [2010, 2014]
 # diagnostic -> largest overall rate on a fault-free extract (quirk_scale 1)
 FAULT_FREE_TOLERANCE = {
-    "PL-1": 0.03, "PL-2": 0.04, "PL-3": 0.0, "PL-4": 0.0, "PL-5": 0.06, "PL-6": 0.0, "PL-7": 0.0, "PL-8": 0.04,
-    "PL-10": 0.0, "PL-11": 0.0, "CD-1": 0.0, "CD-2": 0.0,
-    "CD-3": 0.01, "CD-4": 0.0, "CD-5": 0.0, "CD-6": 0.0002, "CO-1": 0.0, "ER-1": 0.0, "EM-1": 0.0, "BE-1": 0.0,
-    "BE-2": 0.0, "BE-4": 0.0, "BE-5": 0.0, "IL-1": 0.0, "IL-2": 0.0, "IL-4": 0.0, "IL-6": 0.0, "HE-1": 0.0, "HE-2": 0.0,
-    "HE-3": 0.0, "HE-4": 0.0,
+    "PL-1": 0.03,
+    "PL-2": 0.04,
+    "PL-3": 0.0,
+    "PL-4": 0.0,
+    "PL-5": 0.06,
+    "PL-6": 0.0,
+    "PL-7": 0.0,
+    "PL-8": 0.04,
+    "PL-10": 0.0,
+    "PL-11": 0.0,
+    "CD-1": 0.0,
+    "CD-2": 0.0,
+    "CD-3": 0.01,
+    "CD-4": 0.0,
+    "CD-5": 0.0,
+    "CD-6": 0.0002,
+    "CO-1": 0.0,
+    "ER-1": 0.0,
+    "EM-1": 0.0,
+    "BE-1": 0.0,
+    "BE-2": 0.0,
+    "BE-4": 0.0,
+    "BE-5": 0.0,
+    "IL-1": 0.0,
+    "IL-2": 0.0,
+    "IL-4": 0.0,
+    "IL-6": 0.0,
+    "HE-1": 0.0,
+    "HE-2": 0.0,
+    "HE-3": 0.0,
+    "HE-4": 0.0,
     "ER-4": 0.002,  # person tax years straddling a genuine second EduKey
-    "NC-1": 0.0, "NC-2": 0.01, "SP-1": 0.0, "SP-2": 0.0,
+    "NC-1": 0.0,
+    "NC-2": 0.01,
+    "SP-1": 0.0,
+    "SP-2": 0.0,
     # reported, not judged: defaulted employment dates (4-5 %); ICA, out-of-work in the source, in-work here
-    "EM-3": 0.08, "BE-3": 0.03,
+    "EM-3": 0.08,
+    "BE-3": 0.03,
 }
-RISES_WITH_FAULTS = ("PL-1", "PL-2", "PL-3", "PL-4", "PL-5", "PL-6", "PL-8", "PL-11", "CD-1", "CD-3", "CD-4", "CD-5",
-                     "CO-1", "ER-4", "IL-1", "IL-2", "IL-6", "HE-1", "HE-2", "HE-3")
+RISES_WITH_FAULTS = (
+    "PL-1",
+    "PL-2",
+    "PL-3",
+    "PL-4",
+    "PL-5",
+    "PL-6",
+    "PL-8",
+    "PL-11",
+    "CD-1",
+    "CD-3",
+    "CD-4",
+    "CD-5",
+    "CO-1",
+    "ER-4",
+    "IL-1",
+    "IL-2",
+    "IL-6",
+    "HE-1",
+    "HE-2",
+    "HE-3",
+)
 # too few older partners' outcomes fall before the younger's 14th or 16th birthday to rise at every rate
 RISES_AT_THE_HIGHEST_RATE = ("ER-1", "EM-1", "BE-1", "BE-4")
 
@@ -46,9 +96,16 @@ def extracts(tmp_path_factory):
         root = tmp_path_factory.mktemp(f"mq{rate}")
         settings = settings_for(root, ks4_cohorts=COHORTS)
         faults = FaultRates(**{name: rate for name in FaultRates.model_fields})
-        generate(settings, GeneratorConfig(pupils_per_cohort=PUPILS, cohorts=COHORTS, faults=faults, show_progress=False))
+        generate(
+            settings,
+            GeneratorConfig(
+                pupils_per_cohort=PUPILS, cohorts=COHORTS, faults=faults, show_progress=False
+            ),
+        )
         result = build_selection(settings, ["match_quality_summary"])
-        rows = calibrate(str(root / "ws.duckdb"), str(settings.source_dir_path() / "leo_truth.duckdb"))
+        rows = calibrate(
+            str(root / "ws.duckdb"), str(settings.source_dir_path() / "leo_truth.duckdb")
+        )
         out[rate] = (settings, result, {(r["diagnostic"], r["target_fault"]): r for r in rows})
     return out
 
@@ -63,7 +120,11 @@ def test_quiet_without_faults(extracts):
     for diag, tolerance in FAULT_FREE_TOLERANCE.items():
         estimate = _estimate(rows, diag)
         assert estimate is not None and estimate <= tolerance, (diag, estimate)
-    evals = {ev.check_name: ev for ev in result.get_asset_check_evaluations() if ev.check_name.startswith("mq_")}
+    evals = {
+        ev.check_name: ev
+        for ev in result.get_asset_check_evaluations()
+        if ev.check_name.startswith("mq_")
+    }
     failing = {name for name, ev in evals.items() if not ev.passed}
     # PL-2: the generator's 2 % genuine second EduKeys exceed the 26.4 warn threshold of 1 %; CD-6: its keying
     # quirk (a birth year after the census year in 1 record of 10,000) sits at the 26.4 warn threshold of 0.01 %
@@ -81,53 +142,114 @@ def test_diagnostics_rise_with_injected_faults(extracts):
 
 def test_recall_and_precision_against_the_truth(extracts):
     rows = extracts[0.06][2]
-    for key in (("PL-1", "overmatch_pmr"), ("PL-1", "overmatch_cohort"), ("PL-3", "pmr_conflict"),
-                ("PL-4", "overmatch_pmr"), ("PL-4", "overmatch_cohort"), ("PL-5", "unlinked_pmr"),
-                ("PL-6", "orphan_edukey"), ("PL-11", "undermatch_edukey"), ("CD-1", "overmatch_pmr"),
-                ("CD-1", "overmatch_cohort")):
+    for key in (
+        ("PL-1", "overmatch_pmr"),
+        ("PL-1", "overmatch_cohort"),
+        ("PL-3", "pmr_conflict"),
+        ("PL-4", "overmatch_pmr"),
+        ("PL-4", "overmatch_cohort"),
+        ("PL-5", "unlinked_pmr"),
+        ("PL-6", "orphan_edukey"),
+        ("PL-11", "undermatch_edukey"),
+        ("CD-1", "overmatch_pmr"),
+        ("CD-1", "overmatch_cohort"),
+    ):
         assert rows[key]["recall"] >= 0.9, (key, rows[key])  # measured 0.97-1.0
     # across cohorts four years apart: birth years, NC years and ILR ages disagree for most merged pairs
     for diag in ("CD-3", "CD-5", "CO-1"):
-        assert rows[(diag, "overmatch_cohort")]["recall"] >= 0.75, rows[(diag, "overmatch_cohort")]  # measured 0.88
-    assert rows[("IL-2", "overmatch_cohort")]["recall"] >= 0.5  # measured 0.69: the partner needs ILR records
-    assert rows[("ER-4", "overmatch_cohort")]["recall"] >= 0.5  # measured 0.75: both need earnings in one tax year
-    for diag in ("HE-1", "HE-3"):  # the older partner must have entered full-time HE: measured 0.63-0.69
+        assert rows[(diag, "overmatch_cohort")]["recall"] >= 0.75, rows[
+            (diag, "overmatch_cohort")
+        ]  # measured 0.88
+    assert (
+        rows[("IL-2", "overmatch_cohort")]["recall"] >= 0.5
+    )  # measured 0.69: the partner needs ILR records
+    assert (
+        rows[("ER-4", "overmatch_cohort")]["recall"] >= 0.5
+    )  # measured 0.75: both need earnings in one tax year
+    for diag in (
+        "HE-1",
+        "HE-3",
+    ):  # the older partner must have entered full-time HE: measured 0.63-0.69
         assert rows[(diag, "overmatch_cohort")]["recall"] >= 0.4, rows[(diag, "overmatch_cohort")]
     # PL-11 catches unlinked_pmr only when the victim has no second PMR
     assert 0.2 <= rows[("PL-11", "unlinked_pmr")]["recall"] <= 0.7
     # a within-cohort over-match is age-blind
     for diag in ("CD-3", "CO-1", "HE-1"):
         assert rows[(diag, "overmatch_pmr")]["recall"] == 0, rows[(diag, "overmatch_pmr")]
-    for diag in ("PL-3", "PL-4", "PL-6", "PL-11", "CD-1", "CD-3", "CD-4", "CD-5", "CO-1", "ER-4", "IL-2", "IL-6", "HE-2",
-                 "HE-3", "BE-4"):
-        assert rows[next(k for k in rows if k[0] == diag)]["precision"] >= 0.95, diag  # measured 1.0
-    assert 0.3 <= rows[("CD-4", "overmatch_pmr")]["recall"] <= 0.8  # half of two random pupils differ in sex
+    for diag in (
+        "PL-3",
+        "PL-4",
+        "PL-6",
+        "PL-11",
+        "CD-1",
+        "CD-3",
+        "CD-4",
+        "CD-5",
+        "CO-1",
+        "ER-4",
+        "IL-2",
+        "IL-6",
+        "HE-2",
+        "HE-3",
+        "BE-4",
+    ):
+        assert rows[next(k for k in rows if k[0] == diag)]["precision"] >= 0.95, (
+            diag
+        )  # measured 1.0
+    assert (
+        0.3 <= rows[("CD-4", "overmatch_pmr")]["recall"] <= 0.8
+    )  # half of two random pupils differ in sex
     # the injected rate is recovered where one fault makes one flag
-    assert abs(rows[("PL-6", "orphan_edukey")]["estimate"] - rows[("PL-6", "orphan_edukey")]["injected_rate"]) <= 0.02
+    assert (
+        abs(
+            rows[("PL-6", "orphan_edukey")]["estimate"]
+            - rows[("PL-6", "orphan_edukey")]["injected_rate"]
+        )
+        <= 0.02
+    )
 
 
 def test_escalation_is_non_blocking_and_counted(extracts):
     _settings, result, _rows = extracts[0.06]
     assert result.success
-    evals = {ev.check_name: ev for ev in result.get_asset_check_evaluations() if ev.check_name.startswith("mq_")}
-    assert evals["mq_pl_3_identifier_conflicts"].severity.value == "ERROR" and not evals["mq_pl_3_identifier_conflicts"].passed
-    assert evals["mq_cd_4_sex_conflict"].severity.value == "WARN" and not evals["mq_cd_4_sex_conflict"].passed  # no error threshold
+    evals = {
+        ev.check_name: ev
+        for ev in result.get_asset_check_evaluations()
+        if ev.check_name.startswith("mq_")
+    }
+    assert (
+        evals["mq_pl_3_identifier_conflicts"].severity.value == "ERROR"
+        and not evals["mq_pl_3_identifier_conflicts"].passed
+    )
+    assert (
+        evals["mq_cd_4_sex_conflict"].severity.value == "WARN"
+        and not evals["mq_cd_4_sex_conflict"].passed
+    )  # no error threshold
     assert all(ev.blocking is False for ev in evals.values())
 
 
 SAFE_TEXT_KEYS = {"unit", "direction", "status", "threshold", "by_scope"}
-BENEFIT_CODES = {line.split(",")[0] for line in (REAL_SQL / "reference" / "ref_benefit_types.csv").read_text().splitlines()[1:]}
+BENEFIT_CODES = {
+    line.split(",")[0]
+    for line in (REAL_SQL / "reference" / "ref_benefit_types.csv").read_text().splitlines()[1:]
+}
 
 
 def test_no_personal_attributes_in_check_metadata(extracts):
     """Every check's metadata: counts, rates, thresholds and scope labels; key columns only in samples."""
     from leo_assets.definitions import build_definitions
     from leo_assets.sqlproject.loader import load_project
+
     settings, result, _rows = extracts[0.06]
     project = load_project(REAL_SQL, settings)
     db = WorkspaceDatabase.from_settings(settings)
-    identifiers = {str(v) for (v,) in db.rows('SELECT identifier_value FROM "leo_assets"."person_identifier" '
-                                              "WHERE identifier_type IN ('pmr', 'edukey')")}
+    identifiers = {
+        str(v)
+        for (v,) in db.rows(
+            'SELECT identifier_value FROM "leo_assets"."person_identifier" '
+            "WHERE identifier_type IN ('pmr', 'edukey')"
+        )
+    }
     db.dispose()
     assert build_definitions(settings) is not None
     n = 0
@@ -146,18 +268,71 @@ def test_no_personal_attributes_in_check_metadata(extracts):
             tokens = set(str(value).replace("|", " ").split())
             assert not tokens & identifiers, (ev.check_name, key)
             if key == "by_scope":
-                allowed_words = {"measure", "ks4_year", "subgroup", "subgroup_value", "numerator", "denominator", "rate",
-                                 "gap_from_cohort", "status", "flagged", "leo_link", "paye", "benefits", "ilr", "hesa",
-                                 "nccis", "non_ilr_source", "academic_year", "all", "fsm", "sen", "eal", "ethnicity_major", "none", "support", "ehcp",
-                                 "unknown", "White", "Mixed", "Asian", "Black", "Chinese", "Other", "Unclassified",
-                                 "ok", "warn", "error", "report", "no_data", "---",
-                                 "flagged_events", "flagged_persons", "open_end", "uncertain_start", "uncertain_end",
-                                 "conflicting", "table", "benefit_type", "hesa_year", "tax_year", "activity_spells",
-                                 "employment_spells", "benefit_spells", "nccis_spells", "metrics_monthly", "metrics_annual"}
+                allowed_words = {
+                    "measure",
+                    "ks4_year",
+                    "subgroup",
+                    "subgroup_value",
+                    "numerator",
+                    "denominator",
+                    "rate",
+                    "gap_from_cohort",
+                    "status",
+                    "flagged",
+                    "leo_link",
+                    "paye",
+                    "benefits",
+                    "ilr",
+                    "hesa",
+                    "nccis",
+                    "non_ilr_source",
+                    "academic_year",
+                    "all",
+                    "fsm",
+                    "sen",
+                    "eal",
+                    "ethnicity_major",
+                    "none",
+                    "support",
+                    "ehcp",
+                    "unknown",
+                    "White",
+                    "Mixed",
+                    "Asian",
+                    "Black",
+                    "Chinese",
+                    "Other",
+                    "Unclassified",
+                    "ok",
+                    "warn",
+                    "error",
+                    "report",
+                    "no_data",
+                    "---",
+                    "flagged_events",
+                    "flagged_persons",
+                    "open_end",
+                    "uncertain_start",
+                    "uncertain_end",
+                    "conflicting",
+                    "table",
+                    "benefit_type",
+                    "hesa_year",
+                    "tax_year",
+                    "activity_spells",
+                    "employment_spells",
+                    "benefit_spells",
+                    "nccis_spells",
+                    "metrics_monthly",
+                    "metrics_annual",
+                }
                 allowed_words |= BENEFIT_CODES  # BE-3 by benefit code: codes, not people
                 for token in tokens:
-                    assert token in allowed_words or token.replace(".", "").replace("-", "").replace("e", "").isdigit() \
-                        or set(token) <= {"-"}, (ev.check_name, token)
+                    assert (
+                        token in allowed_words
+                        or token.replace(".", "").replace("-", "").replace("e", "").isdigit()
+                        or set(token) <= {"-"}
+                    ), (ev.check_name, token)
     assert n > 100
 
 
@@ -169,13 +344,23 @@ def test_thresholds_are_settings():
     assert resolve({"EM-3": {"warn": 0.1}})["EM-3"]["warn"] == 0.1
     assert resolve({"IL-2": {}})["IL-2"] == {"warn": 0.005, "error": 0.02, "severity": "error"}
     assert resolve({"PL-8": {"min_n": 50}})["PL-8"]["min_n"] == 50
-    rows = {r[0]: r for r in threshold_rows({"PL-1": {"warn": 0.05, "error": None}, "CD-4": {"severity": "warn"}})}
+    rows = {
+        r[0]: r
+        for r in threshold_rows(
+            {"PL-1": {"warn": 0.05, "error": None}, "CD-4": {"severity": "warn"}}
+        )
+    }
     assert rows["PL-1"][5:8] == (0.05, None, "error") and rows["CD-4"][7] == "warn"
-    for bad, named in (({"PL-99": {}}, "match_quality.PL-99"), ({"PL-1": {"warm": 0.1}}, "match_quality.PL-1.warm"),
-                       ({"PL-1": {"warn": "high"}}, "match_quality.PL-1.warn"), ({"PL-1": {"warn": 0.2, "error": 0.1}}, "match_quality.PL-1"),
-                       ({"CD-1": {"severity": "fatal"}}, "match_quality.CD-1.severity"),
-                       ({"PL-7": {"min_n": 5}}, "match_quality.PL-7.min_n"), ({"PL-1": 0.1}, "match_quality.PL-1"),
-                       ({"HE-4": {"error": 0.1}}, "match_quality.HE-4.warn")):
+    for bad, named in (
+        ({"PL-99": {}}, "match_quality.PL-99"),
+        ({"PL-1": {"warm": 0.1}}, "match_quality.PL-1.warm"),
+        ({"PL-1": {"warn": "high"}}, "match_quality.PL-1.warn"),
+        ({"PL-1": {"warn": 0.2, "error": 0.1}}, "match_quality.PL-1"),
+        ({"CD-1": {"severity": "fatal"}}, "match_quality.CD-1.severity"),
+        ({"PL-7": {"min_n": 5}}, "match_quality.PL-7.min_n"),
+        ({"PL-1": 0.1}, "match_quality.PL-1"),
+        ({"HE-4": {"error": 0.1}}, "match_quality.HE-4.warn"),
+    ):
         with pytest.raises(SettingsError, match=named.replace(".", r"\.")):
             make_settings(match_quality=bad)
 
@@ -190,5 +375,7 @@ def test_every_diagnostic_is_documented_with_its_defaults():
     docs = (PROJECT_DIR / "docs" / "match_quality.md").read_text(encoding="utf-8")
     settings_text = (PROJECT_DIR / "leo_settings.yml").read_text(encoding="utf-8")
     for diag in DIAGNOSTICS:
-        assert re.search(rf"^\| {re.escape(diag.id)}( \(new\))? \| {diag.asset} \|", docs, re.M), diag.id
+        assert re.search(rf"^\| {re.escape(diag.id)}( \(new\))? \| {diag.asset} \|", docs, re.MULTILINE), (
+            diag.id
+        )
         assert re.search(rf"\b{re.escape(diag.id)}\s+{diag.asset}\s", settings_text), diag.id

@@ -14,9 +14,14 @@ D = dt.date
 
 
 def _ret(pmr, acadyr, month, code, start=None, status=None):
-    return {"nccis_pupilmatchingrefanonymous": pmr, "nccis_acadyr": acadyr, "nccis_monthno": month,
-            "nccis_current_activity_code": code, "nccis_current_activity_start_date": start,
-            "nccis_cohort_status": status}
+    return {
+        "nccis_pupilmatchingrefanonymous": pmr,
+        "nccis_acadyr": acadyr,
+        "nccis_monthno": month,
+        "nccis_current_activity_code": code,
+        "nccis_current_activity_start_date": start,
+        "nccis_cohort_status": status,
+    }
 
 
 def _rows():
@@ -27,7 +32,9 @@ def _rows():
         _ret("N1", "2015/2016", 11, 230, D(2015, 9, 7)),
         _ret("N1B", "2015/2016", 12, 230, D(2015, 9, 7)),  # December under the person's second PMR
         _ret("N1", "2015/2016", 1, 230, D(2015, 9, 7)),
-        _ret("N1B", "2015/2016", 1, 230, D(2015, 9, 7)),  # January also under the second PMR: one month
+        _ret(
+            "N1B", "2015/2016", 1, 230, D(2015, 9, 7)
+        ),  # January also under the second PMR: one month
         # ... employment recorded as starting 25 January: education ends the day before
         _ret("N1", "2015/2016", 2, 330, D(2016, 1, 25)),
         # March: employment and NEET returned: employment wins on priority
@@ -65,30 +72,139 @@ def _rows():
     ]
     return {
         "nccis_2011_to_2021": returns,
-        "learner_ae_id_to_pmr_lookup": [{"ae_id": 500, "pupilmatchingrefanonymous": "N1"},
-                                        {"ae_id": 500, "pupilmatchingrefanonymous": "N1B"}],
+        "learner_ae_id_to_pmr_lookup": [
+            {"ae_id": 500, "pupilmatchingrefanonymous": "N1"},
+            {"ae_id": 500, "pupilmatchingrefanonymous": "N1B"},
+        ],
     }
 
 
-COLUMNS = ("person_id, start_date, end_date, is_censored, start_rule, end_rule, activity_category, is_neet, "
-           "first_activity_code, last_activity_code, first_return_month_date, last_return_month_date, n_returns, "
-           "n_months_without_return, n_conflict_months")
+COLUMNS = (
+    "person_id, start_date, end_date, is_censored, start_rule, end_rule, activity_category, is_neet, "
+    "first_activity_code, last_activity_code, first_return_month_date, last_return_month_date, n_returns, "
+    "n_months_without_return, n_conflict_months"
+)
 
 EXPECTED = [
-    (1, D(2015, 9, 7), D(2016, 1, 24), 0, "recorded_start", "next_spell_start", "education", 0, 230, 230,
-     D(2015, 9, 1), D(2016, 1, 1), 5, 0, 0),
-    (1, D(2016, 1, 25), D(2016, 3, 31), 0, "recorded_start", "last_return_month", "employment", 0, 330, 330,
-     D(2016, 2, 1), D(2016, 3, 1), 2, 0, 1),
-    (1, D(2016, 4, 12), D(2016, 5, 31), 0, "recorded_start", "last_return_month", "custody", 0, 710, 710,
-     D(2016, 4, 1), D(2016, 5, 1), 2, 0, 0),
-    (1, D(2016, 8, 1), D(2016, 11, 30), 0, "month_start", "last_return_month", "neet_active", 1, 540, 619,
-     D(2016, 8, 1), D(2016, 11, 1), 3, 1, 0),
-    (2, D(2017, 6, 1), D(2017, 8, 31), 1, "month_start", "open", "apprenticeship", 0, 310, 310,
-     D(2017, 6, 1), D(2017, 9, 1), 4, 0, 0),
-    (3, D(2017, 4, 1), D(2017, 4, 30), 0, "month_start", "last_return_month", "education", 0, 220, 220,
-     D(2017, 4, 1), D(2017, 4, 1), 1, 0, 0),
-    (3, D(2017, 5, 1), D(2017, 8, 31), 0, "month_start", "last_return_month", "employment", 0, 330, 360,
-     D(2017, 5, 1), D(2017, 8, 1), 2, 2, 0),
+    (
+        1,
+        D(2015, 9, 7),
+        D(2016, 1, 24),
+        0,
+        "recorded_start",
+        "next_spell_start",
+        "education",
+        0,
+        230,
+        230,
+        D(2015, 9, 1),
+        D(2016, 1, 1),
+        5,
+        0,
+        0,
+    ),
+    (
+        1,
+        D(2016, 1, 25),
+        D(2016, 3, 31),
+        0,
+        "recorded_start",
+        "last_return_month",
+        "employment",
+        0,
+        330,
+        330,
+        D(2016, 2, 1),
+        D(2016, 3, 1),
+        2,
+        0,
+        1,
+    ),
+    (
+        1,
+        D(2016, 4, 12),
+        D(2016, 5, 31),
+        0,
+        "recorded_start",
+        "last_return_month",
+        "custody",
+        0,
+        710,
+        710,
+        D(2016, 4, 1),
+        D(2016, 5, 1),
+        2,
+        0,
+        0,
+    ),
+    (
+        1,
+        D(2016, 8, 1),
+        D(2016, 11, 30),
+        0,
+        "month_start",
+        "last_return_month",
+        "neet_active",
+        1,
+        540,
+        619,
+        D(2016, 8, 1),
+        D(2016, 11, 1),
+        3,
+        1,
+        0,
+    ),
+    (
+        2,
+        D(2017, 6, 1),
+        D(2017, 8, 31),
+        1,
+        "month_start",
+        "open",
+        "apprenticeship",
+        0,
+        310,
+        310,
+        D(2017, 6, 1),
+        D(2017, 9, 1),
+        4,
+        0,
+        0,
+    ),
+    (
+        3,
+        D(2017, 4, 1),
+        D(2017, 4, 30),
+        0,
+        "month_start",
+        "last_return_month",
+        "education",
+        0,
+        220,
+        220,
+        D(2017, 4, 1),
+        D(2017, 4, 1),
+        1,
+        0,
+        0,
+    ),
+    (
+        3,
+        D(2017, 5, 1),
+        D(2017, 8, 31),
+        0,
+        "month_start",
+        "last_return_month",
+        "employment",
+        0,
+        330,
+        360,
+        D(2017, 5, 1),
+        D(2017, 8, 1),
+        2,
+        2,
+        0,
+    ),
 ]
 
 
@@ -98,12 +214,15 @@ def test_nccis_spells(tmp_path, backend_url):
     write_sources(settings, _rows())
     result = build_selection(settings, ["nccis_spells"])
     db = WorkspaceDatabase.from_settings(settings)
-    got = db.rows(f'SELECT {COLUMNS} FROM "leo_assets"."nccis_spells" ORDER BY person_id, start_date')
+    got = db.rows(
+        f'SELECT {COLUMNS} FROM "leo_assets"."nccis_spells" ORDER BY person_id, start_date'
+    )
     assert got == EXPECTED
     # months left out of the spells, with what made them unusable
     assert db.rows(
-        'SELECT person_id, month_start_date, activity_code, n_returns, n_duplicate_returns, n_unmapped_returns '
-        'FROM "leo_assets"."int_nccis__months" WHERE activity_category IS NULL ORDER BY person_id, month_start_date') == [
+        "SELECT person_id, month_start_date, activity_code, n_returns, n_duplicate_returns, n_unmapped_returns "
+        'FROM "leo_assets"."int_nccis__months" WHERE activity_category IS NULL ORDER BY person_id, month_start_date'
+    ) == [
         (1, D(2016, 6, 1), 999, 1, 0, 1),
         (1, D(2016, 10, 1), None, 1, 1, 0),
         (3, D(2017, 3, 1), None, 1, 1, 0),
@@ -111,20 +230,33 @@ def test_nccis_spells(tmp_path, backend_url):
     # the month's counts: January under two PMRs, March with two categories, December under N1B only
     assert db.rows(
         'SELECT month_start_date, pmr, n_returns, n_categories, n_pmrs FROM "leo_assets"."int_nccis__months" '
-        'WHERE person_id = 1 AND month_start_date IN (\'2015-12-01\', \'2016-01-01\', \'2016-03-01\', \'2016-10-01\') '
-        'ORDER BY month_start_date') == [
+        "WHERE person_id = 1 AND month_start_date IN ('2015-12-01', '2016-01-01', '2016-03-01', '2016-10-01') "
+        "ORDER BY month_start_date"
+    ) == [
         (D(2015, 12, 1), "N1B", 1, 1, 1),
         (D(2016, 1, 1), "N1", 2, 1, 2),
         (D(2016, 3, 1), "N1", 2, 2, 1),
         (D(2016, 10, 1), None, 1, 0, 1),
     ]
     checks = {(c.asset_key.path[-1], c.check_name): c for c in result.get_asset_check_evaluations()}
-    failing = {name: checks[("int_nccis__months", name)].metadata["failing_rows"].value
-               for name in ("duplicate_returns", "unmapped_activity_codes", "conflicting_activities",
-                            "implausible_activity_start")}
-    assert failing == {"duplicate_returns": 2, "unmapped_activity_codes": 1, "conflicting_activities": 1,
-                       "implausible_activity_start": 5}
-    assert checks[("int_nccis__months", "unmapped_activity_codes")].passed is False  # warns, does not block
+    failing = {
+        name: checks[("int_nccis__months", name)].metadata["failing_rows"].value
+        for name in (
+            "duplicate_returns",
+            "unmapped_activity_codes",
+            "conflicting_activities",
+            "implausible_activity_start",
+        )
+    }
+    assert failing == {
+        "duplicate_returns": 2,
+        "unmapped_activity_codes": 1,
+        "conflicting_activities": 1,
+        "implausible_activity_start": 5,
+    }
+    assert (
+        checks[("int_nccis__months", "unmapped_activity_codes")].passed is False
+    )  # warns, does not block
     assert checks[("nccis_spells", "grain_unique")].passed is True
     assert checks[("nccis_spells", "end_within_last_return_month")].passed is True
     db.dispose()
@@ -136,12 +268,31 @@ def test_open_spells_end_with_the_data(tmp_path, backend_url):
     backend, pg = backend_url
     settings = settings_for(tmp_path, backend, pg, reference_date=D(2019, 3, 31))
     rows = _rows()
-    rows["nccis_2011_to_2021"] = [r for r in rows["nccis_2011_to_2021"] if r["nccis_pupilmatchingrefanonymous"] == "N2"]
+    rows["nccis_2011_to_2021"] = [
+        r for r in rows["nccis_2011_to_2021"] if r["nccis_pupilmatchingrefanonymous"] == "N2"
+    ]
     write_sources(settings, rows)
     build_selection(settings, ["nccis_spells"])
     db = WorkspaceDatabase.from_settings(settings)
-    assert db.rows(f'SELECT {COLUMNS} FROM "leo_assets"."nccis_spells" ORDER BY person_id, start_date') == [
-        (2, D(2017, 6, 1), D(2017, 9, 30), 1, "month_start", "open", "apprenticeship", 0, 310, 310,
-         D(2017, 6, 1), D(2017, 9, 1), 4, 0, 0),
+    assert db.rows(
+        f'SELECT {COLUMNS} FROM "leo_assets"."nccis_spells" ORDER BY person_id, start_date'
+    ) == [
+        (
+            2,
+            D(2017, 6, 1),
+            D(2017, 9, 30),
+            1,
+            "month_start",
+            "open",
+            "apprenticeship",
+            0,
+            310,
+            310,
+            D(2017, 6, 1),
+            D(2017, 9, 1),
+            4,
+            0,
+            0,
+        ),
     ]
     db.dispose()

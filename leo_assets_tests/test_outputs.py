@@ -34,16 +34,30 @@ def small(module_backend):
 def test_outputs_count_the_hand_built_people(small):
     db, _result = small
     raw = read_frame(db, "out_destinations")
-    year1 = raw[(raw["destination_year"] == 1) & (raw["breakdown"] == "all")].set_index("destination")["n_people"]
-    assert year1.to_dict() == {"apprenticeship": 1, "education": 1, "employment": 1, "combination": 0,
-                               "sustained": 3, "not_sustained": 1, "not_captured": 1, "all": 5}
-    by_sex = raw[(raw["destination_year"] == 1) & (raw["breakdown"] == "sex") & (raw["destination"] == "all")]
+    year1 = raw[(raw["destination_year"] == 1) & (raw["breakdown"] == "all")].set_index(
+        "destination"
+    )["n_people"]
+    assert year1.to_dict() == {
+        "apprenticeship": 1,
+        "education": 1,
+        "employment": 1,
+        "combination": 0,
+        "sustained": 3,
+        "not_sustained": 1,
+        "not_captured": 1,
+        "all": 5,
+    }
+    by_sex = raw[
+        (raw["destination_year"] == 1) & (raw["breakdown"] == "sex") & (raw["destination"] == "all")
+    ]
     assert dict(zip(by_sex["group_value"], by_sex["n_people"])) == {"F": 5, "all": 5}
     states = read_frame(db, "out_state_distribution")
     first = states[states["month_index"] == 1].set_index("state")["n_people"]
     assert first["all"] == 5 and first.drop("all").sum() == 5
     quality = read_frame(db, "out_match_quality")
-    link = quality[(quality["diagnostic_id"] == "PL-5") & (quality["measure"] == "leo_link")].iloc[0]
+    link = quality[(quality["diagnostic_id"] == "PL-5") & (quality["measure"] == "leo_link")].iloc[
+        0
+    ]
     assert (int(link["n_flagged"]), int(link["n_units"])) == (4, 5)
 
 
@@ -54,7 +68,9 @@ def test_five_people_publish_nothing_and_every_check_passes(small):
         assert len(safe) == len(read_frame(db, spec.name))
         assert safe[list(spec.counts)].isna().all().all(), spec.name  # every count under 10
         assert not set(spec.evidence_columns()) & set(safe.columns)
-    evaluations = {(e.asset_key.path[-1], e.check_name): e.passed for e in result.get_asset_check_evaluations()}
+    evaluations = {
+        (e.asset_key.path[-1], e.check_name): e.passed for e in result.get_asset_check_evaluations()
+    }
     assert all(evaluations[(name, CHECK_NAME)] for name in SAFE)
 
 
@@ -66,8 +82,14 @@ def demo(tmp_path_factory):
     generate(settings, GeneratorConfig(pupils_per_cohort=400, show_progress=False))
     build_selection(settings, SAFE)
     settings_file = root / "leo_settings.yml"
-    settings_file.write_text(yaml.safe_dump({"workspace_url": f"duckdb:///{root / 'ws.duckdb'}",
-                                             "source_dir": str(root / "sources")}))
+    settings_file.write_text(
+        yaml.safe_dump(
+            {
+                "workspace_url": f"duckdb:///{root / 'ws.duckdb'}",
+                "source_dir": str(root / "sources"),
+            }
+        )
+    )
     return settings, settings_file, root
 
 
@@ -86,20 +108,34 @@ def test_export_writes_tables_pictures_and_report(demo, capsys):
         published = counts[counts != "c"].astype(int)
         assert (published % 5 == 0).all() and (published >= 10).all(), spec.name
     plots = sorted(p.name for p in (folder / "plots").glob("*.png"))
-    assert plots == ["destination_flows.png", "earnings_by_age.png", "match_quality.png",
-                     "sequence_index_synthetic.png", "state_distribution.png", "top_sequences.png"]
+    assert plots == [
+        "destination_flows.png",
+        "earnings_by_age.png",
+        "match_quality.png",
+        "sequence_index_synthetic.png",
+        "state_distribution.png",
+        "top_sequences.png",
+    ]
     for png in (folder / "plots").glob("*.png"):
         pixels = image.imread(png)
         assert pixels.shape[0] > 150 and pixels.shape[1] > 300, png.name
         assert png.stat().st_size < 50_000, png.name
         assert pixels.std() > 0.05, png.name  # not blank
     earnings = pd.read_csv(folder / "tables" / "out_earnings_by_age.csv", dtype=str)
-    medians = earnings["p50_earnings_gbp_real"][earnings["p50_earnings_gbp_real"] != "c"].astype(int)
-    assert len(medians) >= 5 and (medians % 100 == 0).all() and medians.is_monotonic_increasing is not None
+    medians = earnings["p50_earnings_gbp_real"][earnings["p50_earnings_gbp_real"] != "c"].astype(
+        int
+    )
+    assert (
+        len(medians) >= 5
+        and (medians % 100 == 0).all()
+        and medians.is_monotonic_increasing is not None
+    )
     report = (folder / "output_checking_report.md").read_text()
     for spec in TABLE_SPECS.values():
         assert f"`{spec.name}`" in report
-    assert "below 10 are suppressed" in report and "nearest 5" in report and "nearest £100" in report
+    assert (
+        "below 10 are suppressed" in report and "nearest 5" in report and "nearest £100" in report
+    )
     assert "secondary suppression" in report
     acro_results = json.loads((folder / "acro" / "results.json").read_text())
     files = {f["name"] for out in acro_results["results"].values() for f in out["files"]}
@@ -112,7 +148,9 @@ def test_real_data_never_exports_the_individual_picture(demo):
     from leo_assets_tests.helpers import REAL_SQL
 
     settings, _file, root = demo
-    real = settings.model_copy(update={"disclosure": {"sequence_index_sample": 50}, "project_schema": "p1234"})
+    real = settings.model_copy(
+        update={"disclosure": {"sequence_index_sample": 50}, "project_schema": "p1234"}
+    )
     db = WorkspaceDatabase.from_settings(real)
     try:
         exported = export_outputs(load_project(REAL_SQL, real), db, root / "export_real")
@@ -142,10 +180,15 @@ def test_a_disclosive_output_is_blocked_and_the_run_fails(demo, monkeypatch):
     defs = build_definitions(settings)
     key = dg.AssetKey(["outputs", "out_top_sequences_safe"])
     result = defs.resolve_job_def("build_all").execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(), asset_selection=[key], raise_on_error=False)
+        instance=dg.DagsterInstance.ephemeral(), asset_selection=[key], raise_on_error=False
+    )
     assert not result.success
     checks = [e for e in result.get_asset_check_evaluations() if e.check_name == CHECK_NAME]
-    assert len(checks) == 1 and not checks[0].passed and checks[0].severity == dg.AssetCheckSeverity.ERROR
+    assert (
+        len(checks) == 1
+        and not checks[0].passed
+        and checks[0].severity == dg.AssetCheckSeverity.ERROR
+    )
     assert "below_threshold" in (checks[0].description or "")
     db = WorkspaceDatabase.from_settings(settings)
     try:

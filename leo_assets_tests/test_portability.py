@@ -38,7 +38,11 @@ def test_model_transpiles_strictly(name):
         ("SELECT DATEFROMPARTS(2020, 1, 2) AS y", "MAKE_DATE(2020, 1, 2)", "MAKE_DATE(2020, 1, 2)"),
         ("SELECT DATEADD(day, 1, d) AS y FROM t", "CAST(", "CAST("),
         # PostgreSQL's MAKE_DATE wants integers: YEAR() inside DATEFROMPARTS is cast too
-        ("SELECT DATEFROMPARTS(YEAR(d), 4, 6) AS y FROM t", "MAKE_DATE(YEAR(", "MAKE_DATE(CAST(EXTRACT(YEAR FROM"),
+        (
+            "SELECT DATEFROMPARTS(YEAR(d), 4, 6) AS y FROM t",
+            "MAKE_DATE(YEAR(",
+            "MAKE_DATE(CAST(EXTRACT(YEAR FROM",
+        ),
     ],
 )
 def test_house_layer_fixes(tsql, duckdb_fragment, postgres_fragment):

@@ -31,12 +31,15 @@ def test_connection_errors_are_redacted(tmp_path):
 
 def test_failed_run_logs_and_events_have_no_password(tmp_path, caplog):
     sql = make_project(tmp_path, {"staging/leo/stg_leo__employment.sql": EMPLOYMENT_STAGING})
-    settings = make_settings(workspace_url=f"postgresql+psycopg://analyst:{SECRET}@127.0.0.1:1/ws",
-                             source_dir=str(tmp_path))
+    settings = make_settings(
+        workspace_url=f"postgresql+psycopg://analyst:{SECRET}@127.0.0.1:1/ws",
+        source_dir=str(tmp_path),
+    )
     defs = build_definitions(settings, sql_dir=sql)
     caplog.set_level(logging.DEBUG)
     result = defs.resolve_job_def("build_all").execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
+    )
     assert not result.success
     everything = "\n".join(str(e) for e in result.all_events) + caplog.text
     assert "Connection refused" in everything  # the failure is reported...

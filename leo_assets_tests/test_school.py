@@ -3,7 +3,13 @@
 import datetime as dt
 
 from leo_assets.resources import WorkspaceDatabase
-from leo_assets_tests.helpers import build_selection, census_row, rows_by_view, settings_for, write_sources
+from leo_assets_tests.helpers import (
+    build_selection,
+    census_row,
+    rows_by_view,
+    settings_for,
+    write_sources,
+)
 
 D = dt.date
 
@@ -39,9 +45,10 @@ def test_school_spells(tmp_path, backend_url):
     build_selection(settings, ["school_spells"])
     db = WorkspaceDatabase.from_settings(settings)
     spells = db.rows(
-        'SELECT p.primary_pmr, s.school_id, s.start_date, s.end_date, s.start_rule, s.end_rule, s.registration, s.n_censuses '
+        "SELECT p.primary_pmr, s.school_id, s.start_date, s.end_date, s.start_rule, s.end_rule, s.registration, s.n_censuses "
         'FROM "leo_assets"."school_spells" AS s JOIN "leo_assets"."person_lookup" AS p ON p.person_id = s.person_id '
-        "ORDER BY p.primary_pmr, s.start_date, s.school_id")
+        "ORDER BY p.primary_pmr, s.start_date, s.school_id"
+    )
     assert spells == [
         ("P1", "S1", D(2013, 9, 1), D(2014, 8, 31), "term_start", "term_end", "single", 3),
         ("P2", "S1", D(2012, 9, 4), D(2014, 3, 31), "recorded_entry", "term_end", "single", 2),
@@ -61,33 +68,67 @@ def test_school_spells_are_censored_at_the_reference_date(tmp_path):
     write_sources(settings, _school_rows())
     build_selection(settings, ["school_spells"])
     db = WorkspaceDatabase.from_settings(settings)
-    rows = db.rows('SELECT end_date, end_rule, is_censored FROM "leo_assets"."school_spells" '
-                   "WHERE start_date = DATE '2013-09-01' AND n_censuses = 3")
+    rows = db.rows(
+        'SELECT end_date, end_rule, is_censored FROM "leo_assets"."school_spells" '
+        "WHERE start_date = DATE '2013-09-01' AND n_censuses = 3"
+    )
     assert rows == [(D(2014, 6, 30), "reference_date", 1)]
     db.dispose()
 
 
 def _ks4_rows():
     rows = rows_by_view(
-        census_row("P1", 2014, "spring", "S1", gender="G", ethnicgroupminor="APKN", fsmeligible=True,
-                   senprovision="K", languagegroupminor="OTH", idacirank=100, idaciscore=0.5),
+        census_row(
+            "P1",
+            2014,
+            "spring",
+            "S1",
+            gender="G",
+            ethnicgroupminor="APKN",
+            fsmeligible=True,
+            senprovision="K",
+            languagegroupminor="OTH",
+            idacirank=100,
+            idaciscore=0.5,
+        ),
         census_row("P1", 2014, "spring", "S9", recordstatus=120, gender="M"),
-        census_row("P2", 2014, "spring", "S1", gender="B", ethnicgroupminor="WBRI", fsmeligible=False,
-                   senprovision="N", languagegroupminor="ENG"),
+        census_row(
+            "P2",
+            2014,
+            "spring",
+            "S1",
+            gender="B",
+            ethnicgroupminor="WBRI",
+            fsmeligible=False,
+            senprovision="N",
+            languagegroupminor="ENG",
+        ),
         census_row("P2", 2012, "spring", "S1", fsmeligible=True),
     )
-    ks4 = {"ks4_acadyr": "2013/2014", "ks4_laestab_anon": "S1", "ks4_endks": 1, "ks4_natres": 1, "ks4_gender": "F"}
+    ks4 = {
+        "ks4_acadyr": "2013/2014",
+        "ks4_laestab_anon": "S1",
+        "ks4_endks": 1,
+        "ks4_natres": 1,
+        "ks4_gender": "F",
+    }
     rows["ks4_2014"] = [
         dict(ks4, ks4_pupilmatchingrefanonymous="P1", ks4_level2_em_ptq=0),
-        dict(ks4, ks4_pupilmatchingrefanonymous="P1", ks4_level2_em_ptq=1),  # the "attained" duplicate wins
+        dict(
+            ks4, ks4_pupilmatchingrefanonymous="P1", ks4_level2_em_ptq=1
+        ),  # the "attained" duplicate wins
         dict(ks4, ks4_pupilmatchingrefanonymous="P2", ks4_level2_em_ptq=0, ks4_gender="M"),
         dict(ks4, ks4_pupilmatchingrefanonymous="P7", ks4_endks=0),  # not at the end of KS4
     ]
-    rows["ks4_2011"] = [dict(ks4, ks4_pupilmatchingrefanonymous="P6", ks4_acadyr="2010/2011")]  # not a configured cohort
+    rows["ks4_2011"] = [
+        dict(ks4, ks4_pupilmatchingrefanonymous="P6", ks4_acadyr="2010/2011")
+    ]  # not a configured cohort
     rows["learner_ae_id_to_pmr_lookup"] = [{"ae_id": 10, "pupilmatchingrefanonymous": "P1"}]
     rows["learner_ae_id_to_edukey_lookup"] = [{"ae_id": 10, "edukey": "E1"}]
-    rows["leo_geography"] = [{"edukey": "E1", "taxyear": 201516, "gor": "E12000001"},
-                             {"edukey": "E1", "taxyear": 201415, "gor": "E12000007"}]
+    rows["leo_geography"] = [
+        {"edukey": "E1", "taxyear": 201516, "gor": "E12000001"},
+        {"edukey": "E1", "taxyear": 201415, "gor": "E12000007"},
+    ]
     return rows
 
 
@@ -100,9 +141,25 @@ def test_ks4_cohort(tmp_path, backend_url):
     rows = db.rows(
         "SELECT pmr, ks4_year, is_linked, n_ks4_records, sex, ethnicity_minor, ethnicity_major, is_fsm, is_ever_fsm_6, "
         "sen_status, is_eal, idaci_decile, region_name, has_good_pass_em "
-        'FROM "leo_assets"."ks4_cohort" ORDER BY pmr')
+        'FROM "leo_assets"."ks4_cohort" ORDER BY pmr'
+    )
     assert rows == [
         ("P1", 2014, 1, 2, "F", "APKN", "Asian", 1, 1, "support", 1, 1, "London", 1),
-        ("P2", 2014, 0, 1, "M", "WBRI", "White", 0, 1, "none", 0, None, None, 0),  # FSM two years earlier: ever-FSM
+        (
+            "P2",
+            2014,
+            0,
+            1,
+            "M",
+            "WBRI",
+            "White",
+            0,
+            1,
+            "none",
+            0,
+            None,
+            None,
+            0,
+        ),  # FSM two years earlier: ever-FSM
     ]
     db.dispose()

@@ -17,12 +17,18 @@ def test_shipped_file_equals_defaults():
         ({"workspace_schema": "leo; drop table x"}, "workspace_schema"),
         ({"project_schema": ""}, "project_schema"),
         ({"source_databases": {"npd": "NPD_i2"}}, "source_databases"),
-        ({"source_databases": {"npd": "NPD i2", "lilr": "L", "hesa": "H", "leo": "L2"}}, "source_databases.npd"),
+        (
+            {"source_databases": {"npd": "NPD i2", "lilr": "L", "hesa": "H", "leo": "L2"}},
+            "source_databases.npd",
+        ),
         ({"ks4_cohorts": [1990]}, "ks4_cohorts"),
         ({"ks4_cohorts": []}, "ks4_cohorts"),
         ({"reference_date": "31/07/2021"}, "reference_date"),
         ({"workspace_url": "sqlite:///x.db"}, "workspace_url"),
-        ({"source_years": {"school_census.spring": "2006-20x"}}, "source_years.school_census.spring"),
+        (
+            {"source_years": {"school_census.spring": "2006-20x"}},
+            "source_years.school_census.spring",
+        ),
         ({"no_such_setting": 1}, "no_such_setting"),
     ],
 )
@@ -57,7 +63,10 @@ def test_password_is_never_shown(tmp_path):
     assert "s3cret-pw" not in s.redacted_url()
     assert s.url().password == "s3cret-pw"
     with pytest.raises(SettingsError) as err:
-        make_settings(workspace_url="postgresql+psycopg://analyst:s3cret-pw@db.example:5432/ws", ks4_cohorts=[1])
+        make_settings(
+            workspace_url="postgresql+psycopg://analyst:s3cret-pw@db.example:5432/ws",
+            ks4_cohorts=[1],
+        )
     assert "s3cret-pw" not in str(err.value)
 
 

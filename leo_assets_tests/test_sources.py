@@ -13,11 +13,25 @@ from leo_assets_tests.helpers import REAL_SQL, settings_for, write_sources
 def test_every_source_and_view_is_declared():
     catalog = load_catalog(REAL_SQL, make_settings())
     assert set(catalog.decls) >= {
-        "school_census", "ks4", "nccis", "ilr_learners", "ilr_aims", "ilr_lars", "hesa", "pmr_lookup",
-        "edukey_lookup", "education_records_lookup", "employment", "earnings", "self_assessment", "benefits",
+        "school_census",
+        "ks4",
+        "nccis",
+        "ilr_learners",
+        "ilr_aims",
+        "ilr_lars",
+        "hesa",
+        "pmr_lookup",
+        "edukey_lookup",
+        "education_records_lookup",
+        "employment",
+        "earnings",
+        "self_assessment",
+        "benefits",
     }
     views = {v.view for v in catalog.all_views()}
-    assert "spring_census_2014" in views and "summer_census_2020" not in views  # no Summer 2020 census
+    assert (
+        "spring_census_2014" in views and "summer_census_2020" not in views
+    )  # no Summer 2020 census
     assert {"hesa_2005", "hesa_2020", "ks4_2014", "leo_employment", "learners", "aims"} <= views
 
 
@@ -54,8 +68,14 @@ def test_years_outside_the_form_are_an_error():
 
 def test_missing_view_column_and_optional_column(tmp_path):
     s = settings_for(tmp_path)
-    catalog = write_sources(s, skip_views={"ks4_2013"}, drop_columns={
-        "spring_census_2014": {"gender_spr14"}, "education_records_lookup": {"source"}})
+    catalog = write_sources(
+        s,
+        skip_views={"ks4_2013"},
+        drop_columns={
+            "spring_census_2014": {"gender_spr14"},
+            "education_records_lookup": {"source"},
+        },
+    )
     db = WorkspaceDatabase.from_settings(s)
     with pytest.raises(SourceViewError, match=r"NPD_i2\.synthetic\.ks4_2013 does not exist"):
         db.verify_sources(catalog, "ks4")
@@ -69,8 +89,13 @@ def test_missing_view_column_and_optional_column(tmp_path):
 
 def test_fingerprint_moves_with_content(tmp_path):
     s = settings_for(tmp_path)
-    row = {"edukey": "E1", "startdate": dt.date(2015, 4, 6), "enddate": dt.date(2016, 1, 1),
-           "uncertainstartdate": True, "uncertainenddate": False}
+    row = {
+        "edukey": "E1",
+        "startdate": dt.date(2015, 4, 6),
+        "enddate": dt.date(2016, 1, 1),
+        "uncertainstartdate": True,
+        "uncertainenddate": False,
+    }
     catalog = write_sources(s, {"leo_employment": [row]})
     db = WorkspaceDatabase.from_settings(s)
     first = db.fingerprint(catalog, "employment")

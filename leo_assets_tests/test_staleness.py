@@ -12,7 +12,14 @@ import dagster as dg
 from leo_assets.build import stale_closure
 from leo_assets.definitions import build_definitions
 from leo_assets.staleness import stale_status
-from leo_assets_tests.helpers import EMPLOYMENT_MART, EMPLOYMENT_STAGING, employment_rows, make_project, settings_for, write_sources
+from leo_assets_tests.helpers import (
+    EMPLOYMENT_MART,
+    EMPLOYMENT_STAGING,
+    employment_rows,
+    make_project,
+    settings_for,
+    write_sources,
+)
 
 BENEFITS_STAGING = """
 /* ---
@@ -50,7 +57,9 @@ def _keys(*names):
 
 def _requested(defs, instance, cursor):
     result = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
-    keys = {k for k in defs.resolve_asset_graph().get_all_asset_keys() if result.get_num_requested(k)}
+    keys = {
+        k for k in defs.resolve_asset_graph().get_all_asset_keys() if result.get_num_requested(k)
+    }
     return keys, result.cursor
 
 
@@ -73,7 +82,12 @@ def test_sql_edit_rebuilds_exactly_the_edited_asset_and_downstream(tmp_path):
     assert stale_closure(defs, instance) == set()
 
     path = sql / "marts" / "employment_people.sql"
-    path.write_text(path.read_text().replace("where spells.edukey is not null", "where spells.edukey is not null and spells.edukey <> 'Z'"))
+    path.write_text(
+        path.read_text().replace(
+            "where spells.edukey is not null",
+            "where spells.edukey is not null and spells.edukey <> 'Z'",
+        )
+    )
     defs = build_definitions(settings, sql_dir=sql)  # "Reload definitions"
     edited, child = _keys("employment_people"), _keys("repeat_employees")
     assert stale_status(defs, instance, *edited)[0] == "STALE"
@@ -98,15 +112,29 @@ def test_source_change_rebuilds_its_downstream_only(tmp_path):
     _, cursor = _requested(defs, instance, cursor)
 
     rows = employment_rows("A", "B")
-    rows["leo_employment"].append({"edukey": "B", "startdate": dt.date(2017, 1, 1), "enddate": dt.date(2017, 6, 1),
-                                   "uncertainstartdate": False, "uncertainenddate": False})
+    rows["leo_employment"].append(
+        {
+            "edukey": "B",
+            "startdate": dt.date(2017, 1, 1),
+            "enddate": dt.date(2017, 6, 1),
+            "uncertainstartdate": False,
+            "uncertainenddate": False,
+        }
+    )
     write_sources(settings, rows)
     unchanged, _ = _requested(defs, instance, cursor)
     assert unchanged == set()  # nothing moves until the source is observed
-    _run(defs, instance, {dg.AssetKey(["source", "employment"]), dg.AssetKey(["source", "benefits"])})
+    _run(
+        defs, instance, {dg.AssetKey(["source", "employment"]), dg.AssetKey(["source", "benefits"])}
+    )
     first = _keys("stg_leo__employment")
-    assert stale_status(defs, instance, *first) == ("STALE", [("DATA", "has a new dependency data version")])
-    assert stale_status(defs, instance, *_keys("stg_leo__benefits"))[0] == "FRESH"  # same content, same version
+    assert stale_status(defs, instance, *first) == (
+        "STALE",
+        [("DATA", "has a new dependency data version")],
+    )
+    assert (
+        stale_status(defs, instance, *_keys("stg_leo__benefits"))[0] == "FRESH"
+    )  # same content, same version
     requested, cursor = _requested(defs, instance, cursor)
     assert requested == _keys("stg_leo__employment", "employment_people", "repeat_employees")
     _run(defs, instance, requested)

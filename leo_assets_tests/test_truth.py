@@ -14,15 +14,28 @@ from leo_assets.synthetic import FaultRates, GeneratorConfig, generate
 from leo_assets.synthetic.report import _DEST_PERSON_SQL
 from leo_assets_tests.helpers import build_selection, settings_for
 
-FAULTS = FaultRates(overmatch_pmr=0.02, overmatch_edukey=0.02, undermatch_pmr=0.03, undermatch_edukey=0.03,
-                    unlinked_pmr=0.03, unlinked_recordid=0.04, orphan_edukey=0.02, pmr_conflict=0.01)
+FAULTS = FaultRates(
+    overmatch_pmr=0.02,
+    overmatch_edukey=0.02,
+    undermatch_pmr=0.03,
+    undermatch_edukey=0.03,
+    unlinked_pmr=0.03,
+    unlinked_recordid=0.04,
+    orphan_edukey=0.02,
+    pmr_conflict=0.01,
+)
 COHORTS = [2013, 2014]
 
 
 def _build(root, seed=11):
     settings = settings_for(root, ks4_cohorts=COHORTS)
-    generate(settings, GeneratorConfig(pupils_per_cohort=700, seed=seed, faults=FAULTS, show_progress=False))
-    build_selection(settings, ["destinations", "transition_sequence", "metrics_annual", "transitions"])
+    generate(
+        settings,
+        GeneratorConfig(pupils_per_cohort=700, seed=seed, faults=FAULTS, show_progress=False),
+    )
+    build_selection(
+        settings, ["destinations", "transition_sequence", "metrics_annual", "transitions"]
+    )
     return settings
 
 
@@ -52,17 +65,23 @@ def world(tmp_path_factory):
 
 def test_person_resolution_against_truth(world):
     _settings, con = world
-    faults = con.sql("SELECT fault_type, person_id, other_person_id FROM tr.truth.truth_fault").fetchall()
+    faults = con.sql(
+        "SELECT fault_type, person_id, other_person_id FROM tr.truth.truth_fault"
+    ).fetchall()
     involved = {p for _t, a, b in faults for p in (a, b) if p is not None}
     # over-matched: one of our persons holds identifiers of two true people
-    merged = con.sql("SELECT our_id, list(DISTINCT true_id) FROM owners GROUP BY our_id HAVING count(DISTINCT true_id) > 1").fetchall()
+    merged = con.sql(
+        "SELECT our_id, list(DISTINCT true_id) FROM owners GROUP BY our_id HAVING count(DISTINCT true_id) > 1"
+    ).fetchall()
     assert merged, "the injected over-matches must show"
     unexplained = [(our, trues) for our, trues in merged if not set(trues) & involved]
     assert unexplained == []
     overmatch_pmr = sum(1 for t, _a, _b in faults if t == "overmatch_pmr")
     assert len(merged) >= 0.9 * overmatch_pmr
     # split: one true person spread over several of our persons
-    split = con.sql("SELECT true_id FROM owners GROUP BY true_id HAVING count(DISTINCT our_id) > 1").fetchall()
+    split = con.sql(
+        "SELECT true_id FROM owners GROUP BY true_id HAVING count(DISTINCT our_id) > 1"
+    ).fetchall()
     assert split, "the injected under-matches must show"
     assert [t for (t,) in split if t not in involved] == []
     # everyone else resolves to exactly one person of ours holding only their identifiers
@@ -72,7 +91,9 @@ def test_person_resolution_against_truth(world):
 
 
 def _truth_monthly_states(con, settings):
-    hierarchy = ", ".join(f"('{state}', {i})" for i, state in enumerate(settings.state_hierarchy, start=1))
+    hierarchy = ", ".join(
+        f"('{state}', {i})" for i, state in enumerate(settings.state_hierarchy, start=1)
+    )
     return con.sql(f"""
         WITH months AS (
             SELECT m.our_id, m.true_id, s.month_index, s.month_start_date,
@@ -97,7 +118,9 @@ def test_monthly_states_agree_with_the_true_histories(world):
     settings, con = world
     rows = _truth_monthly_states(con, settings)
     assert len(rows) > 100_000 / 10
-    early = [ours == truth for month, ours, truth in rows if month <= 24]  # ages 16-18: NCCIS observes NEET
+    early = [
+        ours == truth for month, ours, truth in rows if month <= 24
+    ]  # ages 16-18: NCCIS observes NEET
     later = [ours == truth for month, ours, truth in rows if month > 24]
     assert sum(early) / len(early) >= 0.88  # measured 0.93
     assert sum(later) / len(later) >= 0.80  # measured 0.85: true NEET after 18 is unobservable
@@ -105,20 +128,36 @@ def test_monthly_states_agree_with_the_true_histories(world):
 
 def test_destinations_agree_with_the_truth_and_the_published_figures(world):
     settings, con = world
-    con.execute("CREATE OR REPLACE TEMP TABLE true_destinations AS " + _DEST_PERSON_SQL.format(
-        t="tr.truth", ref=settings.reference_date.isoformat(), edu="('sixth_form', 'fe', 'he', 'traineeship')"))
-    agreement = dict(con.sql("""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE true_destinations AS "
+        + _DEST_PERSON_SQL.format(
+            t="tr.truth",
+            ref=settings.reference_date.isoformat(),
+            edu="('sixth_form', 'fe', 'he', 'traineeship')",
+        )
+    )
+    agreement = dict(
+        con.sql("""
         SELECT d.destination_year,
                avg(CASE WHEN d.destination = CASE WHEN t.destination LIKE 'edu_%' THEN 'education'
                                                   WHEN t.destination = 'employment' AND d.destination = 'combination' THEN 'combination'
                                                   ELSE t.destination END THEN 1.0 ELSE 0.0 END)
         FROM ws.leo_assets.destinations AS d JOIN cohort_map AS m ON m.our_id = d.person_id
         JOIN true_destinations AS t ON t.person_id = m.true_id AND t.y = d.destination_year
-        GROUP BY 1""").fetchall())
+        GROUP BY 1""").fetchall()
+    )
     # measured 0.94, 0.92 and 0.89: linkage faults and states the sources cannot show
     assert agreement[1] >= 0.92 and agreement[3] >= 0.90 and agreement[5] >= 0.86, agreement
-    sustained = dict(con.sql("SELECT destination_year, avg(is_sustained) FROM ws.leo_assets.destinations GROUP BY 1").fetchall())
-    published = {1: 0.941, 3: 0.824, 5: 0.795}  # longer-term destinations, 2016 leavers (peers.md 2.1)
+    sustained = dict(
+        con.sql(
+            "SELECT destination_year, avg(is_sustained) FROM ws.leo_assets.destinations GROUP BY 1"
+        ).fetchall()
+    )
+    published = {
+        1: 0.941,
+        3: 0.824,
+        5: 0.795,
+    }  # longer-term destinations, 2016 leavers (peers.md 2.1)
     for year, rate in published.items():
         assert abs(sustained[year] - rate) <= 0.05, (year, sustained[year], rate)
 
@@ -153,30 +192,57 @@ def test_same_sources_in_another_row_order_give_identical_tables(world, tmp_path
         copy.execute(f"ATTACH '{src}' AS original (READ_ONLY)")
         copy.execute(f'CREATE SCHEMA "{settings.project_schema}"')
         for (table,) in copy.execute(
-                f"SELECT table_name FROM information_schema.tables WHERE table_catalog = 'original' "
-                f"AND table_schema = '{settings.project_schema}'").fetchall():
-            copy.execute(f'CREATE TABLE "{settings.project_schema}"."{table}" AS SELECT * FROM original."{settings.project_schema}"."{table}" '
-                         "ORDER BY hash(original.\"" + settings.project_schema + f'"."{table}") DESC')
+            f"SELECT table_name FROM information_schema.tables WHERE table_catalog = 'original' "
+            f"AND table_schema = '{settings.project_schema}'"
+        ).fetchall():
+            copy.execute(
+                f'CREATE TABLE "{settings.project_schema}"."{table}" AS SELECT * FROM original."{settings.project_schema}"."{table}" '
+                'ORDER BY hash(original."' + settings.project_schema + f'"."{table}") DESC'
+            )
         copy.close()
-    build_selection(shuffled, ["destinations", "transition_sequence", "metrics_annual", "transitions"])
+    build_selection(
+        shuffled, ["destinations", "transition_sequence", "metrics_annual", "transitions"]
+    )
     other = duckdb.connect()
     other.execute(f"ATTACH '{tmp_path / 'ws.duckdb'}' AS shuffled (READ_ONLY)")
-    other.execute(f"ATTACH '{settings.source_dir.rsplit('/', 1)[0]}/ws.duckdb' AS first (READ_ONLY)")
-    tables = [t for (t,) in other.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'first' AND table_type = 'BASE TABLE'").fetchall()]
+    other.execute(
+        f"ATTACH '{settings.source_dir.rsplit('/', 1)[0]}/ws.duckdb' AS first (READ_ONLY)"
+    )
+    tables = [
+        t
+        for (t,) in other.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'first' AND table_type = 'BASE TABLE'"
+        ).fetchall()
+    ]
     assert len(tables) > 20
     for table in tables:
-        digests = [other.execute(f'SELECT count(*), sum(hash(t)) FROM {db}.leo_assets."{table}" AS t').fetchone()
-                   for db in ("first", "shuffled")]
+        digests = [
+            other.execute(
+                f'SELECT count(*), sum(hash(t)) FROM {db}.leo_assets."{table}" AS t'
+            ).fetchone()
+            for db in ("first", "shuffled")
+        ]
         assert digests[0] == digests[1], table
 
 
-TRUE_TYPES = {"school": "('school', 'sixth_form')", "fe": "('fe')", "apprenticeship": "('apprenticeship')",
-              "he": "('he')", "employment": "('employment')", "out_of_work_benefit": "('out_of_work_benefit')"}
+TRUE_TYPES = {
+    "school": "('school', 'sixth_form')",
+    "fe": "('fe')",
+    "apprenticeship": "('apprenticeship')",
+    "he": "('he')",
+    "employment": "('employment')",
+    "out_of_work_benefit": "('out_of_work_benefit')",
+}
 # (recall, precision) floors; measured on this extract: recall 0.997-1.000 for every type, precision
 # 0.98-1.00 except school at 0.94 (a spell's last summer term runs to 31 August by convention)
-THRESHOLDS = {"school": (0.97, 0.85), "fe": (0.97, 0.90), "apprenticeship": (0.97, 0.90), "he": (0.97, 0.90),
-              "employment": (0.97, 0.95), "out_of_work_benefit": (0.97, 0.90)}
+THRESHOLDS = {
+    "school": (0.97, 0.85),
+    "fe": (0.97, 0.90),
+    "apprenticeship": (0.97, 0.90),
+    "he": (0.97, 0.90),
+    "employment": (0.97, 0.95),
+    "out_of_work_benefit": (0.97, 0.90),
+}
 
 
 def _overlap_share(con, left_sql, right_sql):
@@ -207,4 +273,8 @@ def test_activity_spells_against_the_true_days(world, activity):
                  ON a.person_id = p.our_id AND a.activity_type = '{activity}'
                WHERE a.end_date >= make_date(p.ks4_year, 9, 1)"""
     recall, precision = _overlap_share(con, truth, ours), _overlap_share(con, ours, truth)
-    assert recall >= THRESHOLDS[activity][0] and precision >= THRESHOLDS[activity][1], (activity, recall, precision)
+    assert recall >= THRESHOLDS[activity][0] and precision >= THRESHOLDS[activity][1], (
+        activity,
+        recall,
+        precision,
+    )

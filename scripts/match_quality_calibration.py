@@ -42,16 +42,31 @@ def run(pupils: int, rates: list[float], cohorts: list[int], seed: int) -> str:
             faults = FaultRates(**{name: rate for name in FaultRates.model_fields})
             settings = settings_for(root, ks4_cohorts=cohorts)
             started = time.time()
-            generate(settings, GeneratorConfig(pupils_per_cohort=pupils, cohorts=cohorts, seed=seed, faults=faults,
-                                               show_progress=False))
+            generate(
+                settings,
+                GeneratorConfig(
+                    pupils_per_cohort=pupils,
+                    cohorts=cohorts,
+                    seed=seed,
+                    faults=faults,
+                    show_progress=False,
+                ),
+            )
             build_selection(settings, ["match_quality_summary"])
-            by_rate[rate] = calibrate(str(root / "ws.duckdb"), str(settings.source_dir_path() / "leo_truth.duckdb"),
-                                      settings.workspace_schema)
+            by_rate[rate] = calibrate(
+                str(root / "ws.duckdb"),
+                str(settings.source_dir_path() / "leo_truth.duckdb"),
+                settings.workspace_schema,
+            )
             print(f"rate {rate}: {time.time() - started:.0f} s", file=sys.stderr)
     first = by_rate[rates[0]]
     order = list(dict.fromkeys(r["diagnostic"] for r in first))
-    lines = ["| diagnostic | unit (denominator) | " + " | ".join(f"estimate at {r:g} (flagged / denominator)" for r in rates) + " |",
-             "|---|---|" + "---|" * len(rates)]
+    lines = [
+        "| diagnostic | unit (denominator) | "
+        + " | ".join(f"estimate at {r:g} (flagged / denominator)" for r in rates)
+        + " |",
+        "|---|---|" + "---|" * len(rates),
+    ]
     for diag in order:
         cells = []
         for rate in rates:
@@ -59,17 +74,30 @@ def run(pupils: int, rates: list[float], cohorts: list[int], seed: int) -> str:
             cells.append(f"{_pct(r['estimate'])} ({r['numerator']} / {r['denominator']})")
         lines.append(f"| {diag} | {BY_ID[diag].unit} | " + " | ".join(cells) + " |")
     faulty = [r for r in rates if r > 0]
-    lines += ["", "| diagnostic | target fault | " + " | ".join(
-        f"at {r:g}: injected rate | recall (detected / injected) | precision (of flagged)" for r in faulty) + " |",
-              "|---|---|" + "---|---|---|" * len(faulty)]
+    lines += [
+        "",
+        "| diagnostic | target fault | "
+        + " | ".join(
+            f"at {r:g}: injected rate | recall (detected / injected) | precision (of flagged)"
+            for r in faulty
+        )
+        + " |",
+        "|---|---|" + "---|---|---|" * len(faulty),
+    ]
     for row in first:
         if row["target_fault"] is None:
             continue
         cells = []
         for rate in faulty:
-            r = next(x for x in by_rate[rate] if x["diagnostic"] == row["diagnostic"] and x["target_fault"] == row["target_fault"])
-            cells.append(f"{_pct(r['injected_rate'])} | {_pct(r['recall'])} ({r['detected_faults']} / {r['injected_faults']}) | "
-                         f"{_pct(r['precision'])} ({r['flagged']})")
+            r = next(
+                x
+                for x in by_rate[rate]
+                if x["diagnostic"] == row["diagnostic"] and x["target_fault"] == row["target_fault"]
+            )
+            cells.append(
+                f"{_pct(r['injected_rate'])} | {_pct(r['recall'])} ({r['detected_faults']} / {r['injected_faults']}) | "
+                f"{_pct(r['precision'])} ({r['flagged']})"
+            )
         lines.append(f"| {row['diagnostic']} | {row['target_fault']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -83,8 +111,16 @@ def main() -> int:
     args = p.parse_args()
     warnings.filterwarnings("ignore")
     import logging
+
     logging.getLogger("dagster").setLevel(logging.ERROR)
-    print(run(args.pupils, [float(x) for x in args.rates.split(",")], [int(c) for c in args.cohorts.split(",")], args.seed))
+    print(
+        run(
+            args.pupils,
+            [float(x) for x in args.rates.split(",")],
+            [int(c) for c in args.cohorts.split(",")],
+            args.seed,
+        )
+    )
     return 0
 
 

@@ -11,7 +11,14 @@ from sqlglot import exp
 from sqlglot.tokens import TokenType
 
 from leo_assets.sqlproject.dialects import transpile
-from leo_assets.sqlproject.loader import WORKSPACE_QUALIFIER, SingularCheck, SqlModel, SqlProject, _parameter_values, _references
+from leo_assets.sqlproject.loader import (
+    WORKSPACE_QUALIFIER,
+    SingularCheck,
+    SqlModel,
+    SqlProject,
+    _parameter_values,
+    _references,
+)
 
 
 def workspace_table(project: SqlProject, name: str) -> exp.Table:
@@ -28,8 +35,13 @@ def _param_literal(project: SqlProject, name: str) -> exp.Expression:
     return exp.Literal.number(value)
 
 
-def _relation_for(project: SqlProject, table: exp.Table, dialect: str, overrides: dict[str, str],
-                  missing_optional: frozenset) -> exp.Expression:
+def _relation_for(
+    project: SqlProject,
+    table: exp.Table,
+    dialect: str,
+    overrides: dict[str, str],
+    missing_optional: frozenset,
+) -> exp.Expression:
     qualifier, name = table.db.lower(), table.name.lower()
     if qualifier == WORKSPACE_QUALIFIER:
         return workspace_table(project, overrides.get(name, name))
@@ -40,8 +52,13 @@ def _relation_for(project: SqlProject, table: exp.Table, dialect: str, overrides
     return exp.Subquery(this=relation)
 
 
-def compile_tree(project: SqlProject, tree: exp.Expression, dialect: str, overrides: dict[str, str] | None = None,
-                 missing_optional: frozenset = frozenset()) -> str:
+def compile_tree(
+    project: SqlProject,
+    tree: exp.Expression,
+    dialect: str,
+    overrides: dict[str, str] | None = None,
+    missing_optional: frozenset = frozenset(),
+) -> str:
     """SQL for ``dialect`` from a parsed T-SQL SELECT of this project."""
     overrides = overrides or {}
     if dialect == "tsql":
@@ -57,8 +74,13 @@ def compile_tree(project: SqlProject, tree: exp.Expression, dialect: str, overri
     return transpile(tree, dialect)
 
 
-def compile_text(project: SqlProject, text: str, body_line: int, overrides: dict[str, str] | None = None,
-                 missing_optional: frozenset = frozenset()) -> str:
+def compile_text(
+    project: SqlProject,
+    text: str,
+    body_line: int,
+    overrides: dict[str, str] | None = None,
+    missing_optional: frozenset = frozenset(),
+) -> str:
     """The T-SQL of a file, with logical names and parameters replaced in place."""
     overrides = overrides or {}
     body = "\n" * (body_line - 1) + text.split("*/", 1)[1]
@@ -85,17 +107,26 @@ def compile_text(project: SqlProject, text: str, body_line: int, overrides: dict
     return out.strip() + "\n"
 
 
-def compile_select(project: SqlProject, model: SqlModel, dialect: str, overrides: dict[str, str] | None = None,
-                   missing_optional: frozenset = frozenset()) -> str:
+def compile_select(
+    project: SqlProject,
+    model: SqlModel,
+    dialect: str,
+    overrides: dict[str, str] | None = None,
+    missing_optional: frozenset = frozenset(),
+) -> str:
     """The SELECT of a model for ``dialect`` (``tsql`` = the file's own text)."""
     if model.is_seed:
         raise ValueError(f"{model.name} is a reference table, not a SELECT")
     if dialect == "tsql":
-        return compile_text(project, model.text, model.header.body_line, overrides, missing_optional)
+        return compile_text(
+            project, model.text, model.header.body_line, overrides, missing_optional
+        )
     return compile_tree(project, model.tree, dialect, overrides, missing_optional)  # type: ignore[arg-type]
 
 
-def compile_check(project: SqlProject, check: SingularCheck, dialect: str, overrides: dict[str, str] | None = None) -> str:
+def compile_check(
+    project: SqlProject, check: SingularCheck, dialect: str, overrides: dict[str, str] | None = None
+) -> str:
     if dialect == "tsql":
         return compile_text(project, check.text, check.header.body_line, overrides)
     return compile_tree(project, check.tree, dialect, overrides)
@@ -118,5 +149,5 @@ def tsql_select_into(select_sql: str, target: str) -> str:
         elif depth == 0 and tok.token_type == TokenType.SELECT:
             seen_outer_select = True
         elif depth == 0 and seen_outer_select and tok.token_type == TokenType.FROM:
-            return f"{select_sql[: tok.start]}INTO {target} {select_sql[tok.start:]}"
+            return f"{select_sql[: tok.start]}INTO {target} {select_sql[tok.start :]}"
     raise ValueError("the outermost SELECT has no FROM: cannot add INTO")

@@ -27,10 +27,16 @@ def _fix(node: exp.Expression, dialect: str) -> exp.Expression:
             return exp.DataType.build("DOUBLE")
         if t in (exp.DataType.Type.TINYINT, exp.DataType.Type.UTINYINT):
             return exp.DataType.build("SMALLINT")
-        if t in (exp.DataType.Type.VARCHAR, exp.DataType.Type.NVARCHAR, exp.DataType.Type.CHAR, exp.DataType.Type.NCHAR):
+        if t in (
+            exp.DataType.Type.VARCHAR,
+            exp.DataType.Type.NVARCHAR,
+            exp.DataType.Type.CHAR,
+            exp.DataType.Type.NCHAR,
+        ):
             # lengths do not constrain anything on DuckDB (and TEXT(n) is not DuckDB syntax); MAX is T-SQL only
             if dialect == "duckdb" or any(
-                isinstance(e, exp.DataTypeParam) and e.name.upper() == "MAX" for e in node.expressions
+                isinstance(e, exp.DataTypeParam) and e.name.upper() == "MAX"
+                for e in node.expressions
             ):
                 return exp.DataType.build("VARCHAR")
             if t in (exp.DataType.Type.NVARCHAR, exp.DataType.Type.NCHAR):
@@ -41,7 +47,9 @@ def _fix(node: exp.Expression, dialect: str) -> exp.Expression:
             return exp.cast(exp.Extract(this=exp.var(unit), expression=node.this), "INT")
         if isinstance(node, exp.DateFromParts):
             # the replacement's children are not visited again: fix them here (YEAR() inside, say)
-            parts = [node.args[k].transform(lambda n: _fix(n, dialect)) for k in ("year", "month", "day")]
+            parts = [
+                node.args[k].transform(lambda n: _fix(n, dialect)) for k in ("year", "month", "day")
+            ]
             return exp.Anonymous(this="MAKE_DATE", expressions=parts)
     if isinstance(node, exp.DateAdd) and not isinstance(node.parent, exp.Cast):
         # DATEADD on a DATE gives a TIMESTAMP elsewhere: keep T-SQL's DATE
@@ -61,7 +69,9 @@ def transpile(tree: exp.Expression, dialect: str) -> str:
 
 def parse_tsql(sql: str) -> exp.Expression:
     """Parse one T-SQL statement strictly."""
-    statements = [s for s in sqlglot.parse(sql, read="tsql", error_level=ErrorLevel.RAISE) if s is not None]
+    statements = [
+        s for s in sqlglot.parse(sql, read="tsql", error_level=ErrorLevel.RAISE) if s is not None
+    ]
     if len(statements) != 1:
         raise PortabilityError(f"expected exactly one statement, found {len(statements)}")
     return statements[0]
@@ -91,22 +101,9 @@ _FORBIDDEN_FUNCTIONS = {
 
 # Words reserved by PostgreSQL or SQL Server that a CTE or table alias must not be named
 # (sqlglot does not quote them, and the file's text goes to SQL Server as written).
-RESERVED_NAMES = frozenset("""
-all analyse analyze and any array as asc asymmetric authorization backup between both break browse bulk
-by case cast check checkpoint close clustered collate column commit compute concurrently constraint
-contains continue convert create cross current current_date current_role current_time current_timestamp
-current_user cursor database dbcc deallocate declare default delete deny desc disk distinct distributed do
-double drop dump else end errlvl escape except exec execute exists exit external fetch file fillfactor
-for foreign freetext freeze from full function goto grant group having holdlock identity if ilike in index
-initially inner insert intersect into is isnull join key kill lateral leading left like limit lineno load
-localtime localtimestamp merge national natural nocheck nonclustered not notnull null nullif of off offset
-offsets on only open option or order outer over overlaps percent pivot placing plan precision primary
-print proc procedure public raiserror read readtext reconfigure references replication restore restrict
-return returning revert revoke right rollback rowcount rule save schema select session_user set setuser
-shutdown similar some statistics symmetric system_user table tablesample textsize then to top tran
-transaction trigger truncate union unique unpivot update updatetext use user values variadic varying
-verbose view waitfor when where while window with within writetext
-""".split())
+RESERVED_NAMES = frozenset(
+    ["all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "authorization", "backup", "between", "both", "break", "browse", "bulk", "by", "case", "cast", "check", "checkpoint", "close", "clustered", "collate", "column", "commit", "compute", "concurrently", "constraint", "contains", "continue", "convert", "create", "cross", "current", "current_date", "current_role", "current_time", "current_timestamp", "current_user", "cursor", "database", "dbcc", "deallocate", "declare", "default", "delete", "deny", "desc", "disk", "distinct", "distributed", "do", "double", "drop", "dump", "else", "end", "errlvl", "escape", "except", "exec", "execute", "exists", "exit", "external", "fetch", "file", "fillfactor", "for", "foreign", "freetext", "freeze", "from", "full", "function", "goto", "grant", "group", "having", "holdlock", "identity", "if", "ilike", "in", "index", "initially", "inner", "insert", "intersect", "into", "is", "isnull", "join", "key", "kill", "lateral", "leading", "left", "like", "limit", "lineno", "load", "localtime", "localtimestamp", "merge", "national", "natural", "nocheck", "nonclustered", "not", "notnull", "null", "nullif", "of", "off", "offset", "offsets", "on", "only", "open", "option", "or", "order", "outer", "over", "overlaps", "percent", "pivot", "placing", "plan", "precision", "primary", "print", "proc", "procedure", "public", "raiserror", "read", "readtext", "reconfigure", "references", "replication", "restore", "restrict", "return", "returning", "revert", "revoke", "right", "rollback", "rowcount", "rule", "save", "schema", "select", "session_user", "set", "setuser", "shutdown", "similar", "some", "statistics", "symmetric", "system_user", "table", "tablesample", "textsize", "then", "to", "top", "tran", "transaction", "trigger", "truncate", "union", "unique", "unpivot", "update", "updatetext", "use", "user", "values", "variadic", "varying", "verbose", "view", "waitfor", "when", "where", "while", "window", "with", "within", "writetext"]
+)
 
 
 def portability_problems(tree: exp.Expression) -> list[str]:
@@ -116,7 +113,9 @@ def portability_problems(tree: exp.Expression) -> list[str]:
         if isinstance(node, (exp.CTE, exp.TableAlias)):
             name = (node.alias if isinstance(node, exp.CTE) else node.name).lower()
             if name in RESERVED_NAMES:
-                problems.append(f"the name {name!r} is reserved in PostgreSQL or SQL Server: rename the CTE or alias")
+                problems.append(
+                    f"the name {name!r} is reserved in PostgreSQL or SQL Server: rename the CTE or alias"
+                )
             continue
         name = None
         if isinstance(node, exp.Anonymous):
@@ -137,10 +136,14 @@ def portability_problems(tree: exp.Expression) -> list[str]:
             if node.this in (exp.DataType.Type.MONEY, exp.DataType.Type.SMALLMONEY):
                 problems.append("MONEY: use DECIMAL(p, s)")
             if node.this in (exp.DataType.Type.FLOAT,) and not node.expressions:
-                problems.append("FLOAT: use DECIMAL(p, s) (or DOUBLE PRECISION where a double is meant)")
+                problems.append(
+                    "FLOAT: use DECIMAL(p, s) (or DOUBLE PRECISION where a double is meant)"
+                )
         if isinstance(node, exp.Add) and (
-            isinstance(node.left, exp.Literal) and node.left.is_string
-            or isinstance(node.right, exp.Literal) and node.right.is_string
+            isinstance(node.left, exp.Literal)
+            and node.left.is_string
+            or isinstance(node.right, exp.Literal)
+            and node.right.is_string
         ):
             problems.append("string '+': use CONCAT()")
         if isinstance(node, exp.Div):
@@ -149,22 +152,34 @@ def portability_problems(tree: exp.Expression) -> list[str]:
                     f"division {node.sql(dialect='tsql')!r}: T-SQL divides integers as integers; "
                     "CAST one side AS DECIMAL(p, s)"
                 )
-        if isinstance(node, exp.Like) and isinstance(node.expression, exp.Literal) and "[" in node.expression.this:
+        if (
+            isinstance(node, exp.Like)
+            and isinstance(node.expression, exp.Literal)
+            and "[" in node.expression.this
+        ):
             problems.append("LIKE with a [...] character class: SQL Server only")
         if isinstance(node, exp.Avg) and not _has_decimal_cast(node.this):
             problems.append("AVG of a column not cast to DECIMAL: T-SQL truncates AVG(int)")
         if isinstance(node, exp.DateDiff):
             unit = (node.text("unit") or "day").lower()
             if unit not in ("day", "dd", "d"):
-                problems.append(f"DATEDIFF({unit}, ...): only DATEDIFF(day, ...) is portable; use YEAR()/MONTH() arithmetic")
-        if isinstance(node, exp.Limit) and isinstance(node.parent, exp.Select) and not node.parent.args.get("order"):
+                problems.append(
+                    f"DATEDIFF({unit}, ...): only DATEDIFF(day, ...) is portable; use YEAR()/MONTH() arithmetic"
+                )
+        if (
+            isinstance(node, exp.Limit)
+            and isinstance(node.parent, exp.Select)
+            and not node.parent.args.get("order")
+        ):
             problems.append("TOP without ORDER BY is not deterministic")
         if isinstance(node, exp.Window) and node.this and isinstance(node.this, (exp.RowNumber,)):
             order = node.args.get("order")
             if order is None:
                 problems.append("ROW_NUMBER() without ORDER BY is not deterministic")
         if isinstance(node, (exp.Into,)):
-            problems.append("SELECT ... INTO: a SQL file is one SELECT; the engine creates the table")
+            problems.append(
+                "SELECT ... INTO: a SQL file is one SELECT; the engine creates the table"
+            )
         if isinstance(node, exp.Join):
             problems += _outer_join_or_problems(node)
     return sorted(set(problems))
@@ -203,11 +218,16 @@ def _has_decimal_cast(node: exp.Expression | None) -> bool:
     if isinstance(node, exp.Literal) and not node.is_string and "." in node.this:
         return True
     for sub in node.walk():
-        if isinstance(sub, exp.Cast) and sub.to.this in (
-            exp.DataType.Type.DECIMAL,
-            exp.DataType.Type.DOUBLE,
-            exp.DataType.Type.FLOAT,
-        ) and sub.to.expressions:
+        if (
+            isinstance(sub, exp.Cast)
+            and sub.to.this
+            in (
+                exp.DataType.Type.DECIMAL,
+                exp.DataType.Type.DOUBLE,
+                exp.DataType.Type.FLOAT,
+            )
+            and sub.to.expressions
+        ):
             return True
         if isinstance(sub, exp.Cast) and sub.to.this == exp.DataType.Type.DOUBLE:
             return True

@@ -17,10 +17,17 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-_HEADER = re.compile(r"\A\s*/\*\s*---\s*\n(?P<yaml>.*?)\n\s*---\s*\*/", re.S)
+_HEADER = re.compile(r"\A\s*/\*\s*---\s*\n(?P<yaml>.*?)\n\s*---\s*\*/", re.DOTALL)
 
 Severity = Literal["error", "warn"]
-CHECK_TYPES = ("not_null", "unique", "accepted_values", "relationships", "expression_is_true", "row_count")
+CHECK_TYPES = (
+    "not_null",
+    "unique",
+    "accepted_values",
+    "relationships",
+    "expression_is_true",
+    "row_count",
+)
 
 
 class LoadError(ValueError):
@@ -78,7 +85,17 @@ def _check_name(ctype: str, args: Any) -> str:
     return ctype
 
 
-_OPERATORS = {"<=": " le ", ">=": " ge ", "<>": " ne ", "!=": " ne ", "<": " lt ", ">": " gt ", "=": " eq ", "+": " plus ", "-": " minus "}
+_OPERATORS = {
+    "<=": " le ",
+    ">=": " ge ",
+    "<>": " ne ",
+    "!=": " ne ",
+    "<": " lt ",
+    ">": " gt ",
+    "=": " eq ",
+    "+": " plus ",
+    "-": " minus ",
+}
 
 
 def _slug(expression: str) -> str:
@@ -105,11 +122,18 @@ def _parse_checks(raw: Any, path: str) -> list[dict[str, Any]]:
             raise LoadError(f"{path}: checks[{i}] must be a mapping like '- not_null: [col]'")
         ctypes = [k for k in item if k in CHECK_TYPES]
         if len(ctypes) != 1:
-            raise LoadError(f"{path}: checks[{i}] must name exactly one of {', '.join(CHECK_TYPES)}; got {sorted(item)}")
+            raise LoadError(
+                f"{path}: checks[{i}] must name exactly one of {', '.join(CHECK_TYPES)}; got {sorted(item)}"
+            )
         ctype = ctypes[0]
         rest = {k: v for k, v in item.items() if k != ctype}
         args = item[ctype]
-        entry = {"type": ctype, "args": args, "name": rest.pop("name", None) or _check_name(ctype, args), **rest}
+        entry = {
+            "type": ctype,
+            "args": args,
+            "name": rest.pop("name", None) or _check_name(ctype, args),
+            **rest,
+        }
         out.append(entry)
     return out
 
@@ -118,7 +142,9 @@ def parse_header(text: str, path: str) -> Header:
     """Parse the header of a SQL file; raise :class:`LoadError` naming ``path`` on any problem."""
     m = _HEADER.match(text)
     if not m:
-        raise LoadError(f"{path}:1: no header: a SQL file starts with /* --- <yaml> --- */ (see sql/README.md)")
+        raise LoadError(
+            f"{path}:1: no header: a SQL file starts with /* --- <yaml> --- */ (see sql/README.md)"
+        )
     try:
         data = yaml.safe_load(m.group("yaml")) or {}
     except yaml.YAMLError as exc:
@@ -131,5 +157,7 @@ def parse_header(text: str, path: str) -> Header:
     try:
         return Header(**data)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
         raise LoadError(f"{path}:1: header: {problems}") from None

@@ -83,7 +83,9 @@ class SqlModel:
     params: set[str] = field(default_factory=set)
     column_descriptions: dict[str, str] = field(default_factory=dict)
     singular_checks: list[SingularCheck] = field(default_factory=list)
-    seed_columns: list[tuple[str, str, str]] = field(default_factory=list)  # (name, type, description)
+    seed_columns: list[tuple[str, str, str]] = field(
+        default_factory=list
+    )  # (name, type, description)
     seed_rows: list[tuple[Any, ...]] = field(default_factory=list)
     code_version: str = ""
 
@@ -100,10 +102,22 @@ class SqlModel:
         """Declared checks, with the grain's uniqueness and not-null checks first."""
         out: list[CheckDecl] = []
         if self.header.grain:
-            out.append(CheckDecl(type="unique", args=list(self.header.grain), name="grain_unique",
-                                 description=f"one row per ({', '.join(self.header.grain)})"))
-            out.append(CheckDecl(type="not_null", args=list(self.header.grain), name="grain_not_null",
-                                 description=f"no grain column is null: {', '.join(self.header.grain)}"))
+            out.append(
+                CheckDecl(
+                    type="unique",
+                    args=list(self.header.grain),
+                    name="grain_unique",
+                    description=f"one row per ({', '.join(self.header.grain)})",
+                )
+            )
+            out.append(
+                CheckDecl(
+                    type="not_null",
+                    args=list(self.header.grain),
+                    name="grain_not_null",
+                    description=f"no grain column is null: {', '.join(self.header.grain)}",
+                )
+            )
         out.extend(self.header.checks)
         return out
 
@@ -155,9 +169,15 @@ def _column_comments(tree: exp.Expression) -> dict[str, str]:
         return {}
     out = {}
     for proj in select.expressions:
-        comments = proj.comments or (proj.this.comments if isinstance(proj, exp.Alias) and proj.this else None)
+        comments = proj.comments or (
+            proj.this.comments if isinstance(proj, exp.Alias) and proj.this else None
+        )
         # banner comments ("---------- ids") group columns; they describe none of them
-        kept = [c.strip() for c in comments or [] if c.strip() and not re.fullmatch(r"-+\s*[\w ]*", c.strip())]
+        kept = [
+            c.strip()
+            for c in comments or []
+            if c.strip() and not re.fullmatch(r"-+\s*[\w ]*", c.strip())
+        ]
         if kept:
             out[proj.alias_or_name] = " ".join(kept)
     return out
@@ -165,33 +185,48 @@ def _column_comments(tree: exp.Expression) -> dict[str, str]:
 
 def _text_line(text: str, needle: str, default: int) -> int:
     """The 1-based line of the first case-insensitive occurrence of ``needle`` in ``text``."""
-    m = re.search(re.escape(needle), text, flags=re.I)
+    m = re.search(re.escape(needle), text, flags=re.IGNORECASE)
     return text[: m.start()].count("\n") + 1 if m else default
 
 
-def _analyse(project_sources: set[str], tree: exp.Expression, rel: str, base_line: int, params_known: set[str], text: str = ""):
+def _analyse(
+    project_sources: set[str],
+    tree: exp.Expression,
+    rel: str,
+    base_line: int,
+    params_known: set[str],
+    text: str = "",
+):
     model_deps, source_deps, params = set(), set(), set()
     for table in _references(tree):
         line = _line(table, base_line)
         if table.catalog:
-            raise LoadError(f"{rel}:{line}: {table.sql('tsql')}: write sources as <database>.<source> and models as ws.<name>; "
-                            "physical database names come from the settings")
+            raise LoadError(
+                f"{rel}:{line}: {table.sql('tsql')}: write sources as <database>.<source> and models as ws.<name>; "
+                "physical database names come from the settings"
+            )
         if not table.db:
-            raise LoadError(f"{rel}:{line}: table {table.name!r} is not schema-qualified: use ws.{table.name} for a model "
-                            "or <database>.<source> for a source")
+            raise LoadError(
+                f"{rel}:{line}: table {table.name!r} is not schema-qualified: use ws.{table.name} for a model "
+                "or <database>.<source> for a source"
+            )
         qualifier, name = table.db.lower(), table.name.lower()
         if qualifier == WORKSPACE_QUALIFIER:
             model_deps.add(name)
         elif f"{qualifier}.{name}" in project_sources:
             source_deps.add(f"{qualifier}.{name}")
         else:
-            raise LoadError(f"{rel}:{line}: unknown reference {qualifier}.{name}: not a model (ws.<name>) "
-                            "nor a source declared in sql/_sources.yml")
+            raise LoadError(
+                f"{rel}:{line}: unknown reference {qualifier}.{name}: not a model (ws.<name>) "
+                "nor a source declared in sql/_sources.yml"
+            )
     for param in tree.find_all(exp.Parameter):
         name = param.name.lower()
         if name not in params_known:
-            raise LoadError(f"{rel}:{_text_line(text, '@' + name, base_line)}: unknown parameter @{name}; known: "
-                            f"{', '.join('@' + p for p in sorted(params_known))}")
+            raise LoadError(
+                f"{rel}:{_text_line(text, '@' + name, base_line)}: unknown parameter @{name}; known: "
+                f"{', '.join('@' + p for p in sorted(params_known))}"
+            )
         params.add(name)
     return model_deps, source_deps, params
 
@@ -204,10 +239,14 @@ def _parse_body(text: str, header: Header, rel: str) -> exp.Expression:
     except (ParseError, PortabilityError) as exc:
         raise LoadError(f"{rel}: not valid T-SQL: {str(exc).splitlines()[0]}") from None
     if not isinstance(tree, (exp.Select, exp.SetOperation)):
-        raise LoadError(f"{rel}:{header.body_line}: a SQL file holds exactly one SELECT (no DDL, DML or EXEC)")
+        raise LoadError(
+            f"{rel}:{header.body_line}: a SQL file holds exactly one SELECT (no DDL, DML or EXEC)"
+        )
     problems = portability_problems(tree)
     if problems:
-        raise LoadError(f"{rel}: outside the portable T-SQL subset (sql/README.md): " + "; ".join(problems))
+        raise LoadError(
+            f"{rel}: outside the portable T-SQL subset (sql/README.md): " + "; ".join(problems)
+        )
     return tree
 
 
@@ -221,7 +260,10 @@ def _load_seeds(sql_dir: Path, settings: Settings) -> list[SqlModel]:
         rel = f"reference/{REFERENCE_FILE}: {name}"
         if not name.startswith(LAYER_PREFIX["reference"]):
             raise LoadError(f"{rel}: reference tables are named ref_<name>")
-        columns = [(c, str(spec["type"]), str(spec.get("description", ""))) for c, spec in (body.get("columns") or {}).items()]
+        columns = [
+            (c, str(spec["type"]), str(spec.get("description", "")))
+            for c, spec in (body.get("columns") or {}).items()
+        ]
         if not columns:
             raise LoadError(f"{rel}: no columns declared")
         if "csv" in body:
@@ -229,7 +271,9 @@ def _load_seeds(sql_dir: Path, settings: Settings) -> list[SqlModel]:
             with open(csv_path, newline="", encoding="utf-8") as fh:
                 reader = csv.DictReader(fh)
                 if [c for c, _, _ in columns] != reader.fieldnames:
-                    raise LoadError(f"{rel}: {body['csv']} header {reader.fieldnames} differs from the declared columns")
+                    raise LoadError(
+                        f"{rel}: {body['csv']} header {reader.fieldnames} differs from the declared columns"
+                    )
                 rows = [tuple(_coerce(r[c], t) for c, t, _ in columns) for r in reader]
         elif "rows_from_setting" in body:
             values = getattr(settings, body["rows_from_setting"])
@@ -237,13 +281,28 @@ def _load_seeds(sql_dir: Path, settings: Settings) -> list[SqlModel]:
             if body.get("enumerate"):
                 rows = [(i, *row) for i, row in enumerate(rows, start=1)]
         elif body.get("calendar") == "months":
-            rows = _calendar_months(int(body.get("first_year", 2000)), int(body.get("last_year", 2040)))
+            rows = _calendar_months(
+                int(body.get("first_year", 2000)), int(body.get("last_year", 2040))
+            )
         else:
             raise LoadError(f"{rel}: give 'csv', 'rows_from_setting' or 'calendar: months'")
-        header = Header(description=str(body.get("description", "")), grain=list(body.get("grain") or []))
-        seeds.append(SqlModel(name=name, layer="reference", path=path, text=json.dumps(rows, default=str), header=header,
-                              tree=None, group="reference", seed_columns=columns, seed_rows=rows,
-                              column_descriptions={c: d for c, _, d in columns if d}))
+        header = Header(
+            description=str(body.get("description", "")), grain=list(body.get("grain") or [])
+        )
+        seeds.append(
+            SqlModel(
+                name=name,
+                layer="reference",
+                path=path,
+                text=json.dumps(rows, default=str),
+                header=header,
+                tree=None,
+                group="reference",
+                seed_columns=columns,
+                seed_rows=rows,
+                column_descriptions={c: d for c, _, d in columns if d},
+            )
+        )
     return seeds
 
 
@@ -257,7 +316,15 @@ def _calendar_months(first_year: int, last_year: int) -> list[tuple[Any, ...]]:
         for month in range(1, 13):
             last_day = calendar.monthrange(year, month)[1]
             academic_year = year + 1 if month >= 9 else year
-            rows.append((dt.date(year, month, 1), dt.date(year, month, last_day), year, month, academic_year))
+            rows.append(
+                (
+                    dt.date(year, month, 1),
+                    dt.date(year, month, last_day),
+                    year,
+                    month,
+                    academic_year,
+                )
+            )
     return rows
 
 
@@ -287,17 +354,33 @@ def load_project(sql_dir: Path, settings: Settings) -> SqlProject:
         parts = path.relative_to(sql_dir).parts
         layer = parts[0] if len(parts) > 1 else None
         if layer not in LAYERS or layer == "reference":
-            raise LoadError(f"{rel}: SQL files live in a layer folder: {', '.join(l for l in LAYERS if l != 'reference')}")
+            raise LoadError(
+                f"{rel}: SQL files live in a layer folder: {', '.join(l for l in LAYERS if l != 'reference')}"
+            )
         text = path.read_text(encoding="utf-8")
         header = parse_header(text, rel)
         tree = _parse_body(text, header, rel)
-        model_deps, source_deps, params = _analyse(source_refs, tree, rel, header.body_line, params_known, text)
+        model_deps, source_deps, params = _analyse(
+            source_refs, tree, rel, header.body_line, params_known, text
+        )
         if path.name.endswith(".check.sql"):
             stem = path.name[: -len(".check.sql")]
             if "__" not in stem:
                 raise LoadError(f"{rel}: a check file is named <model>__<check>.check.sql")
             model_name, check_name = stem.rsplit("__", 1)
-            checks.append(SingularCheck(check_name, model_name, path, text, header, tree, model_deps, source_deps, params))
+            checks.append(
+                SingularCheck(
+                    check_name,
+                    model_name,
+                    path,
+                    text,
+                    header,
+                    tree,
+                    model_deps,
+                    source_deps,
+                    params,
+                )
+            )
             continue
         name = path.stem
         prefix = LAYER_PREFIX.get(layer)
@@ -306,17 +389,32 @@ def load_project(sql_dir: Path, settings: Settings) -> SqlProject:
         if not prefix and any(name.startswith(p) for p in LAYER_PREFIX.values()):
             raise LoadError(f"{rel}: the prefix of {name!r} belongs to another layer")
         if name in models:
-            raise LoadError(f"{rel}: a model named {name!r} already exists ({models[name].path.relative_to(sql_dir)})")
+            raise LoadError(
+                f"{rel}: a model named {name!r} already exists ({models[name].path.relative_to(sql_dir)})"
+            )
         model_deps |= {d.lower() for d in header.depends_on}
         # a relationships check reads its target: the target must be built first
         model_deps |= {
             str(c.args.get("to", "")).split(".", 1)[-1].lower()
             for c in header.checks
-            if c.type == "relationships" and isinstance(c.args, dict) and str(c.args.get("to", "")).startswith("ws.")
+            if c.type == "relationships"
+            and isinstance(c.args, dict)
+            and str(c.args.get("to", "")).startswith("ws.")
         }
         group = "_".join(parts[:-1])
-        models[name] = SqlModel(name, layer, path, text, header, tree, group, model_deps, source_deps, params,
-                                _column_comments(tree))
+        models[name] = SqlModel(
+            name,
+            layer,
+            path,
+            text,
+            header,
+            tree,
+            group,
+            model_deps,
+            source_deps,
+            params,
+            _column_comments(tree),
+        )
     # references and layers
     for m in models.values():
         rel = m.path.relative_to(sql_dir).as_posix()
@@ -325,10 +423,14 @@ def load_project(sql_dir: Path, settings: Settings) -> SqlProject:
                 raise LoadError(f"{rel}: unknown reference ws.{dep}: no model of that name")
             allowed = LAYER_READS.get(m.layer, set())
             if models[dep].layer not in allowed:
-                raise LoadError(f"{rel}: layer violation: a {m.layer} model may read {', '.join(sorted(allowed))}, "
-                                f"not ws.{dep} ({models[dep].layer})")
+                raise LoadError(
+                    f"{rel}: layer violation: a {m.layer} model may read {', '.join(sorted(allowed))}, "
+                    f"not ws.{dep} ({models[dep].layer})"
+                )
         if m.source_deps and "source" not in LAYER_READS.get(m.layer, set()):
-            raise LoadError(f"{rel}: layer violation: only staging models read sources ({', '.join(sorted(m.source_deps))})")
+            raise LoadError(
+                f"{rel}: layer violation: only staging models read sources ({', '.join(sorted(m.source_deps))})"
+            )
     for chk in checks:
         rel = chk.path.relative_to(sql_dir).as_posix()
         if chk.model not in models:
@@ -338,7 +440,11 @@ def load_project(sql_dir: Path, settings: Settings) -> SqlProject:
             raise LoadError(f"{rel}: unknown reference ws.{sorted(unknown)[0]}")
         models[chk.model].singular_checks.append(chk)
     try:
-        order = list(TopologicalSorter({n: sorted(m.model_deps) for n, m in sorted(models.items())}).static_order())
+        order = list(
+            TopologicalSorter(
+                {n: sorted(m.model_deps) for n, m in sorted(models.items())}
+            ).static_order()
+        )
     except CycleError as exc:
         cycle = " -> ".join(exc.args[1])
         raise LoadError(f"cycle between models: {cycle}") from None
@@ -362,18 +468,24 @@ def _code_version(project: SqlProject, model: SqlModel) -> str:
     parts: dict[str, Any] = {
         "build": BUILD_STRATEGY_VERSION,
         "schema": project.settings.workspace_schema,
-        "header": project.models[model.name].header.model_dump(exclude={"body_line", "description"}),
+        "header": project.models[model.name].header.model_dump(
+            exclude={"body_line", "description"}
+        ),
         "params": {p: params[p] for p in sorted(model.params)},
-        "sources": {s: project.catalog.signature(s.split(".", 1)[1]) for s in sorted(model.source_deps)},
+        "sources": {
+            s: project.catalog.signature(s.split(".", 1)[1]) for s in sorted(model.source_deps)
+        },
     }
     if model.is_seed:
         parts["seed"] = [model.seed_columns, [list(map(str, r)) for r in model.seed_rows]]
     else:
         parts["sql"] = _normalised(model.tree)  # type: ignore[arg-type]
     for chk in sorted(model.singular_checks, key=lambda c: c.name):
-        parts.setdefault("checks", []).append([chk.name, chk.header.severity, _normalised(chk.tree)])
+        parts.setdefault("checks", []).append(
+            [chk.name, chk.header.severity, _normalised(chk.tree)]
+        )
     blob = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-__all__ = ["LoadError", "SingularCheck", "SqlModel", "SqlProject", "LAYERS", "load_project"]
+__all__ = ["LAYERS", "LoadError", "SingularCheck", "SqlModel", "SqlProject", "load_project"]

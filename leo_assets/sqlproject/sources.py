@@ -110,7 +110,9 @@ def load_source_declarations(sql_dir: Path) -> dict[str, SourceDecl]:
             raise SourceDeclarationError(f"{where}: unknown key(s) {sorted(unknown)}")
         database = body.get("database")
         if database not in SOURCE_DATABASES:
-            raise SourceDeclarationError(f"{where}: database {database!r} is not one of {SOURCE_DATABASES}")
+            raise SourceDeclarationError(
+                f"{where}: database {database!r} is not one of {SOURCE_DATABASES}"
+            )
         parts = []
         for pname, p in (body.get("parts") or {}).items():
             try:
@@ -131,18 +133,24 @@ def load_source_declarations(sql_dir: Path) -> dict[str, SourceDecl]:
         columns = []
         for cname, c in (body.get("columns") or {}).items():
             if not re.fullmatch(r"[a-z_][a-z0-9_]*", cname):
-                raise SourceDeclarationError(f"{where}: column {cname!r} must be lower case letters, digits and _")
+                raise SourceDeclarationError(
+                    f"{where}: column {cname!r} must be lower case letters, digits and _"
+                )
             if isinstance(c, str):
                 c = {"type": c}
             try:
                 exp.DataType.build(c["type"], dialect="tsql")
             except Exception:
-                raise SourceDeclarationError(f"{where}: column {cname!r} has an unknown type {c.get('type')!r}") from None
+                raise SourceDeclarationError(
+                    f"{where}: column {cname!r} has an unknown type {c.get('type')!r}"
+                ) from None
             available = None
             if "available" in c:
                 bad = set(c["available"]) - part_names
                 if bad:
-                    raise SourceDeclarationError(f"{where}: column {cname!r} names unknown part(s) {sorted(bad)}")
+                    raise SourceDeclarationError(
+                        f"{where}: column {cname!r} names unknown part(s) {sorted(bad)}"
+                    )
                 available = {
                     pn: parse_years(spec or "", f"{name}.columns.{cname}.available.{pn}")
                     for pn, spec in c["available"].items()
@@ -199,7 +207,9 @@ class SourceCatalog:
                 for part in decl.parts:
                     key = f"{decl.name}.{part.name}"
                     if key in self.settings.source_years:
-                        wanted = set(parse_years(self.settings.source_years[key], f"source_years.{key}"))
+                        wanted = set(
+                            parse_years(self.settings.source_years[key], f"source_years.{key}")
+                        )
                         outside = sorted(wanted - set(part.years))
                         if outside:
                             raise SourceDeclarationError(
@@ -221,9 +231,15 @@ class SourceCatalog:
             for year in part.years:
                 suffix = _fmt(part.suffix, year)
                 cols = tuple(
-                    (f"{c.name}{suffix}", c.name, c) for c in decl.columns if c.in_view(part.name, year)
+                    (f"{c.name}{suffix}", c.name, c)
+                    for c in decl.columns
+                    if c.in_view(part.name, year)
                 )
-                out.append(PhysicalView(decl.name, decl.database, _fmt(part.view, year), part.name, year, cols))
+                out.append(
+                    PhysicalView(
+                        decl.name, decl.database, _fmt(part.view, year), part.name, year, cols
+                    )
+                )
         return out
 
     def views(self, source: str) -> list[PhysicalView]:
@@ -248,17 +264,24 @@ class SourceCatalog:
         catalog); PostgreSQL has no cross-database queries, so there the source database is a
         schema of the workspace database and the project schema is not used.
         """
-        database = validate_identifier(self.physical_database(pv.database), f"source_databases.{pv.database}")
+        database = validate_identifier(
+            self.physical_database(pv.database), f"source_databases.{pv.database}"
+        )
         schema = self.settings.project_schema
         if dialect == "postgres":
-            return exp.Table(this=exp.to_identifier(pv.view, quoted=True), db=exp.to_identifier(database, quoted=True))
+            return exp.Table(
+                this=exp.to_identifier(pv.view, quoted=True),
+                db=exp.to_identifier(database, quoted=True),
+            )
         return exp.Table(
             this=exp.to_identifier(pv.view, quoted=True),
             db=exp.to_identifier(schema, quoted=True),
             catalog=exp.to_identifier(database, quoted=True),
         )
 
-    def relation(self, source: str, dialect: str, missing_optional: frozenset[tuple[str, str]] = frozenset()) -> exp.Expression:
+    def relation(
+        self, source: str, dialect: str, missing_optional: frozenset[tuple[str, str]] = frozenset()
+    ) -> exp.Expression:
         """The relation a SQL file reads as ``<database>.<source>``: a table or a UNION ALL query.
 
         ``missing_optional`` holds (view, physical column) pairs of optional columns the database
@@ -268,8 +291,12 @@ class SourceCatalog:
         views = self._views[source]
         if not views:
             # every view absent: an empty relation with the declared columns keeps downstream SQL valid
-            select = exp.select(*[_typed_null(name, typ, dialect) for name, typ in decl.logical_columns()])
-            return select.where(exp.EQ(this=exp.Literal.number(1), expression=exp.Literal.number(0)))
+            select = exp.select(
+                *[_typed_null(name, typ, dialect) for name, typ in decl.logical_columns()]
+            )
+            return select.where(
+                exp.EQ(this=exp.Literal.number(1), expression=exp.Literal.number(0))
+            )
         if not decl.is_year_split:
             pv = views[0]
             if not any((pv.view, c.name) in missing_optional for c in decl.columns):
@@ -280,7 +307,11 @@ class SourceCatalog:
         for pv in views:
             projections: list[exp.Expression] = []
             if decl.is_year_split:
-                projections.append(exp.alias_(exp.Literal.number(pv.year), decl.year_column or "source_year", quoted=True))
+                projections.append(
+                    exp.alias_(
+                        exp.Literal.number(pv.year), decl.year_column or "source_year", quoted=True
+                    )
+                )
                 for const in consts:
                     value = parts[pv.part].constants.get(const)  # type: ignore[index]
                     projections.append(
@@ -294,7 +325,9 @@ class SourceCatalog:
                 if physical is None or (pv.view, physical) in missing_optional:
                     projections.append(_typed_null(col.name, col.type, dialect))
                 else:
-                    projections.append(exp.alias_(exp.column(physical, quoted=True), col.name, quoted=True))
+                    projections.append(
+                        exp.alias_(exp.column(physical, quoted=True), col.name, quoted=True)
+                    )
             selects.append(exp.select(*projections).from_(self.view_table(pv, dialect)))
         query: exp.Expression = selects[0]
         for nxt in selects[1:]:

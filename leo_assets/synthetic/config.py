@@ -26,18 +26,43 @@ class FaultRates(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    overmatch_pmr: float = Field(0.005, description="a person's PMR filed under another person's ae_id (two people's PMRs under one ae_id)")
-    overmatch_edukey: float = Field(0.005, description="two people share one EduKey: the victim's HMRC/DWP rows come under the other's EduKey")
-    undermatch_pmr: float = Field(0.01, description="one person split across two ae_ids: their second PMR is under a new ae_id")
-    undermatch_edukey: float = Field(0.01, description="one person split across two ae_ids: their second EduKey is under a new ae_id")
-    unlinked_pmr: float = Field(0.01, description="a linked person's PMR is absent from the PMR lookup")
-    unlinked_recordid: float = Field(0.02, description="an ILR recordid of a linked person is absent from education_records_lookup")
-    orphan_edukey: float = Field(0.005, description="an EduKey has outcome rows but no row in the EduKey lookup")
-    pmr_conflict: float = Field(0.002, description="a PMR is linked to two ae_ids (its own and another person's)")
-    overmatch_cohort: float = Field(0.0, description=(
-        "a person of a later generated cohort merged with a linked person of the earliest generated cohort: every "
-        "PMR, EduKey and ILR record of the victim is filed under the other's ae_id (two people of different ages "
-        "resolved as one); needs two or more cohorts, else none is injected"))
+    overmatch_pmr: float = Field(
+        0.005,
+        description="a person's PMR filed under another person's ae_id (two people's PMRs under one ae_id)",
+    )
+    overmatch_edukey: float = Field(
+        0.005,
+        description="two people share one EduKey: the victim's HMRC/DWP rows come under the other's EduKey",
+    )
+    undermatch_pmr: float = Field(
+        0.01,
+        description="one person split across two ae_ids: their second PMR is under a new ae_id",
+    )
+    undermatch_edukey: float = Field(
+        0.01,
+        description="one person split across two ae_ids: their second EduKey is under a new ae_id",
+    )
+    unlinked_pmr: float = Field(
+        0.01, description="a linked person's PMR is absent from the PMR lookup"
+    )
+    unlinked_recordid: float = Field(
+        0.02,
+        description="an ILR recordid of a linked person is absent from education_records_lookup",
+    )
+    orphan_edukey: float = Field(
+        0.005, description="an EduKey has outcome rows but no row in the EduKey lookup"
+    )
+    pmr_conflict: float = Field(
+        0.002, description="a PMR is linked to two ae_ids (its own and another person's)"
+    )
+    overmatch_cohort: float = Field(
+        0.0,
+        description=(
+            "a person of a later generated cohort merged with a linked person of the earliest generated cohort: every "
+            "PMR, EduKey and ILR record of the victim is filed under the other's ae_id (two people of different ages "
+            "resolved as one); needs two or more cohorts, else none is injected"
+        ),
+    )
 
     @field_validator("*")
     @classmethod
@@ -45,9 +70,13 @@ class FaultRates(BaseModel):
         try:
             rate = float(value)
         except (TypeError, ValueError):
-            raise ValueError(f"fault rate {info.field_name!r} must be a number, got {value!r}") from None
+            raise ValueError(
+                f"fault rate {info.field_name!r} must be a number, got {value!r}"
+            ) from None
         if not 0.0 <= rate <= 0.5:
-            raise ValueError(f"fault rate {info.field_name!r} must be between 0 and 0.5, got {value!r}")
+            raise ValueError(
+                f"fault rate {info.field_name!r} must be between 0 and 0.5, got {value!r}"
+            )
         return rate
 
     @classmethod
@@ -65,11 +94,18 @@ class GeneratorConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     pupils_per_cohort: int = Field(2000, ge=1, le=5_000_000)
-    cohorts: list[int] | None = Field(None, description="KS4 cohorts (academic-year end of Year 11); None = settings.ks4_cohorts")
+    cohorts: list[int] | None = Field(
+        None, description="KS4 cohorts (academic-year end of Year 11); None = settings.ks4_cohorts"
+    )
     seed: int = Field(20261122, ge=0, le=2**63 - 1)
     faults: FaultRates = Field(default_factory=FaultRates)
     show_progress: bool = True
-    quirk_scale: float = Field(1.0, ge=0.0, le=10.0, description="multiplies the rates of dirty values and duplicate rows; 0 = clean data")
+    quirk_scale: float = Field(
+        1.0,
+        ge=0.0,
+        le=10.0,
+        description="multiplies the rates of dirty values and duplicate rows; 0 = clean data",
+    )
 
     @field_validator("cohorts")
     @classmethod
@@ -77,7 +113,9 @@ class GeneratorConfig(BaseModel):
         if value is None:
             return None
         if not value:
-            raise ValueError("'cohorts' needs at least one KS4 year (or None for settings.ks4_cohorts)")
+            raise ValueError(
+                "'cohorts' needs at least one KS4 year (or None for settings.ks4_cohorts)"
+            )
         for year in value:
             if not 2002 <= int(year) <= 2040:
                 raise ValueError(f"'cohorts': {year!r} is not a KS4 year between 2002 and 2040")
@@ -122,14 +160,18 @@ class GenerationSummary:
 
     def __str__(self) -> str:
         lines = [
-            (f"synthetic LEO written to {self.target}: {self.persons:,} persons, "
-             f"{sum(self.rows.values()):,} source rows in {len(self.rows)} views, "
-             f"{sum(self.truth_rows.values()):,} truth rows, {self.seconds:.1f} s")
+            (
+                f"synthetic LEO written to {self.target}: {self.persons:,} persons, "
+                f"{sum(self.rows.values()):,} source rows in {len(self.rows)} views, "
+                f"{sum(self.truth_rows.values()):,} truth rows, {self.seconds:.1f} s"
+            )
         ]
         for name, path in self.paths.items():
             lines.append(f"  {name}: {path}")
         if self.faults:
-            lines.append("  faults: " + ", ".join(f"{k}={v}" for k, v in sorted(self.faults.items())))
+            lines.append(
+                "  faults: " + ", ".join(f"{k}={v}" for k, v in sorted(self.faults.items()))
+            )
         return "\n".join(lines)
 
 

@@ -51,23 +51,53 @@ class CohortData:
     ctx: Ctx
 
 
-def iter_cohorts(settings: Settings, config: GeneratorConfig, catalog: SourceCatalog, universe: Universe,
-                 school_str: pa.Array) -> Iterator[CohortData]:
+def iter_cohorts(
+    settings: Settings,
+    config: GeneratorConfig,
+    catalog: SourceCatalog,
+    universe: Universe,
+    school_str: pa.Array,
+) -> Iterator[CohortData]:
     ref = day(settings.reference_date)
     cohorts = config.resolved_cohorts(settings)
     partner = None
     if config.faults.overmatch_cohort > 0 and len(cohorts) > 1:
         # over-matches across cohorts: victims of every later cohort are merged into persons of the earliest
         first = cohorts[0]
-        first_persons = make_persons(config.seed, universe, first, config.pupils_per_cohort, cohort_index(first) * PERSON_BLOCK)
+        first_persons = make_persons(
+            config.seed,
+            universe,
+            first,
+            config.pupils_per_cohort,
+            cohort_index(first) * PERSON_BLOCK,
+        )
         partner = PartnerCohort(first, cohort_index(first), first_persons.linked, first_persons.pid)
     for cohort in cohorts:
         ci = cohort_index(cohort)
-        persons = make_persons(config.seed, universe, cohort, config.pupils_per_cohort, ci * PERSON_BLOCK)
+        persons = make_persons(
+            config.seed, universe, cohort, config.pupils_per_cohort, ci * PERSON_BLOCK
+        )
         life = simulate_life(config.seed, universe, persons, ref)
-        ident = plan_identity(config.seed, persons, ci, config.faults,
-                              partner if partner is not None and cohort != partner.cohort else None)
-        ctx = make_ctx(config.seed, catalog, cohort, ci, persons, life, ident, universe, ref, config.quirk_scale, school_str)
+        ident = plan_identity(
+            config.seed,
+            persons,
+            ci,
+            config.faults,
+            partner if partner is not None and cohort != partner.cohort else None,
+        )
+        ctx = make_ctx(
+            config.seed,
+            catalog,
+            cohort,
+            ci,
+            persons,
+            life,
+            ident,
+            universe,
+            ref,
+            config.quirk_scale,
+            school_str,
+        )
         yield CohortData(persons, life, ident, ctx)
 
 
@@ -85,8 +115,12 @@ def _record_sort(source: str) -> list[str]:
     return []
 
 
-def generate(settings: Settings, config: GeneratorConfig | None = None, target_url: str | None = None,
-             sql_dir: Path | None = None) -> GenerationSummary:
+def generate(
+    settings: Settings,
+    config: GeneratorConfig | None = None,
+    target_url: str | None = None,
+    sql_dir: Path | None = None,
+) -> GenerationSummary:
     """Write every declared source view and the truth; re-running replaces the previous output.
 
     ``target_url`` None writes DuckDB files under ``settings.source_dir_path()``; a
@@ -109,20 +143,44 @@ def generate(settings: Settings, config: GeneratorConfig | None = None, target_u
     universe = build_universe(config.seed)
     school_str = school_strings(universe)
     seen_blank: dict[str, set] = {}
-    bar = tqdm(total=len(cohorts) * 4 + 1, desc="synthetic LEO", unit="step", disable=not config.show_progress)
+    bar = tqdm(
+        total=len(cohorts) * 4 + 1,
+        desc="synthetic LEO",
+        unit="step",
+        disable=not config.show_progress,
+    )
 
     def put_truth(name: str, table: pa.Table, columns=None, order=None) -> None:
         cols = columns or [(c, t) for c, t in TRUTH_COLUMNS[name]]
-        cols = [(c, "DOUBLE PRECISION" if (dialect == "postgres" and t == "DOUBLE") else t) for c, t in cols]
-        sink.append(("truth", name), cols, table, order if order is not None else TRUTH_SORT.get(name, [c for c, _ in cols]))
+        cols = [
+            (c, "DOUBLE PRECISION" if (dialect == "postgres" and t == "DOUBLE") else t)
+            for c, t in cols
+        ]
+        sink.append(
+            ("truth", name),
+            cols,
+            table,
+            order if order is not None else TRUTH_SORT.get(name, [c for c, _ in cols]),
+        )
         truth_rows[name] = truth_rows.get(name, 0) + table.num_rows
 
     try:
-        put_truth("truth_run", pa.table({
-            "config": [config.fingerprint(settings)], "seed": pa.array([config.seed], pa.int64()),
-            "reference_date": pa.array([settings.reference_date], pa.date32()), "cohorts": [json.dumps(cohorts)],
-            "pupils_per_cohort": pa.array([config.pupils_per_cohort], pa.int64()), "generator_version": [GENERATOR_VERSION]}))
-        for data in _with_progress(iter_cohorts(settings, config, catalog, universe, school_str), bar):
+        put_truth(
+            "truth_run",
+            pa.table(
+                {
+                    "config": [config.fingerprint(settings)],
+                    "seed": pa.array([config.seed], pa.int64()),
+                    "reference_date": pa.array([settings.reference_date], pa.date32()),
+                    "cohorts": [json.dumps(cohorts)],
+                    "pupils_per_cohort": pa.array([config.pupils_per_cohort], pa.int64()),
+                    "generator_version": [GENERATOR_VERSION],
+                }
+            ),
+        )
+        for data in _with_progress(
+            iter_cohorts(settings, config, catalog, universe, school_str), bar
+        ):
             ctx = data.ctx
             bar.set_postfix_str(f"cohort {ctx.cohort}: views")
             for source, pv, table, truth in cohort_views(ctx):
@@ -133,8 +191,14 @@ def generate(settings: Settings, config: GeneratorConfig | None = None, target_u
                 rows[f"{key[0]}.{key[1]}"] = rows.get(f"{key[0]}.{key[1]}", 0) + table.num_rows
                 if truth is not None:
                     name = f"truth_record_{source}"
-                    put_truth(name, truth, record_truth_columns(catalog, source, lambda t: cached_sql_type(t, dialect)),
-                              _record_sort(source))
+                    put_truth(
+                        name,
+                        truth,
+                        record_truth_columns(
+                            catalog, source, lambda t: cached_sql_type(t, dialect)
+                        ),
+                        _record_sort(source),
+                    )
             bar.update(1)
             bar.set_postfix_str(f"cohort {ctx.cohort}: truth")
             put_truth("truth_person", person_table(data.persons, data.ident, universe, school_str))
@@ -142,14 +206,18 @@ def generate(settings: Settings, config: GeneratorConfig | None = None, target_u
             ftab, rtab = fault_tables(ctx, config.faults.as_dict())
             put_truth("truth_fault", ftab)
             put_truth("truth_fault_rate", rtab)
-            for name, injected in zip(rtab.column("fault_type").to_pylist(), rtab.column("injected").to_pylist()):
+            for name, injected in zip(
+                rtab.column("fault_type").to_pylist(), rtab.column("injected").to_pylist()
+            ):
                 faults[name] = faults.get(name, 0) + int(injected)
             put_truth("truth_activity_spell", spell_table(data.persons, data.life))
             put_truth("truth_earnings", earnings_table(data.persons, data.life))
             bar.update(1)
         for source, pv, table, _ in lars_table(catalog, day(settings.reference_date)):
             key = _physical_key(catalog, pv)
-            sink.append(key, view_columns(pv, dialect), table, [c for c, _ in view_columns(pv, dialect)])
+            sink.append(
+                key, view_columns(pv, dialect), table, [c for c, _ in view_columns(pv, dialect)]
+            )
             rows[f"{key[0]}.{key[1]}"] = table.num_rows
         # every declared view exists, also those nobody is in
         for pv in catalog.all_views():
@@ -159,10 +227,19 @@ def generate(settings: Settings, config: GeneratorConfig | None = None, target_u
         for source in NATURAL_KEYS:
             if catalog.views(source):
                 name = f"truth_record_{source}"
-                sink.ensure(("truth", name), record_truth_columns(catalog, source, lambda t: cached_sql_type(t, dialect)))
+                sink.ensure(
+                    ("truth", name),
+                    record_truth_columns(catalog, source, lambda t: cached_sql_type(t, dialect)),
+                )
                 truth_rows.setdefault(name, 0)
         for name, cols in TRUTH_COLUMNS.items():
-            sink.ensure(("truth", name), [(c, "DOUBLE PRECISION" if (dialect == "postgres" and t == "DOUBLE") else t) for c, t in cols])
+            sink.ensure(
+                ("truth", name),
+                [
+                    (c, "DOUBLE PRECISION" if (dialect == "postgres" and t == "DOUBLE") else t)
+                    for c, t in cols
+                ],
+            )
             truth_rows.setdefault(name, 0)
         bar.set_postfix_str("writing")
         sink.finish()
@@ -172,13 +249,21 @@ def generate(settings: Settings, config: GeneratorConfig | None = None, target_u
         raise
     finally:
         bar.close()
-    return GenerationSummary(target=target, rows=dict(sorted(rows.items())), truth_rows=dict(sorted(truth_rows.items())),
-                             seconds=time.perf_counter() - t0, paths=dict(sink.location),
-                             persons=config.pupils_per_cohort * len(cohorts), faults=dict(sorted(faults.items())),
-                             reference_date=settings.reference_date)
+    return GenerationSummary(
+        target=target,
+        rows=dict(sorted(rows.items())),
+        truth_rows=dict(sorted(truth_rows.items())),
+        seconds=time.perf_counter() - t0,
+        paths=dict(sink.location),
+        persons=config.pupils_per_cohort * len(cohorts),
+        faults=dict(sorted(faults.items())),
+        reference_date=settings.reference_date,
+    )
 
 
-def _drop_repeated_blank_keys(source: str, pv, table: pa.Table, truth: pa.Table, seen: dict[str, set]):
+def _drop_repeated_blank_keys(
+    source: str, pv, table: pa.Table, truth: pa.Table, seen: dict[str, set]
+):
     """A row with a blank identifier whose natural key an earlier cohort's row already has is dropped
     (with its truth row), so that every natural key maps to exactly one person."""
     import numpy as np
@@ -189,7 +274,9 @@ def _drop_repeated_blank_keys(source: str, pv, table: pa.Table, truth: pa.Table,
     if not blank.any():
         return table, truth
     idx = np.flatnonzero(blank)
-    cols = [table[stems[k]].take(pa.array(idx)).to_pylist() for k in NATURAL_KEYS[source] if k in stems]
+    cols = [
+        table[stems[k]].take(pa.array(idx)).to_pylist() for k in NATURAL_KEYS[source] if k in stems
+    ]
     done = seen.setdefault(pv.view, set())
     drop = []
     for i, key in zip(idx, zip(*cols)):
@@ -209,9 +296,11 @@ def _with_progress(it: Iterator[CohortData], bar) -> Iterator[CohortData]:
     for item in it:
         bar.update(1)
         yield item
-    
 
-def simulate_truth(settings: Settings, config: GeneratorConfig, sql_dir: Path | None = None) -> dict[str, pa.Table]:
+
+def simulate_truth(
+    settings: Settings, config: GeneratorConfig, sql_dir: Path | None = None
+) -> dict[str, pa.Table]:
     """The truth tables a run would write (person, spells, earnings, faults), in memory, without the views.
 
     Identifier and fault tables that depend on the ILR records are built too (the ILR rows are
@@ -226,14 +315,21 @@ def simulate_truth(settings: Settings, config: GeneratorConfig, sql_dir: Path | 
         for _ in ilr_views(data.ctx):
             pass
         ftab, rtab = fault_tables(data.ctx, config.faults.as_dict())
-        for name, tbl in (("truth_person", person_table(data.persons, data.ident, universe, school_str)),
-                          ("truth_activity_spell", spell_table(data.persons, data.life)),
-                          ("truth_earnings", earnings_table(data.persons, data.life)),
-                          ("truth_fault", ftab), ("truth_fault_rate", rtab)):
+        for name, tbl in (
+            ("truth_person", person_table(data.persons, data.ident, universe, school_str)),
+            ("truth_activity_spell", spell_table(data.persons, data.life)),
+            ("truth_earnings", earnings_table(data.persons, data.life)),
+            ("truth_fault", ftab),
+            ("truth_fault_rate", rtab),
+        ):
             out.setdefault(name, []).append(tbl)
     tables = {k: pa.concat_tables(v) for k, v in out.items()}
-    tables["truth_run"] = pa.table({"reference_date": pa.array([settings.reference_date], pa.date32()),
-                                    "cohorts": [json.dumps(config.resolved_cohorts(settings))]})
+    tables["truth_run"] = pa.table(
+        {
+            "reference_date": pa.array([settings.reference_date], pa.date32()),
+            "cohorts": [json.dumps(config.resolved_cohorts(settings))],
+        }
+    )
     return tables
 
 

@@ -29,45 +29,138 @@ from .util import (
 
 # main states
 SSF, SFC, FE, APP, TRN, HE, EMP, NEET, NONE, CUST = range(1, 11)
-STATE_NAMES = {SSF: "ssf", SFC: "sfc", FE: "fe", APP: "app", TRN: "trn", HE: "he", EMP: "emp", NEET: "neet", NONE: "none", CUST: "cust"}
+STATE_NAMES = {
+    SSF: "ssf",
+    SFC: "sfc",
+    FE: "fe",
+    APP: "app",
+    TRN: "trn",
+    HE: "he",
+    EMP: "emp",
+    NEET: "neet",
+    NONE: "none",
+    CUST: "cust",
+}
 PROG_KINDS = (SSF, SFC, FE, APP, TRN, HE, CUST)
 EDU = (SSF, SFC, FE, HE)
 
 # truth activity types (truth_activity_spell.activity_type) and details
-ACTIVITIES = ["school", "sixth_form", "fe", "apprenticeship", "traineeship", "he", "employment", "self_employment",
-              "out_of_work_benefit", "in_work_benefit", "neet", "custody"]
+ACTIVITIES = [
+    "school",
+    "sixth_form",
+    "fe",
+    "apprenticeship",
+    "traineeship",
+    "he",
+    "employment",
+    "self_employment",
+    "out_of_work_benefit",
+    "in_work_benefit",
+    "neet",
+    "custody",
+]
 A = {name: i for i, name in enumerate(ACTIVITIES)}
-DETAILS = ["", "primary", "secondary", "special", "school_sixth_form", "fe_college", "sixth_form_college", "adult_fe",
-           "intermediate", "advanced", "standard", "first_degree", "other_undergraduate", "postgraduate",
-           "full_time", "part_time", "active", "inactive", "alternative_provision"]
+DETAILS = [
+    "",
+    "primary",
+    "secondary",
+    "special",
+    "school_sixth_form",
+    "fe_college",
+    "sixth_form_college",
+    "adult_fe",
+    "intermediate",
+    "advanced",
+    "standard",
+    "first_degree",
+    "other_undergraduate",
+    "postgraduate",
+    "full_time",
+    "part_time",
+    "active",
+    "inactive",
+    "alternative_provision",
+]
 D = {name: i for i, name in enumerate(DETAILS)}
 
-BENEFIT_CODES = ["AA", "BB", "DLA", "ESA", "IB", "ICA", "IS", "JSA", "JTA", "PC", "PIB", "PIP", "RP", "SDA",
-                 "UAA", "UAB", "UBC", "UBD", "UCE", "UDF", "UNA", "WB"]
-OUT_OF_WORK = {"AA", "ESA", "IB", "ICA", "IS", "JSA", "JTA", "PC", "PIB", "RP", "SDA", "UAA", "UBC", "UCE", "UDF"}
+BENEFIT_CODES = [
+    "AA",
+    "BB",
+    "DLA",
+    "ESA",
+    "IB",
+    "ICA",
+    "IS",
+    "JSA",
+    "JTA",
+    "PC",
+    "PIB",
+    "PIP",
+    "RP",
+    "SDA",
+    "UAA",
+    "UAB",
+    "UBC",
+    "UBD",
+    "UCE",
+    "UDF",
+    "UNA",
+    "WB",
+]
+OUT_OF_WORK = {
+    "AA",
+    "ESA",
+    "IB",
+    "ICA",
+    "IS",
+    "JSA",
+    "JTA",
+    "PC",
+    "PIB",
+    "RP",
+    "SDA",
+    "UAA",
+    "UBC",
+    "UCE",
+    "UDF",
+}
 B = {code: i for i, code in enumerate(BENEFIT_CODES)}
 BENEFIT_OOW = np.array([code in OUT_OF_WORK for code in BENEFIT_CODES])
 DETAILS.extend(BENEFIT_CODES)
 D.update({code: DETAILS.index(code) for code in BENEFIT_CODES})
 
 # previous-outcome categories that drive the next year's choice
-(P_KS4, P_L3ACAD, P_L3FE, P_L2FE, P_EDUDROP, P_APPDONE, P_EMP, P_NEET, P_NONE, P_TRN, P_HEDONE, P_HEDROP,
- P_CUST, P_APPDROP) = range(14)
+(
+    P_KS4,
+    P_L3ACAD,
+    P_L3FE,
+    P_L2FE,
+    P_EDUDROP,
+    P_APPDONE,
+    P_EMP,
+    P_NEET,
+    P_NONE,
+    P_TRN,
+    P_HEDONE,
+    P_HEDROP,
+    P_CUST,
+    P_APPDROP,
+) = range(14)
 # columns: SSF SFC FE APP TRN HE EMP NEET NONE
 _T = {
-    P_L3ACAD: [0, 0, .03, .06, 0, .63, .20, .035, .045],
-    P_L3FE: [0, 0, .06, .10, 0, .30, .41, .09, .04],
-    P_L2FE: [.02, .02, .52, .15, .03, 0, .22, .025, .015],
-    P_EDUDROP: [.03, .02, .36, .11, .04, 0, .32, .09, .03],
-    P_APPDONE: [0, 0, .02, .08, 0, .03, .80, .04, .03],
-    P_APPDROP: [0, 0, .10, .05, .01, 0, .55, .24, .05],
-    P_EMP: [0, 0, .02, .03, .003, .015, .83, .065, .04],
-    P_NEET: [0, 0, .15, .06, .05, 0, .35, .32, .07],
-    P_NONE: [0, 0, .05, .01, 0, .01, .22, .07, .64],
-    P_TRN: [0, 0, .12, .30, 0, 0, .33, .20, .05],
-    P_HEDONE: [0, 0, .01, .01, 0, .11, .76, .045, .065],
-    P_HEDROP: [0, 0, .05, .05, 0, .08, .62, .12, .08],
-    P_CUST: [0, 0, .10, .02, .02, 0, .26, .45, .15],
+    P_L3ACAD: [0, 0, 0.03, 0.06, 0, 0.63, 0.20, 0.035, 0.045],
+    P_L3FE: [0, 0, 0.06, 0.10, 0, 0.30, 0.41, 0.09, 0.04],
+    P_L2FE: [0.02, 0.02, 0.52, 0.15, 0.03, 0, 0.22, 0.025, 0.015],
+    P_EDUDROP: [0.03, 0.02, 0.36, 0.11, 0.04, 0, 0.32, 0.09, 0.03],
+    P_APPDONE: [0, 0, 0.02, 0.08, 0, 0.03, 0.80, 0.04, 0.03],
+    P_APPDROP: [0, 0, 0.10, 0.05, 0.01, 0, 0.55, 0.24, 0.05],
+    P_EMP: [0, 0, 0.02, 0.03, 0.003, 0.015, 0.83, 0.065, 0.04],
+    P_NEET: [0, 0, 0.15, 0.06, 0.05, 0, 0.35, 0.32, 0.07],
+    P_NONE: [0, 0, 0.05, 0.01, 0, 0.01, 0.22, 0.07, 0.64],
+    P_TRN: [0, 0, 0.12, 0.30, 0, 0, 0.33, 0.20, 0.05],
+    P_HEDONE: [0, 0, 0.01, 0.01, 0, 0.11, 0.76, 0.045, 0.065],
+    P_HEDROP: [0, 0, 0.05, 0.05, 0, 0.08, 0.62, 0.12, 0.08],
+    P_CUST: [0, 0, 0.10, 0.02, 0.02, 0, 0.26, 0.45, 0.15],
 }
 _TILT = np.array([0.9, 0.6, -0.2, 0.0, -0.5, 1.3, -0.1, -0.8, -0.2])
 
@@ -116,10 +209,19 @@ def simulate_life(seed: int, universe: Universe, p: Persons, reference_day: int)
     dual = rng.random(n) < 0.004
     d_idx = idx[dual]
     d_start = ymd(C - 2, 9, 1) + rng.integers(0, 600, d_idx.size)
-    d_school = pick_in_groups(rng, p.la[d_idx], lambda g: universe.schools_in(g, 3), fallback=universe.schools_in(0, 1))
-    enrol_parts.append({"person": d_idx, "school": d_school, "entry": d_start,
-                        "leave": d_start + rng.integers(60, 200, d_idx.size), "natural": np.zeros(d_idx.size, bool),
-                        "subsidiary": np.ones(d_idx.size, bool)})
+    d_school = pick_in_groups(
+        rng, p.la[d_idx], lambda g: universe.schools_in(g, 3), fallback=universe.schools_in(0, 1)
+    )
+    enrol_parts.append(
+        {
+            "person": d_idx,
+            "school": d_school,
+            "entry": d_start,
+            "leave": d_start + rng.integers(60, 200, d_idx.size),
+            "natural": np.zeros(d_idx.size, bool),
+            "subsidiary": np.ones(d_idx.size, bool),
+        }
+    )
 
     spells: list[dict] = []
 
@@ -148,15 +250,18 @@ def simulate_life(seed: int, universe: Universe, p: Persons, reference_day: int)
         state = np.where(cont, kind_cur, 0)
         # ---- choose new states
         if t == 1:
-            logits = np.stack([
-                1.7 * z - 0.3 * (p.sen > 0),  # SSF
-                1.1 * z,  # SFC
-                -0.35 * z + 0.2 * (p.sen > 0),  # FE
-                0.1 * z + 0.3 * male,  # APP
-                -0.6 * z,  # EMP
-                -1.1 * z + 0.7 * p.fsm + 0.5 * (p.sen > 0),  # NEET
-                -0.3 * z + 0.8 * (p.eth != 0),  # NONE
-            ], axis=1)
+            logits = np.stack(
+                [
+                    1.7 * z - 0.3 * (p.sen > 0),  # SSF
+                    1.1 * z,  # SFC
+                    -0.35 * z + 0.2 * (p.sen > 0),  # FE
+                    0.1 * z + 0.3 * male,  # APP
+                    -0.6 * z,  # EMP
+                    -1.1 * z + 0.7 * p.fsm + 0.5 * (p.sen > 0),  # NEET
+                    -0.3 * z + 0.8 * (p.eth != 0),  # NONE
+                ],
+                axis=1,
+            )
             shares = np.array([0.382, 0.117, 0.398, 0.042, 0.029, 0.020, 0.012])
             pick = calibrated_choice(rng, logits[new], shares)
             state[new] = np.array([SSF, SFC, FE, APP, EMP, NEET, NONE])[pick]
@@ -208,7 +313,12 @@ def simulate_life(seed: int, universe: Universe, p: Persons, reference_day: int)
         msk = k == SSF
         if msk.any():
             own = universe.school_sixth[p.secondary[s_idx[msk]]] & (rng.random(msk.sum()) < 0.8)
-            other = pick_in_groups(rng, p.la[s_idx[msk]], lambda g: _sixth_schools(universe, g), fallback=universe.schools_in(0, 1))
+            other = pick_in_groups(
+                rng,
+                p.la[s_idx[msk]],
+                lambda g: _sixth_schools(universe, g),
+                fallback=universe.schools_in(0, 1),
+            )
             provider[msk] = np.where(own, p.secondary[s_idx[msk]], other)
             yrs = np.where(rng.random(msk.sum()) < 0.05, 3, 2)
             pstart[msk] = ys + rng.integers(0, 6, msk.sum())
@@ -216,16 +326,25 @@ def simulate_life(seed: int, universe: Universe, p: Persons, reference_day: int)
             plevel[msk] = 3
         msk = k == SFC
         if msk.any():
-            provider[msk] = pick_in_groups(rng, p.region[s_idx[msk]], lambda g: universe.region_prov[(g, 1)])
+            provider[msk] = pick_in_groups(
+                rng, p.region[s_idx[msk]], lambda g: universe.region_prov[(g, 1)]
+            )
             pstart[msk] = ys + rng.integers(0, 8, msk.sum())
             planned[msk] = ymd(C + t + 1, 6, 10) + rng.integers(0, 30, msk.sum())
             plevel[msk] = 3
         msk = k == FE
         if msk.any():
             sub = s_idx[msk]
-            provider[msk] = pick_in_groups(rng, p.region[sub], lambda g: universe.region_prov[(g, 0)])
-            lv = np.where(level[sub] >= 2, np.where(rng.random(sub.size) < 0.8, 3, 2),
-                          np.where(rng.random(sub.size) < 0.2, 3, np.where(rng.random(sub.size) < 0.75, 2, 1)))
+            provider[msk] = pick_in_groups(
+                rng, p.region[sub], lambda g: universe.region_prov[(g, 0)]
+            )
+            lv = np.where(
+                level[sub] >= 2,
+                np.where(rng.random(sub.size) < 0.8, 3, 2),
+                np.where(
+                    rng.random(sub.size) < 0.2, 3, np.where(rng.random(sub.size) < 0.75, 2, 1)
+                ),
+            )
             if t >= 4:
                 lv = np.where(rng.random(sub.size) < 0.5, lv, 2)
             yrs = np.where(lv == 3, 2, 1)
@@ -236,11 +355,22 @@ def simulate_life(seed: int, universe: Universe, p: Persons, reference_day: int)
         if msk.any():
             sub = s_idx[msk]
             college = rng.random(sub.size) < 0.35
-            provider[msk] = np.where(college, pick_in_groups(rng, p.region[sub], lambda g: universe.region_prov[(g, 0)]),
-                                     pick_in_groups(rng, p.region[sub], lambda g: universe.region_prov[(g, 2)]))
-            start = ys + (rng.integers(0, 100 if t == 1 else 130, sub.size) if t <= 2 else rng.integers(0, 330, sub.size))
+            provider[msk] = np.where(
+                college,
+                pick_in_groups(rng, p.region[sub], lambda g: universe.region_prov[(g, 0)]),
+                pick_in_groups(rng, p.region[sub], lambda g: universe.region_prov[(g, 2)]),
+            )
+            start = ys + (
+                rng.integers(0, 100 if t == 1 else 130, sub.size)
+                if t <= 2
+                else rng.integers(0, 330, sub.size)
+            )
             adv = (level[sub] >= 2) & (rng.random(sub.size) < np.where(t >= 3, 0.6, 0.35))
-            std_share = np.interp(academic_year_end(start), [2015, 2017, 2018, 2019, 2021], [0.0, 0.1, 0.45, 0.75, 0.95])
+            std_share = np.interp(
+                academic_year_end(start),
+                [2015, 2017, 2018, 2019, 2021],
+                [0.0, 0.1, 0.45, 0.75, 0.95],
+            )
             std = rng.random(sub.size) < std_share
             app_type[msk] = np.where(std, 25, np.where(adv, 2, 3))
             dur = np.where(adv, rng.integers(450, 760, sub.size), rng.integers(365, 520, sub.size))
@@ -251,7 +381,9 @@ def simulate_life(seed: int, universe: Universe, p: Persons, reference_day: int)
         msk = k == TRN
         if msk.any():
             sub = s_idx[msk]
-            provider[msk] = pick_in_groups(rng, p.region[sub], lambda g: universe.region_prov[(g, 2)])
+            provider[msk] = pick_in_groups(
+                rng, p.region[sub], lambda g: universe.region_prov[(g, 2)]
+            )
             st = ys + rng.integers(0, 120, sub.size)
             pstart[msk] = st
             planned[msk] = np.minimum(st + rng.integers(42, 180, sub.size), ye)
@@ -279,9 +411,20 @@ def simulate_life(seed: int, universe: Universe, p: Persons, reference_day: int)
         prog_cur[s_idx] = ids
         kind_cur[s_idx] = k
         years_left[s_idx] = academic_year_end(planned) - (C + t) + 1
-        prog_parts.append({"prog": ids, "person": s_idx, "kind": k, "provider": provider, "level": plevel,
-                           "start": pstart, "planned": planned, "app_type": app_type, "he_level": he_level,
-                           "start_t": np.full(ns, t)})
+        prog_parts.append(
+            {
+                "prog": ids,
+                "person": s_idx,
+                "kind": k,
+                "provider": provider,
+                "level": plevel,
+                "start": pstart,
+                "planned": planned,
+                "app_type": app_type,
+                "he_level": he_level,
+                "start_t": np.full(ns, t),
+            }
+        )
         prog_start_arr.append(pstart)
         prog_planned_arr.append(planned)
         prog_kind_arr.append(k)
@@ -300,8 +443,16 @@ def simulate_life(seed: int, universe: Universe, p: Persons, reference_day: int)
         yr_in = (C + t) - academic_year_end(all_start[pid_r])  # 0 = first year
         pdrop = np.select(
             [kr == SSF, kr == SFC, kr == FE, kr == APP, kr == HE, kr == TRN],
-            [0.03, 0.035, np.where(yr_in == 0, 0.06, 0.045), 0.12 * (yr_in == 0) + 0.08 * (yr_in > 0),
-             np.where(yr_in == 0, 0.075, 0.03), 0.15], 0.0)
+            [
+                0.03,
+                0.035,
+                np.where(yr_in == 0, 0.06, 0.045),
+                0.12 * (yr_in == 0) + 0.08 * (yr_in > 0),
+                np.where(yr_in == 0, 0.075, 0.03),
+                0.15,
+            ],
+            0.0,
+        )
         pdrop = pdrop * np.exp(-0.45 * z[r_idx])
         drop = (rng.random(r_idx.size) < pdrop) & (kr != CUST)
         lo = np.maximum(seg_s + 20, np.where(kr == APP, seg_s + 20, ys + 30))
@@ -309,17 +460,36 @@ def simulate_life(seed: int, universe: Universe, p: Persons, reference_day: int)
         dday = lo + (rng.random(r_idx.size) * (hi - lo)).astype(np.int64)
         seg_e = np.where(drop, np.minimum(dday, seg_e), seg_e)
         ended = drop | final
-        seg_parts.append({"prog": pid_r, "person": r_idx, "ay": np.full(r_idx.size, C + t), "start": seg_s,
-                          "end": seg_e, "dropped": drop, "final": final & ~drop})
+        seg_parts.append(
+            {
+                "prog": pid_r,
+                "person": r_idx,
+                "ay": np.full(r_idx.size, C + t),
+                "start": seg_s,
+                "end": seg_e,
+                "dropped": drop,
+                "final": final & ~drop,
+            }
+        )
         # outcomes
         kr_end = kr[ended]
         pe = r_idx[ended]
         dropped = drop[ended]
         cat = np.select(
-            [dropped & np.isin(kr_end, [SSF, SFC, FE]), dropped & (kr_end == APP), dropped & (kr_end == HE),
-             kr_end == HE, kr_end == APP, kr_end == TRN, kr_end == CUST,
-             np.isin(kr_end, [SSF, SFC]), (kr_end == FE) & (_level_of(prog_parts, pe, prog_cur) == 3)],
-            [P_EDUDROP, P_APPDROP, P_HEDROP, P_HEDONE, P_APPDONE, P_TRN, P_CUST, P_L3ACAD, P_L3FE], P_L2FE)
+            [
+                dropped & np.isin(kr_end, [SSF, SFC, FE]),
+                dropped & (kr_end == APP),
+                dropped & (kr_end == HE),
+                kr_end == HE,
+                kr_end == APP,
+                kr_end == TRN,
+                kr_end == CUST,
+                np.isin(kr_end, [SSF, SFC]),
+                (kr_end == FE) & (_level_of(prog_parts, pe, prog_cur) == 3),
+            ],
+            [P_EDUDROP, P_APPDROP, P_HEDROP, P_HEDONE, P_APPDONE, P_TRN, P_CUST, P_L3ACAD, P_L3FE],
+            P_L2FE,
+        )
         prev[pe] = cat
         lv_done = _level_of(prog_parts, pe, prog_cur)
         level[pe] = np.where(~dropped, np.maximum(level[pe], np.minimum(lv_done, 4)), level[pe])
@@ -335,35 +505,81 @@ def simulate_life(seed: int, universe: Universe, p: Persons, reference_day: int)
         app_done = (kr_end == APP) & ~dropped
         to_emp = has_rest & np.select(
             [app_done, (kr_end == APP), kr_end == HE, kr_end == TRN, kr_end == CUST, dropped],
-            [u < 0.85, u < 0.4, dropped & (u < 0.6), u < 0.35, u < 0.15, u < 0.15], False)
-        to_neet = has_rest & ~to_emp & np.select(
-            [app_done, kr_end == APP, kr_end == HE, kr_end == TRN, kr_end == CUST, dropped],
-            [u < 0.92, u < 0.85, dropped & (u < 0.8), True, u < 0.85, u < 0.8], False)
-        gap = np.where(app_done & (u < 0.7), 0, np.where(dropped & (kr_end != HE), rng.integers(30, 150, pe.size),
-                                                          rng.integers(7, 60, pe.size)))
-        window_parts.append({"person": pe[to_emp], "start": np.minimum(rest_from[to_emp] + gap[to_emp], ye),
-                             "end": np.full(to_emp.sum(), ye)})
-        neet_parts.append({"person": pe[to_neet], "start": rest_from[to_neet], "end": np.full(to_neet.sum(), ye),
-                           "inactive": inactive_trait[pe[to_neet]]})
+            [u < 0.85, u < 0.4, dropped & (u < 0.6), u < 0.35, u < 0.15, u < 0.15],
+            False,
+        )
+        to_neet = (
+            has_rest
+            & ~to_emp
+            & np.select(
+                [app_done, kr_end == APP, kr_end == HE, kr_end == TRN, kr_end == CUST, dropped],
+                [u < 0.92, u < 0.85, dropped & (u < 0.8), True, u < 0.85, u < 0.8],
+                False,
+            )
+        )
+        gap = np.where(
+            app_done & (u < 0.7),
+            0,
+            np.where(
+                dropped & (kr_end != HE),
+                rng.integers(30, 150, pe.size),
+                rng.integers(7, 60, pe.size),
+            ),
+        )
+        window_parts.append(
+            {
+                "person": pe[to_emp],
+                "start": np.minimum(rest_from[to_emp] + gap[to_emp], ye),
+                "end": np.full(to_emp.sum(), ye),
+            }
+        )
+        neet_parts.append(
+            {
+                "person": pe[to_neet],
+                "start": rest_from[to_neet],
+                "end": np.full(to_neet.sum(), ye),
+                "inactive": inactive_trait[pe[to_neet]],
+            }
+        )
         # custody spells: NEET before the start of custody in the year it starts
         c_new = s_idx[k == CUST]
         if c_new.size:
             cst = pstart[k == CUST]
             pre = cst > ys + 14
-            neet_parts.append({"person": c_new[pre], "start": np.full(pre.sum(), ys), "end": cst[pre] - 1,
-                               "inactive": np.zeros(pre.sum(), bool)})
+            neet_parts.append(
+                {
+                    "person": c_new[pre],
+                    "start": np.full(pre.sum(), ys),
+                    "end": cst[pre] - 1,
+                    "inactive": np.zeros(pre.sum(), bool),
+                }
+            )
         # apprentices are employees: the apprenticeship is a job window
         a_new = s_idx[k == APP]
         if a_new.size:
-            window_parts.append({"person": a_new, "start": pstart[k == APP], "end": planned[k == APP]})
+            window_parts.append(
+                {"person": a_new, "start": pstart[k == APP], "end": planned[k == APP]}
+            )
             pre = pstart[k == APP] > ys + 45
-            neet_parts.append({"person": a_new[pre], "start": np.full(pre.sum(), ys), "end": pstart[k == APP][pre] - 1,
-                               "inactive": np.zeros(pre.sum(), bool)})
+            neet_parts.append(
+                {
+                    "person": a_new[pre],
+                    "start": np.full(pre.sum(), ys),
+                    "end": pstart[k == APP][pre] - 1,
+                    "inactive": np.zeros(pre.sum(), bool),
+                }
+            )
         t_new = s_idx[k == TRN]
         if t_new.size:
             pre = pstart[k == TRN] > ys + 14
-            neet_parts.append({"person": t_new[pre], "start": np.full(pre.sum(), ys), "end": pstart[k == TRN][pre] - 1,
-                               "inactive": np.zeros(pre.sum(), bool)})
+            neet_parts.append(
+                {
+                    "person": t_new[pre],
+                    "start": np.full(pre.sum(), ys),
+                    "end": pstart[k == TRN][pre] - 1,
+                    "inactive": np.zeros(pre.sum(), bool),
+                }
+            )
         # ---- non-programme states
         emp = idx[(state == EMP) & new]
         if emp.size:
@@ -371,18 +587,37 @@ def simulate_life(seed: int, universe: Universe, p: Persons, reference_day: int)
             w_start = np.where(partial, ys + rng.integers(30, 300, emp.size), ys)
             window_parts.append({"person": emp, "start": w_start, "end": np.full(emp.size, ye)})
             pre = partial & (rng.random(emp.size) < 0.6)
-            neet_parts.append({"person": emp[pre], "start": np.full(pre.sum(), ys), "end": w_start[pre] - 1,
-                               "inactive": np.zeros(pre.sum(), bool)})
+            neet_parts.append(
+                {
+                    "person": emp[pre],
+                    "start": np.full(pre.sum(), ys),
+                    "end": w_start[pre] - 1,
+                    "inactive": np.zeros(pre.sum(), bool),
+                }
+            )
             prev[emp] = P_EMP
         ne = idx[(state == NEET) & new]
-        neet_parts.append({"person": ne, "start": np.full(ne.size, ys), "end": np.full(ne.size, ye),
-                           "inactive": inactive_trait[ne]})
+        neet_parts.append(
+            {
+                "person": ne,
+                "start": np.full(ne.size, ys),
+                "end": np.full(ne.size, ye),
+                "inactive": inactive_trait[ne],
+            }
+        )
         prev[ne] = P_NEET
         no = idx[(state == NONE) & new]
         prev[no] = P_NONE
 
     progs = _cat(prog_parts) if prog_parts else _empty_progs()
-    segs = _cat(seg_parts) if seg_parts else {k: np.zeros(0, np.int64) for k in ("prog", "person", "ay", "start", "end", "dropped", "final")}
+    segs = (
+        _cat(seg_parts)
+        if seg_parts
+        else {
+            k: np.zeros(0, np.int64)
+            for k in ("prog", "person", "ay", "start", "end", "dropped", "final")
+        }
+    )
     # actual end of every programme = end of its last segment
     if progs["prog"].size:
         last = np.zeros(progs["prog"].size, np.int64)
@@ -396,12 +631,20 @@ def simulate_life(seed: int, universe: Universe, p: Persons, reference_day: int)
         own = ssf & (progs["provider"] == p.secondary[progs["person"]])
         sec_enrol = _extend_enrolment(sec_enrol, progs["person"][own], progs["end"][own])
         other = ssf & ~own
-        enrol_parts.append({"person": progs["person"][other], "school": progs["provider"][other],
-                            "entry": progs["start"][other], "leave": progs["end"][other],
-                            "natural": ~progs["dropped"][other], "subsidiary": np.zeros(other.sum(), bool)})
+        enrol_parts.append(
+            {
+                "person": progs["person"][other],
+                "school": progs["provider"][other],
+                "entry": progs["start"][other],
+                "leave": progs["end"][other],
+                "natural": ~progs["dropped"][other],
+                "subsidiary": np.zeros(other.sum(), bool),
+            }
+        )
         # SSF drop-outs leave mid-phase
         sec_enrol["natural"] = sec_enrol["natural"] & ~np.isin(
-            sec_enrol["person"], progs["person"][own & progs["dropped"]])
+            sec_enrol["person"], progs["person"][own & progs["dropped"]]
+        )
     else:
         progs["end"] = progs["planned"].copy()
         progs["dropped"] = np.zeros(0, bool)
@@ -410,34 +653,89 @@ def simulate_life(seed: int, universe: Universe, p: Persons, reference_day: int)
     # truth school spells: every enrolment up to the end of Year 11
     skind = universe.school_kind[enrol["school"]]
     sch = enrol["entry"] <= s_end[enrol["person"]]
-    spells.append(_sp(enrol["person"][sch], A["school"],
-                      np.array([D["primary"], D["secondary"], D["special"], D["alternative_provision"]])[skind[sch]],
-                      enrol["entry"][sch], np.minimum(enrol["leave"], s_end[enrol["person"]])[sch]))
+    spells.append(
+        _sp(
+            enrol["person"][sch],
+            A["school"],
+            np.array([D["primary"], D["secondary"], D["special"], D["alternative_provision"]])[
+                skind[sch]
+            ],
+            enrol["entry"][sch],
+            np.minimum(enrol["leave"], s_end[enrol["person"]])[sch],
+        )
+    )
 
     # ------------------------------------------------------------ truth spells of programmes
-    kind_act = {SSF: "sixth_form", SFC: "fe", FE: "fe", APP: "apprenticeship", TRN: "traineeship", HE: "he", CUST: "custody"}
+    kind_act = {
+        SSF: "sixth_form",
+        SFC: "fe",
+        FE: "fe",
+        APP: "apprenticeship",
+        TRN: "traineeship",
+        HE: "he",
+        CUST: "custody",
+    }
     pk = progs["kind"]
     act = np.zeros(pk.size, np.int64)
     for kk, name in kind_act.items():
         act[pk == kk] = A[name]
     det = np.select(
-        [pk == SSF, pk == SFC, (pk == FE) & (progs["start_t"] >= 4), pk == FE,
-         (pk == APP) & (progs["app_type"] == 3), (pk == APP) & (progs["app_type"] == 2), pk == APP,
-         (pk == HE) & (progs["he_level"] == 2), (pk == HE) & (progs["he_level"] == 4), pk == HE],
-        [D["school_sixth_form"], D["sixth_form_college"], D["adult_fe"], D["fe_college"], D["intermediate"],
-         D["advanced"], D["standard"], D["postgraduate"], D["other_undergraduate"], D["first_degree"]], D[""])
+        [
+            pk == SSF,
+            pk == SFC,
+            (pk == FE) & (progs["start_t"] >= 4),
+            pk == FE,
+            (pk == APP) & (progs["app_type"] == 3),
+            (pk == APP) & (progs["app_type"] == 2),
+            pk == APP,
+            (pk == HE) & (progs["he_level"] == 2),
+            (pk == HE) & (progs["he_level"] == 4),
+            pk == HE,
+        ],
+        [
+            D["school_sixth_form"],
+            D["sixth_form_college"],
+            D["adult_fe"],
+            D["fe_college"],
+            D["intermediate"],
+            D["advanced"],
+            D["standard"],
+            D["postgraduate"],
+            D["other_undergraduate"],
+            D["first_degree"],
+        ],
+        D[""],
+    )
     spells.append(_sp(progs["person"], act, det, progs["start"], progs["end"]))
 
     # ------------------------------------------------------------ NEET spells
-    neet = _cat(neet_parts) if neet_parts else {k: np.zeros(0, np.int64) for k in ("person", "start", "end", "inactive")}
+    neet = (
+        _cat(neet_parts)
+        if neet_parts
+        else {k: np.zeros(0, np.int64) for k in ("person", "start", "end", "inactive")}
+    )
     ok = neet["end"] >= neet["start"]
     neet = _take(neet, ok)
-    mk, ms, me, _ = merge_intervals(neet["person"] * 2 + neet["inactive"], neet["start"], neet["end"])
+    mk, ms, me, _ = merge_intervals(
+        neet["person"] * 2 + neet["inactive"], neet["start"], neet["end"]
+    )
     neet = {"person": mk // 2, "start": ms, "end": me, "inactive": (mk % 2).astype(bool)}
-    spells.append(_sp(neet["person"], A["neet"], np.where(neet["inactive"], D["inactive"], D["active"]), neet["start"], neet["end"]))
+    spells.append(
+        _sp(
+            neet["person"],
+            A["neet"],
+            np.where(neet["inactive"], D["inactive"], D["active"]),
+            neet["start"],
+            neet["end"],
+        )
+    )
 
     # ------------------------------------------------------------ jobs
-    windows = _cat(window_parts) if window_parts else {k: np.zeros(0, np.int64) for k in ("person", "start", "end")}
+    windows = (
+        _cat(window_parts)
+        if window_parts
+        else {k: np.zeros(0, np.int64) for k in ("person", "start", "end")}
+    )
     ok = windows["end"] >= windows["start"]
     windows = _take(windows, ok)
     wk, wstart, wend, _ = merge_intervals(windows["person"], windows["start"], windows["end"])
@@ -448,25 +746,47 @@ def simulate_life(seed: int, universe: Universe, p: Persons, reference_day: int)
     # part-time jobs while studying
     stud = progs["kind"] != CUST
     sp = progs["person"][stud & np.isin(progs["kind"], EDU)]
-    sps, spe = progs["start"][stud & np.isin(progs["kind"], EDU)], progs["end"][stud & np.isin(progs["kind"], EDU)]
-    has = rng.random(sp.size) < np.where(progs["kind"][stud & np.isin(progs["kind"], EDU)] == HE, 0.55, 0.4)
+    sps, spe = (
+        progs["start"][stud & np.isin(progs["kind"], EDU)],
+        progs["end"][stud & np.isin(progs["kind"], EDU)],
+    )
+    has = rng.random(sp.size) < np.where(
+        progs["kind"][stud & np.isin(progs["kind"], EDU)] == HE, 0.55, 0.4
+    )
     sp, sps, spe = sp[has], sps[has], spe[has]
     js = sps + (rng.random(sp.size) * np.maximum(spe - sps - 30, 1)).astype(np.int64)
     je = js + rng.integers(30, 420, sp.size)
-    pt_jobs = {"person": sp, "start": js, "end": je, "part_time": np.ones(sp.size, bool),
-               "pay": _pay(rng, p, sp, js, True)}
+    pt_jobs = {
+        "person": sp,
+        "start": js,
+        "end": je,
+        "part_time": np.ones(sp.size, bool),
+        "pay": _pay(rng, p, sp, js, True),
+    }
     # Saturday jobs at 15 for a few
     y11 = rng.random(n) < 0.04
     sj = ymd(C, 1, 1) + rng.integers(0, 200, y11.sum())
-    sat = {"person": idx[y11], "start": sj, "end": sj + rng.integers(30, 300, y11.sum()),
-           "part_time": np.ones(y11.sum(), bool), "pay": _pay(rng, p, idx[y11], sj, True)}
+    sat = {
+        "person": idx[y11],
+        "start": sj,
+        "end": sj + rng.integers(30, 300, y11.sum()),
+        "part_time": np.ones(y11.sum(), bool),
+        "pay": _pay(rng, p, idx[y11], sj, True),
+    }
     jobs = _cat([jobs, pt_jobs, sat])
     jobs = _take(jobs, jobs["start"] <= reference_day)
     order = np.lexsort((jobs["end"], jobs["start"], jobs["person"]))
     jobs = _take(jobs, order)
     jobs["open"] = jobs["end"] > reference_day
-    spells.append(_sp(jobs["person"], A["employment"], np.where(jobs["part_time"], D["part_time"], D["full_time"]),
-                      jobs["start"], jobs["end"]))
+    spells.append(
+        _sp(
+            jobs["person"],
+            A["employment"],
+            np.where(jobs["part_time"], D["part_time"], D["full_time"]),
+            jobs["start"],
+            jobs["end"],
+        )
+    )
 
     # ------------------------------------------------------------ adult part-time FE courses
     adult = _adult_fe(rng, universe, p, state_hist, T, C)
@@ -474,14 +794,28 @@ def simulate_life(seed: int, universe: Universe, p: Persons, reference_day: int)
 
     # ------------------------------------------------------------ self-employment (tax years from 2013/14)
     selfemp = _self_employment(rng, p, state_hist, T, C, reference_day)
-    spells.append(_sp(selfemp["person"], A["self_employment"], D[""], ymd(selfemp["taxyear"], 4, 6),
-                      ymd(selfemp["taxyear"] + 1, 4, 5)))
+    spells.append(
+        _sp(
+            selfemp["person"],
+            A["self_employment"],
+            D[""],
+            ymd(selfemp["taxyear"], 4, 6),
+            ymd(selfemp["taxyear"] + 1, 4, 5),
+        )
+    )
 
     # ------------------------------------------------------------ benefits
     benefits = _benefits(rng, p, neet, jobs, progs, bday18, reference_day)
     bo = BENEFIT_OOW[benefits["code"]]
-    spells.append(_sp(benefits["person"], np.where(bo, A["out_of_work_benefit"], A["in_work_benefit"]),
-                      np.array([D[c] for c in BENEFIT_CODES])[benefits["code"]], benefits["start"], benefits["end"]))
+    spells.append(
+        _sp(
+            benefits["person"],
+            np.where(bo, A["out_of_work_benefit"], A["in_work_benefit"]),
+            np.array([D[c] for c in BENEFIT_CODES])[benefits["code"]],
+            benefits["start"],
+            benefits["end"],
+        )
+    )
 
     # ------------------------------------------------------------ earnings per job x tax year
     job_years = _job_years(rng, p, jobs, reference_day)
@@ -491,24 +825,42 @@ def simulate_life(seed: int, universe: Universe, p: Persons, reference_day: int)
     sp_all = _take(sp_all, keep)
     sp_all["open"] = sp_all["end"] > reference_day
     sp_all["end"] = np.minimum(sp_all["end"], reference_day)
-    order = np.lexsort((sp_all["end"], sp_all["start"], sp_all["detail"], sp_all["activity"], sp_all["person"]))
+    order = np.lexsort(
+        (sp_all["end"], sp_all["start"], sp_all["detail"], sp_all["activity"], sp_all["person"])
+    )
     sp_all = _take(sp_all, order)
-    return Life(enrol, progs, segs, jobs, neet, benefits, selfemp, job_years, sp_all, adult, state_hist)
+    return Life(
+        enrol, progs, segs, jobs, neet, benefits, selfemp, job_years, sp_all, adult, state_hist
+    )
 
 
 # ================================================================ helpers
 def _sp(person, activity, detail, start, end) -> dict:
     person = np.asarray(person, np.int64)
     nn = person.size
-    return {"person": person, "activity": np.broadcast_to(np.asarray(activity, np.int64), (nn,)).copy(),
-            "detail": np.broadcast_to(np.asarray(detail, np.int64), (nn,)).copy(),
-            "start": np.asarray(start, np.int64), "end": np.asarray(end, np.int64)}
+    return {
+        "person": person,
+        "activity": np.broadcast_to(np.asarray(activity, np.int64), (nn,)).copy(),
+        "detail": np.broadcast_to(np.asarray(detail, np.int64), (nn,)).copy(),
+        "start": np.asarray(start, np.int64),
+        "end": np.asarray(end, np.int64),
+    }
 
 
 def _empty_progs() -> dict:
     e = np.zeros(0, np.int64)
-    return {"prog": e, "person": e, "kind": e, "provider": e, "level": e, "start": e, "planned": e,
-            "app_type": e, "he_level": e, "start_t": e}
+    return {
+        "prog": e,
+        "person": e,
+        "kind": e,
+        "provider": e,
+        "level": e,
+        "start": e,
+        "planned": e,
+        "app_type": e,
+        "he_level": e,
+        "start_t": e,
+    }
 
 
 def _level_of(prog_parts, persons, prog_cur) -> np.ndarray:
@@ -536,15 +888,20 @@ def _moves(rng, universe: Universe, p: Persons, school, start, end, kind: int, r
     idx = np.arange(n)
     mover = (rng.random(n) < rate) & (end - start > 400) & ~(p.special & (kind == 1))
     split = start + 150 + (rng.random(n) * np.maximum(end - start - 300, 1)).astype(np.int64)
-    new_school = pick_in_groups(rng, p.la, lambda g: universe.schools_in(g, kind if kind < 2 else 1))
+    new_school = pick_in_groups(
+        rng, p.la, lambda g: universe.schools_in(g, kind if kind < 2 else 1)
+    )
     first_end = np.where(mover, split, end)
     second_start = split + rng.integers(1, 20, n)
     person = np.concatenate([idx, idx[mover]])
-    return {"person": person, "school": np.concatenate([school, new_school[mover]]),
-            "entry": np.concatenate([start, second_start[mover]]),
-            "leave": np.concatenate([first_end, end[mover]]),
-            "natural": np.concatenate([~mover, np.ones(mover.sum(), bool)]),
-            "subsidiary": np.zeros(person.size, bool)}
+    return {
+        "person": person,
+        "school": np.concatenate([school, new_school[mover]]),
+        "entry": np.concatenate([start, second_start[mover]]),
+        "leave": np.concatenate([first_end, end[mover]]),
+        "natural": np.concatenate([~mover, np.ones(mover.sum(), bool)]),
+        "subsidiary": np.zeros(person.size, bool),
+    }
 
 
 def _extend_enrolment(enrol: dict, persons: np.ndarray, ends: np.ndarray) -> dict:
@@ -589,16 +946,37 @@ def _job_chains(rng, p: Persons, wk, wstart, wend, reference_day) -> dict:
         dur = np.maximum(14, rng.exponential(mean)).astype(np.int64)
         e = np.minimum(s + dur - 1, wend[active])
         pt = rng.random(active.size) < 0.15
-        parts.append({"person": person, "start": s, "end": e, "part_time": pt, "pay": _pay(rng, p, person, s, pt)})
+        parts.append(
+            {
+                "person": person,
+                "start": s,
+                "end": e,
+                "part_time": pt,
+                "pay": _pay(rng, p, person, s, pt),
+            }
+        )
         u = rng.random(active.size)
-        nxt = np.where(u < 0.25, e + 1, np.where(u < 0.8, e + 1 + rng.integers(5, 45, active.size),
-                                                  np.maximum(s + 1, e + 1 - rng.integers(5, 60, active.size))))
+        nxt = np.where(
+            u < 0.25,
+            e + 1,
+            np.where(
+                u < 0.8,
+                e + 1 + rng.integers(5, 45, active.size),
+                np.maximum(s + 1, e + 1 - rng.integers(5, 60, active.size)),
+            ),
+        )
         cur[active] = nxt
         keep = (nxt <= wend[active]) & (nxt <= reference_day)
         active = active[keep]
     if not parts:
         e = np.zeros(0, np.int64)
-        return {"person": e, "start": e, "end": e, "part_time": np.zeros(0, bool), "pay": np.zeros(0)}
+        return {
+            "person": e,
+            "start": e,
+            "end": e,
+            "part_time": np.zeros(0, bool),
+            "pay": np.zeros(0),
+        }
     return _cat(parts)
 
 
@@ -609,9 +987,17 @@ def _adult_fe(rng, universe, p: Persons, state_hist, T, C) -> dict:
         who = np.flatnonzero(np.isin(st, [EMP, NEET]) & (rng.random(p.n) < 0.04))
         ys = int(ymd(C + t - 1, 9, 1))
         s = ys + rng.integers(0, 220, who.size)
-        parts.append({"person": who, "start": s, "end": s + rng.integers(30, 250, who.size),
-                      "provider": pick_in_groups(rng, p.region[who], lambda g: universe.region_prov[(g, 0)]),
-                      "ay": np.full(who.size, C + t)})
+        parts.append(
+            {
+                "person": who,
+                "start": s,
+                "end": s + rng.integers(30, 250, who.size),
+                "provider": pick_in_groups(
+                    rng, p.region[who], lambda g: universe.region_prov[(g, 0)]
+                ),
+                "ay": np.full(who.size, C + t),
+            }
+        )
     if not parts:
         e = np.zeros(0, np.int64)
         return {"person": e, "start": e, "end": e, "provider": e, "ay": e}
@@ -633,7 +1019,13 @@ def _self_employment(rng, p: Persons, state_hist, T, C, reference_day) -> dict:
         who = np.flatnonzero(rng.random(p.n) < pr)
         earn = np.round(np.exp(rng.normal(np.log(7000), 0.9, who.size)))
         zero = rng.random(who.size) < 0.08
-        parts.append({"person": who, "taxyear": np.full(who.size, ty), "earnings": np.where(zero, 0, earn).astype(np.int64)})
+        parts.append(
+            {
+                "person": who,
+                "taxyear": np.full(who.size, ty),
+                "earnings": np.where(zero, 0, earn).astype(np.int64),
+            }
+        )
     if not parts:
         e = np.zeros(0, np.int64)
         return {"person": e, "taxyear": e, "earnings": e}
@@ -642,39 +1034,86 @@ def _self_employment(rng, p: Persons, state_hist, T, C, reference_day) -> dict:
 
 def _uc_share(start: np.ndarray) -> np.ndarray:
     yr = start / 365.25 + 1970
-    return np.interp(yr, [2013.5, 2016.0, 2017.0, 2018.0, 2019.0, 2020.0], [0.0, 0.1, 0.3, 0.6, 0.85, 0.97])
+    return np.interp(
+        yr, [2013.5, 2016.0, 2017.0, 2018.0, 2019.0, 2020.0], [0.0, 0.1, 0.3, 0.6, 0.85, 0.97]
+    )
 
 
 def _benefits(rng, p: Persons, neet: dict, jobs: dict, progs: dict, bday18, reference_day) -> dict:
     parts = []
     # out-of-work claims during NEET spells from age 18
     s = np.maximum(neet["start"], bday18[neet["person"]]) + rng.integers(0, 45, neet["person"].size)
-    claim = (s < neet["end"] - 20) & (rng.random(neet["person"].size) < np.where(neet["inactive"], 0.6, 0.62))
-    person, s, e, inact = neet["person"][claim], s[claim], neet["end"][claim], neet["inactive"][claim]
+    claim = (s < neet["end"] - 20) & (
+        rng.random(neet["person"].size) < np.where(neet["inactive"], 0.6, 0.62)
+    )
+    person, s, e, inact = (
+        neet["person"][claim],
+        s[claim],
+        neet["end"][claim],
+        neet["inactive"][claim],
+    )
     e = np.where(e > reference_day, reference_day + 1000, e + rng.integers(0, 20, e.size))
     uc = rng.random(person.size) < _uc_share(s)
     u = rng.random(person.size)
-    active_code = np.where(uc, np.where(u < 0.75, B["UAA"], np.where(u < 0.9, B["UBC"], B["UCE"])), B["JSA"])
-    inactive_code = np.where(uc, np.where(u < 0.7, B["UCE"], B["UDF"]),
-                             np.where(u < 0.5, B["ESA"], np.where((u < 0.8) & p.female[person], B["IS"], np.where(u < 0.9, B["ICA"], B["ESA"]))))
-    parts.append({"person": person, "code": np.where(inact, inactive_code, active_code), "start": s, "end": e})
+    active_code = np.where(
+        uc, np.where(u < 0.75, B["UAA"], np.where(u < 0.9, B["UBC"], B["UCE"])), B["JSA"]
+    )
+    inactive_code = np.where(
+        uc,
+        np.where(u < 0.7, B["UCE"], B["UDF"]),
+        np.where(
+            u < 0.5,
+            B["ESA"],
+            np.where((u < 0.8) & p.female[person], B["IS"], np.where(u < 0.9, B["ICA"], B["ESA"])),
+        ),
+    )
+    parts.append(
+        {
+            "person": person,
+            "code": np.where(inact, inactive_code, active_code),
+            "start": s,
+            "end": e,
+        }
+    )
     # disability benefits: DLA in childhood, PIP from 16 (in-work / other benefits)
     dis = (p.sen == 2) & (rng.random(p.n) < 0.45) | (p.sen == 1) & (rng.random(p.n) < 0.03)
     who = np.flatnonzero(dis)
     d_start = p.birth[who] + rng.integers(3 * 365, 12 * 365, who.size)
     at16 = _add_years(p.birth[who], 16) + rng.integers(0, 300, who.size)
-    parts.append({"person": who, "code": np.full(who.size, B["DLA"]), "start": d_start, "end": at16})
+    parts.append(
+        {"person": who, "code": np.full(who.size, B["DLA"]), "start": d_start, "end": at16}
+    )
     pip = rng.random(who.size) < 0.8
-    pip_end = np.where(rng.random(who.size) < 0.85, reference_day + 1000, at16 + rng.integers(200, 2000, who.size))
-    parts.append({"person": who[pip], "code": np.full(pip.sum(), B["PIP"]), "start": at16[pip] + 1, "end": pip_end[pip]})
+    pip_end = np.where(
+        rng.random(who.size) < 0.85, reference_day + 1000, at16 + rng.integers(200, 2000, who.size)
+    )
+    parts.append(
+        {
+            "person": who[pip],
+            "code": np.full(pip.sum(), B["PIP"]),
+            "start": at16[pip] + 1,
+            "end": pip_end[pip],
+        }
+    )
     # in-work Universal Credit for some low-paid jobs from 2017
     age = (jobs["start"] - p.birth[jobs["person"]]) / 365.25
-    iw = (jobs["start"] >= ymd(2017, 1, 1)) & (age >= 19) & ~jobs["part_time"] & (rng.random(jobs["person"].size) < 0.05)
+    iw = (
+        (jobs["start"] >= ymd(2017, 1, 1))
+        & (age >= 19)
+        & ~jobs["part_time"]
+        & (rng.random(jobs["person"].size) < 0.05)
+    )
     js = jobs["start"][iw] + rng.integers(30, 200, iw.sum())
     je = np.minimum(js + rng.integers(90, 540, iw.sum()), jobs["end"][iw])
     u = rng.random(iw.sum())
-    parts.append({"person": jobs["person"][iw], "code": np.where(u < 0.5, B["UAB"], np.where(u < 0.8, B["UBD"], B["UNA"])),
-                  "start": js, "end": np.where(je > reference_day, reference_day + 1000, je)})
+    parts.append(
+        {
+            "person": jobs["person"][iw],
+            "code": np.where(u < 0.5, B["UAB"], np.where(u < 0.8, B["UBD"], B["UNA"])),
+            "start": js,
+            "end": np.where(je > reference_day, reference_day + 1000, je),
+        }
+    )
     # short claims between jobs (gaps of more than four weeks, age 18+)
     jp, jst, jen = jobs["person"], jobs["start"], jobs["end"]
     if jp.size > 1:
@@ -687,14 +1126,35 @@ def _benefits(rng, p: Persons, neet: dict, jobs: dict, progs: dict, bday18, refe
         ge = gap_e[g] - rng.integers(0, 5, g.sum())
         okg = ge > gs
         uc = rng.random(g.sum()) < _uc_share(gs)
-        parts.append({"person": jp[:-1][g][okg], "code": np.where(uc, B["UAA"], B["JSA"])[okg], "start": gs[okg], "end": ge[okg]})
+        parts.append(
+            {
+                "person": jp[:-1][g][okg],
+                "code": np.where(uc, B["UAA"], B["JSA"])[okg],
+                "start": gs[okg],
+                "end": ge[okg],
+            }
+        )
     # trainees: Job Training Allowance; a handful of bereavement benefits
     tr = progs["kind"] == TRN
     jt = tr & (rng.random(tr.size) < 0.1)
-    parts.append({"person": progs["person"][jt], "code": np.full(jt.sum(), B["JTA"]), "start": progs["start"][jt], "end": progs["end"][jt]})
+    parts.append(
+        {
+            "person": progs["person"][jt],
+            "code": np.full(jt.sum(), B["JTA"]),
+            "start": progs["start"][jt],
+            "end": progs["end"][jt],
+        }
+    )
     bb = np.flatnonzero(rng.random(p.n) < 0.0008)
     bs = ymd(p.cohort + 2, 1, 1) + rng.integers(0, 2000, bb.size)
-    parts.append({"person": bb, "code": np.full(bb.size, B["BB"]), "start": bs, "end": bs + rng.integers(100, 500, bb.size)})
+    parts.append(
+        {
+            "person": bb,
+            "code": np.full(bb.size, B["BB"]),
+            "start": bs,
+            "end": bs + rng.integers(100, 500, bb.size),
+        }
+    )
     b = _cat(parts)
     b = _take(b, (b["start"] <= reference_day) & (b["end"] >= b["start"]))
     # same-type spells of one person are merged (as DWP does per EduKey)
@@ -717,7 +1177,14 @@ def _job_years(rng, p: Persons, jobs: dict, reference_day: int) -> dict:
     age = (ymd(ty, 10, 1) - p.birth[person]) / 365.25
     start_age = (jobs["start"][owner] - p.birth[person]) / 365.25
     growth = np.exp(0.045 * np.clip(age - start_age, 0, 10))
-    amount = np.round(jobs["pay"][owner] * growth * days / 365.0 * np.exp(rng.normal(0, 0.1, owner.size)))
+    amount = np.round(
+        jobs["pay"][owner] * growth * days / 365.0 * np.exp(rng.normal(0, 0.1, owner.size))
+    )
     complete = ymd(ty + 1, 4, 5) <= reference_day
     keep = complete & (days > 0) & (ty >= 2003)
-    return {"job": owner[keep], "person": person[keep], "taxyear": ty[keep], "amount": amount[keep].astype(np.int64)}
+    return {
+        "job": owner[keep],
+        "person": person[keep],
+        "taxyear": ty[keep],
+        "amount": amount[keep].astype(np.int64),
+    }

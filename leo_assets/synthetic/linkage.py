@@ -13,9 +13,21 @@ from .util import feistel, key_from, stream, ymd
 # identifier domains: a per-cohort block of sequence numbers, scrambled by a keyed permutation
 COHORT_BLOCK = 1 << 27
 RECORD_BLOCK = 1 << 23
-PERSON_FAULTS = ("overmatch_pmr", "overmatch_edukey", "undermatch_pmr", "undermatch_edukey", "unlinked_pmr",
-                 "orphan_edukey", "pmr_conflict", "overmatch_cohort")
-PAIR_FAULTS = ("overmatch_pmr", "overmatch_edukey", "pmr_conflict")  # partner drawn from the same cohort
+PERSON_FAULTS = (
+    "overmatch_pmr",
+    "overmatch_edukey",
+    "undermatch_pmr",
+    "undermatch_edukey",
+    "unlinked_pmr",
+    "orphan_edukey",
+    "pmr_conflict",
+    "overmatch_cohort",
+)
+PAIR_FAULTS = (
+    "overmatch_pmr",
+    "overmatch_edukey",
+    "pmr_conflict",
+)  # partner drawn from the same cohort
 BASE_SECOND_PMR = 0.015
 BASE_SECOND_EDUKEY = 0.02
 
@@ -68,7 +80,9 @@ class Identity:
     ek1: np.ndarray  # -1 when the person has no EduKey (unlinked, or over-matched victim)
     ek2: np.ndarray
     ek_switch: np.ndarray
-    out_ek1: np.ndarray  # EduKey under which the person's outcome rows are written (-1 = not in LEO)
+    out_ek1: (
+        np.ndarray
+    )  # EduKey under which the person's outcome rows are written (-1 = not in LEO)
     out_ek2: np.ndarray
     ae_id: np.ndarray  # -1 = unlinked (the person's own ae_id)
     ae_extra: np.ndarray  # the second ae_id of an under-matched person, else -1
@@ -80,13 +94,20 @@ class Identity:
     recordid_fault_rate: float
 
 
-def plan_identity(seed: int, p: Persons, cohort_index: int, rates: FaultRates,
-                  partner: PartnerCohort | None = None) -> Identity:
+def plan_identity(
+    seed: int,
+    p: Persons,
+    cohort_index: int,
+    rates: FaultRates,
+    partner: PartnerCohort | None = None,
+) -> Identity:
     """Identifiers, lookups and injected faults of one cohort. ``partner``: the cohort whose linked
     persons receive this cohort's overmatch_cohort victims (None: no such fault is injected)."""
     n = p.n
     if 2 * n + 2 > COHORT_BLOCK:
-        raise IdentifierSpaceError(f"at most {COHORT_BLOCK // 2 - 1:,} pupils per cohort are supported")
+        raise IdentifierSpaceError(
+            f"at most {COHORT_BLOCK // 2 - 1:,} pupils per cohort are supported"
+        )
     rng = stream(seed, "identity", p.cohort)
     frng = stream(seed, "faults", p.cohort)
     base = cohort_index * COHORT_BLOCK
@@ -118,17 +139,21 @@ def plan_identity(seed: int, p: Persons, cohort_index: int, rates: FaultRates,
             continue
         k = int(frng.binomial(n_linked, rate)) if rate > 0 else 0
         k = min(k, (available.size - pos) // (2 if name in PAIR_FAULTS else 1))  # tiny cohorts only
-        victims = np.sort(available[pos:pos + k])
+        victims = np.sort(available[pos : pos + k])
         pos += k
         partners = np.empty(0, np.int64)
         if name in PAIR_FAULTS:
-            partners = available[pos:pos + k]
+            partners = available[pos : pos + k]
             pos += k
         elif name == "overmatch_cohort" and k:
             # partners: linked persons of the partner cohort (indices there), each taking at most one victim
             pool = np.flatnonzero(partner.linked)
-            victims = victims[:min(k, pool.size)]
-            partners = np.sort(stream(seed, "faults", p.cohort, "overmatch_cohort").choice(pool, victims.size, replace=False))
+            victims = victims[: min(k, pool.size)]
+            partners = np.sort(
+                stream(seed, "faults", p.cohort, "overmatch_cohort").choice(
+                    pool, victims.size, replace=False
+                )
+            )
         chosen[name] = (victims, partners)
         counts[name] = (n_linked, int(victims.size))
 
@@ -145,7 +170,11 @@ def plan_identity(seed: int, p: Persons, cohort_index: int, rates: FaultRates,
     # people of different ages as one); the victim's own ae_id is in no lookup
     ae_link = ae_id.copy()
     b, a = chosen["overmatch_cohort"]
-    cross_ae = ae_codes(seed, partner.cohort_index * COHORT_BLOCK + 2 * a) if b.size else np.empty(0, np.int64)
+    cross_ae = (
+        ae_codes(seed, partner.cohort_index * COHORT_BLOCK + 2 * a)
+        if b.size
+        else np.empty(0, np.int64)
+    )
     ae_link[b] = cross_ae
     out_ek1 = ek1.copy()
     out_ek2 = ek2.copy()
@@ -153,7 +182,9 @@ def plan_identity(seed: int, p: Persons, cohort_index: int, rates: FaultRates,
     # ---- PMR lookup: one row per linked person's PMR
     pl_person = np.concatenate([i[linked], i[linked & two_pmr]])
     pl_pmr = np.concatenate([pmr1[linked], pmr2[linked & two_pmr]])
-    pl_slot = np.concatenate([np.zeros(linked.sum(), np.int64), np.ones((linked & two_pmr).sum(), np.int64)])
+    pl_slot = np.concatenate(
+        [np.zeros(linked.sum(), np.int64), np.ones((linked & two_pmr).sum(), np.int64)]
+    )
     pl_ae = ae_link[pl_person].copy()
     keep = np.ones(pl_person.size, bool)
     fault_rows = []
@@ -162,10 +193,17 @@ def plan_identity(seed: int, p: Persons, cohort_index: int, rates: FaultRates,
         other = np.asarray(other, np.int64)
         if other_pid is None:
             other_pid = np.where(other >= 0, p.pid[np.maximum(other, 0)], -1)
-        fault_rows.append({"fault_type": np.full(np.size(person), name, object), "ae_id": np.asarray(ae, np.int64),
-                           "id_type": np.full(np.size(person), id_type, object), "id_code": np.asarray(id_value, np.int64),
-                           "person": np.asarray(person, np.int64), "other_person": other,
-                           "other_pid": np.asarray(other_pid, np.int64)})
+        fault_rows.append(
+            {
+                "fault_type": np.full(np.size(person), name, object),
+                "ae_id": np.asarray(ae, np.int64),
+                "id_type": np.full(np.size(person), id_type, object),
+                "id_code": np.asarray(id_value, np.int64),
+                "person": np.asarray(person, np.int64),
+                "other_person": other,
+                "other_pid": np.asarray(other_pid, np.int64),
+            }
+        )
 
     row_first = np.full(n, -1, np.int64)
     row_first[pl_person[pl_slot == 0]] = np.flatnonzero(pl_slot == 0)
@@ -194,7 +232,9 @@ def plan_identity(seed: int, p: Persons, cohort_index: int, rates: FaultRates,
     # ---- EduKey lookup
     el_person = np.concatenate([i[linked], i[linked & two_ek]])
     el_ek = np.concatenate([ek1[linked], ek2[linked & two_ek]])
-    el_slot = np.concatenate([np.zeros(linked.sum(), np.int64), np.ones((linked & two_ek).sum(), np.int64)])
+    el_slot = np.concatenate(
+        [np.zeros(linked.sum(), np.int64), np.ones((linked & two_ek).sum(), np.int64)]
+    )
     el_ae = ae_link[el_person].copy()
     ekeep = np.ones(el_person.size, bool)
     e_first = np.full(n, -1, np.int64)
@@ -219,17 +259,46 @@ def plan_identity(seed: int, p: Persons, cohort_index: int, rates: FaultRates,
     frow("orphan_edukey", ae_id[b], "edukey", ek1[b], b, np.full(b.size, -1))
     edukey_lookup = {"ae_id": el_ae[ekeep], "edukey": el_ek[ekeep], "person": el_person[ekeep]}
     b, a = chosen["overmatch_cohort"]
-    frow("overmatch_cohort", cross_ae, "ae_id", ae_id[b], b, np.full(b.size, -1),
-         partner.pid[a] if b.size else np.empty(0, np.int64))
+    frow(
+        "overmatch_cohort",
+        cross_ae,
+        "ae_id",
+        ae_id[b],
+        b,
+        np.full(b.size, -1),
+        partner.pid[a] if b.size else np.empty(0, np.int64),
+    )
 
     if fault_rows:
         faults = {k: np.concatenate([r[k] for r in fault_rows]) for k in fault_rows[0]}
     else:
-        faults = {"fault_type": np.zeros(0, object), "ae_id": np.zeros(0, np.int64), "id_type": np.zeros(0, object),
-                  "id_code": np.zeros(0, np.int64), "person": np.zeros(0, np.int64), "other_person": np.zeros(0, np.int64),
-                  "other_pid": np.zeros(0, np.int64)}
-    return Identity(pmr1, pmr2, pmr_switch, ek1, ek2, ek_switch, out_ek1, out_ek2, ae_id, ae_extra, ae_link, pmr_lookup,
-                    edukey_lookup, faults, counts, rates.unlinked_recordid)
+        faults = {
+            "fault_type": np.zeros(0, object),
+            "ae_id": np.zeros(0, np.int64),
+            "id_type": np.zeros(0, object),
+            "id_code": np.zeros(0, np.int64),
+            "person": np.zeros(0, np.int64),
+            "other_person": np.zeros(0, np.int64),
+            "other_pid": np.zeros(0, np.int64),
+        }
+    return Identity(
+        pmr1,
+        pmr2,
+        pmr_switch,
+        ek1,
+        ek2,
+        ek_switch,
+        out_ek1,
+        out_ek2,
+        ae_id,
+        ae_extra,
+        ae_link,
+        pmr_lookup,
+        edukey_lookup,
+        faults,
+        counts,
+        rates.unlinked_recordid,
+    )
 
 
 def pmr_at(ident: Identity, person: np.ndarray, when: np.ndarray) -> np.ndarray:

@@ -9,23 +9,135 @@ import numpy as np
 from .util import calibrated_prob, feistel, key_from, stream, ymd
 
 # ---------------------------------------------------------------- code lists
-REGIONS = ["E12000001", "E12000002", "E12000003", "E12000004", "E12000005", "E12000006", "E12000007", "E12000008", "E12000009"]
+REGIONS = [
+    "E12000001",
+    "E12000002",
+    "E12000003",
+    "E12000004",
+    "E12000005",
+    "E12000006",
+    "E12000007",
+    "E12000008",
+    "E12000009",
+]
 REGION_WEIGHTS = np.array([0.05, 0.13, 0.10, 0.085, 0.11, 0.11, 0.16, 0.16, 0.095])
 LONDON = 6
 
 # EthnicGroupMinor codes and national shares of the non-WBRI part
-ETHNICITIES = ["WBRI", "WIRI", "WIRT", "WROM", "WOTH", "MWBC", "MWBA", "MWAS", "MOTH", "AIND", "APKN", "ABAN",
-               "AOTH", "BCRB", "BAFR", "BOTH", "CHNE", "OOTH", "NOBT", "REFU"]
-_NON_WBRI = np.array([0.003, 0.0005, 0.002, 0.045, 0.015, 0.008, 0.012, 0.016, 0.028, 0.035, 0.014,
-                      0.016, 0.008, 0.030, 0.004, 0.004, 0.016, 0.002, 0.003])
+ETHNICITIES = [
+    "WBRI",
+    "WIRI",
+    "WIRT",
+    "WROM",
+    "WOTH",
+    "MWBC",
+    "MWBA",
+    "MWAS",
+    "MOTH",
+    "AIND",
+    "APKN",
+    "ABAN",
+    "AOTH",
+    "BCRB",
+    "BAFR",
+    "BOTH",
+    "CHNE",
+    "OOTH",
+    "NOBT",
+    "REFU",
+]
+_NON_WBRI = np.array(
+    [
+        0.003,
+        0.0005,
+        0.002,
+        0.045,
+        0.015,
+        0.008,
+        0.012,
+        0.016,
+        0.028,
+        0.035,
+        0.014,
+        0.016,
+        0.008,
+        0.030,
+        0.004,
+        0.004,
+        0.016,
+        0.002,
+        0.003,
+    ]
+)
 WBRI = 0
 # older EthnicGroup code set (census 2006-2009 summer/autumn): a coarser list
 OLD_ETHNIC = {"WIRT": "WOTH", "WROM": "WOTH", "MWAS": "MOTH", "MWBA": "MOTH", "CHNE": "CHNE"}
-ETH_EAL_LOGIT = np.array([-5.3, -3.5, -1.0, 1.0, 0.7, -2.5, -1.5, -1.0, -1.0, 1.2, 1.3, 1.5,
-                          1.0, -3.5, 0.6, -0.5, 1.0, 1.0, -1.5, -1.5])
-ETH_DEPRIVATION = np.array([0.0, -0.1, 0.8, 0.8, 0.1, 0.5, 0.3, 0.0, 0.3, -0.2, 0.6, 0.8,
-                            0.2, 0.6, 0.6, 0.5, -0.4, 0.4, 0.2, 0.2])
-FIRST_LANGUAGES = ["ENG", "URD", "PNJ", "BNG", "POL", "GUJ", "ARA", "SOM", "TAM", "POR", "FRN", "TUR", "CHI", "LIT", "ROM", "OTL"]
+ETH_EAL_LOGIT = np.array(
+    [
+        -5.3,
+        -3.5,
+        -1.0,
+        1.0,
+        0.7,
+        -2.5,
+        -1.5,
+        -1.0,
+        -1.0,
+        1.2,
+        1.3,
+        1.5,
+        1.0,
+        -3.5,
+        0.6,
+        -0.5,
+        1.0,
+        1.0,
+        -1.5,
+        -1.5,
+    ]
+)
+ETH_DEPRIVATION = np.array(
+    [
+        0.0,
+        -0.1,
+        0.8,
+        0.8,
+        0.1,
+        0.5,
+        0.3,
+        0.0,
+        0.3,
+        -0.2,
+        0.6,
+        0.8,
+        0.2,
+        0.6,
+        0.6,
+        0.5,
+        -0.4,
+        0.4,
+        0.2,
+        0.2,
+    ]
+)
+FIRST_LANGUAGES = [
+    "ENG",
+    "URD",
+    "PNJ",
+    "BNG",
+    "POL",
+    "GUJ",
+    "ARA",
+    "SOM",
+    "TAM",
+    "POR",
+    "FRN",
+    "TUR",
+    "CHI",
+    "LIT",
+    "ROM",
+    "OTL",
+]
 KS4_EXPECTED = {"level2_em": 0.59, "level2_em_ptq": 0.566, "level2_em_ptq_ee": 0.571}
 
 
@@ -71,7 +183,9 @@ class Universe:
 def build_universe(seed: int) -> Universe:
     rng = stream(seed, "universe")
     n_la = 152
-    pool = np.concatenate([np.arange(201, 214), np.arange(301, 321), np.arange(330, 395), np.arange(800, 939)])
+    pool = np.concatenate(
+        [np.arange(201, 214), np.arange(301, 321), np.arange(330, 395), np.arange(800, 939)]
+    )
     la_code = np.sort(rng.choice(pool, n_la, replace=False))
     # regions: London = codes 201-320 (33 LAs); the rest spread over the other regions by weight
     la_region = np.empty(n_la, np.int64)
@@ -97,7 +211,9 @@ def build_universe(seed: int) -> Universe:
         school_kind.append(np.full(per.sum(), kind))
     school_la = np.concatenate(school_la)
     school_kind = np.concatenate(school_kind)
-    school_sixth = (school_kind == 1) & (rng.random(school_la.size) < 0.62) | (school_kind == 2) & (rng.random(school_la.size) < 0.5)
+    school_sixth = (school_kind == 1) & (rng.random(school_la.size) < 0.62) | (school_kind == 2) & (
+        rng.random(school_la.size) < 0.5
+    )
     school_code = feistel(np.arange(school_la.size), 30, key_from(seed, "school"))
     ptr = {}
     order = np.lexsort((np.arange(school_la.size), school_kind, school_la))
@@ -116,16 +232,39 @@ def build_universe(seed: int) -> Universe:
     n_prov = prov_region.size
     prov_ukprn = 10_000_000 + feistel(np.arange(n_prov), 26, key_from(seed, "ukprn"))
     prov_upin = 100_000 + feistel(np.arange(n_prov), 18, key_from(seed, "upin"))
-    region_prov = {(r, k): np.flatnonzero((prov_region == r) & (prov_kind == k)) for r in range(9) for k in range(3)}
+    region_prov = {
+        (r, k): np.flatnonzero((prov_region == r) & (prov_kind == k))
+        for r in range(9)
+        for k in range(3)
+    }
     he_code = feistel(np.arange(160), 20, key_from(seed, "he"))
     # differential linkage (ECHILD approach): WBRI 0.99, each other ethnicity U(0.90, 0.975)
     link_rate = rng.uniform(0.90, 0.975, len(ETHNICITIES))
     link_rate[WBRI] = 0.99
-    return Universe(la_code, la_region, la_weight, lsoa_start, lsoa_count, school_la, school_kind, school_sixth,
-                    school_code, ptr, prov_region, prov_kind, prov_ukprn, prov_upin, region_prov, he_code, link_rate)
+    return Universe(
+        la_code,
+        la_region,
+        la_weight,
+        lsoa_start,
+        lsoa_count,
+        school_la,
+        school_kind,
+        school_sixth,
+        school_code,
+        ptr,
+        prov_region,
+        prov_kind,
+        prov_ukprn,
+        prov_upin,
+        region_prov,
+        he_code,
+        link_rate,
+    )
 
 
-def pick_in_groups(rng: np.random.Generator, group: np.ndarray, members: dict, fallback: np.ndarray | None = None) -> np.ndarray:
+def pick_in_groups(
+    rng: np.random.Generator, group: np.ndarray, members: dict, fallback: np.ndarray | None = None
+) -> np.ndarray:
     """For each row pick a uniformly random member of its group (vectorised per group)."""
     out = np.full(group.size, -1, np.int64)
     for g in np.unique(group):
@@ -198,10 +337,17 @@ def make_persons(seed: int, universe: Universe, cohort: int, n: int, pid_offset:
     lang = np.where(eal, 1 + rng.integers(0, len(FIRST_LANGUAGES) - 1, n), 0)
     deprivation = rng.normal(0, 1, n) + ETH_DEPRIVATION[eth] + np.where(region == LONDON, 0.2, 0.0)
     fsm = rng.random(n) < calibrated_prob(1.7 * deprivation, 0.14)
-    idaci = np.clip(1 / (1 + np.exp(-(-1.5 + 0.75 * deprivation + 0.6 * fsm + rng.normal(0, 0.35, n)))), 0.0, 0.999)
+    idaci = np.clip(
+        1 / (1 + np.exp(-(-1.5 + 0.75 * deprivation + 0.6 * fsm + rng.normal(0, 0.35, n)))),
+        0.0,
+        0.999,
+    )
     lsoa = universe.la_lsoa_start[la] + np.minimum(
-        (np.clip(idaci + rng.normal(0, 0.05, n), 0, 0.999) * universe.la_lsoa_count[la]).astype(np.int64),
-        universe.la_lsoa_count[la] - 1)
+        (np.clip(idaci + rng.normal(0, 0.05, n), 0, 0.999) * universe.la_lsoa_count[la]).astype(
+            np.int64
+        ),
+        universe.la_lsoa_count[la] - 1,
+    )
     # FSM history over school years (Reception to Year 13): column j = academic year cohort-11+j
     first_year = cohort - 11
     years = 15
@@ -215,21 +361,67 @@ def make_persons(seed: int, universe: Universe, cohort: int, n: int, pid_offset:
     ranks = np.argsort(np.argsort(-sen_score, kind="stable"), kind="stable") / max(n, 1)
     sen = np.where(ranks < 0.028, 2, np.where(ranks < 0.13, 1, 0))
     prior = a_raw + rng.normal(0, 0.45, n)
-    z = 0.85 * a_raw + 0.45 * rng.normal(0, 1, n) + 0.15 * female - 0.12 * fsm - 0.25 * (sen == 1) - 0.6 * (sen == 2)
+    z = (
+        0.85 * a_raw
+        + 0.45 * rng.normal(0, 1, n)
+        + 0.15 * female
+        - 0.12 * fsm
+        - 0.25 * (sen == 1)
+        - 0.6 * (sen == 2)
+    )
     z4 = (z - z.mean()) / (z.std() + 1e-9) if n > 1 else z
     thresh = np.quantile(z4, 1 - level2_share(cohort)) if n > 1 else 0.0
     level2_em = z4 > thresh
     ptscnewe = np.clip(np.round(330 + 95 * z4 + rng.normal(0, 12, n), 1), 0, 650)
     att8 = np.clip(np.round(48.5 + 17.5 * z4 + rng.normal(0, 2, n), 2), 0, 90)
-    p8 = np.clip(np.round((z4 - 0.8 * (prior - prior.mean()) / (prior.std() + 1e-9)) * 1.4 + rng.normal(0, 0.2, n), 2), -5, 5)
+    p8 = np.clip(
+        np.round(
+            (z4 - 0.8 * (prior - prior.mean()) / (prior.std() + 1e-9)) * 1.4
+            + rng.normal(0, 0.2, n),
+            2,
+        ),
+        -5,
+        5,
+    )
     l2basics = z4 > (np.quantile(z4, 0.36) if n > 1 else 0)
     ebacc = (z4 > (np.quantile(z4, 0.74) if n > 1 else 0)) & (rng.random(n) < 0.85)
     special = (sen == 2) & (rng.random(n) < 0.45)
     primary = pick_in_groups(rng, la, lambda g: universe.schools_in(g, 0))
     secondary = pick_in_groups(rng, la, lambda g: universe.schools_in(g, 1))
-    spec = pick_in_groups(rng, la, lambda g: universe.schools_in(g, 2), fallback=universe.schools_in(0, 1))
+    spec = pick_in_groups(
+        rng, la, lambda g: universe.schools_in(g, 2), fallback=universe.schools_in(0, 1)
+    )
     secondary = np.where(special, spec, secondary)
     linked = rng.random(n) < universe.link_rate[eth]
-    return Persons(cohort, pid, female, birth, yob, mob, eth, eal, lang, fsm, hist, first_year, sen, deprivation,
-                   idaci, la, region, lsoa, primary, secondary, special, prior, z4, level2_em, ptscnewe, att8, p8,
-                   l2basics, ebacc, linked)
+    return Persons(
+        cohort,
+        pid,
+        female,
+        birth,
+        yob,
+        mob,
+        eth,
+        eal,
+        lang,
+        fsm,
+        hist,
+        first_year,
+        sen,
+        deprivation,
+        idaci,
+        la,
+        region,
+        lsoa,
+        primary,
+        secondary,
+        special,
+        prior,
+        z4,
+        level2_em,
+        ptscnewe,
+        att8,
+        p8,
+        l2basics,
+        ebacc,
+        linked,
+    )

@@ -31,7 +31,11 @@ from .writer import TRUTH_SCHEMA_DUCKDB, TRUTH_SCHEMA_POSTGRES
 
 # measure -> (target, tolerance, note)
 TARGETS: dict[str, tuple[float, float, str]] = {
-    "ks4_destination_overall_sustained": (0.94, 0.02, "KS4 destinations, year after KS4 (DfE ~94%)"),
+    "ks4_destination_overall_sustained": (
+        0.94,
+        0.02,
+        "KS4 destinations, year after KS4 (DfE ~94%)",
+    ),
     "ks4_destination_education": (0.865, 0.03, "DfE 86-89%"),
     "ks4_destination_fe": (0.37, 0.04, "FE college (DfE 37%)"),
     "ks4_destination_school_sixth_form": (0.37, 0.04, "school sixth form (DfE 37%)"),
@@ -125,7 +129,9 @@ LEFT JOIN app ON app.person_id = yrs.person_id AND app.y = yrs.y
 LEFT JOIN captured ON captured.person_id = yrs.person_id AND captured.y = yrs.y
 LEFT JOIN edu_kind ON edu_kind.person_id = yrs.person_id AND edu_kind.y = yrs.y
 """
-_DESTINATIONS_SQL = "SELECT y, destination, count(*) AS n FROM (" + _DEST_PERSON_SQL + ") GROUP BY 1, 2"
+_DESTINATIONS_SQL = (
+    "SELECT y, destination, count(*) AS n FROM (" + _DEST_PERSON_SQL + ") GROUP BY 1, 2"
+)
 
 _HE_SQL = """
 SELECT count(*) AS n, count(he.person_id) AS k FROM {t}.truth_person p
@@ -212,7 +218,11 @@ def truth_rates(con: duckdb.DuckDBPyConnection, t: str, ref: dt.date) -> list[Ra
         if y in by:
             c = by[y]
             n = sum(c.values())
-            k = sum(v for key, v in c.items() if key.startswith("edu_") or key in ("apprenticeship", "employment"))
+            k = sum(
+                v
+                for key, v in c.items()
+                if key.startswith("edu_") or key in ("apprenticeship", "employment")
+            )
             rows.append(_row(f"sustained_destination_year_{y}", "truth", k, n))
     n, k = con.execute(_HE_SQL.format(t=t, ref=ref.isoformat())).fetchone()
     if n:
@@ -226,9 +236,13 @@ def truth_rates(con: duckdb.DuckDBPyConnection, t: str, ref: dt.date) -> list[Ra
         _row("leo_link_rate", "truth", linked, n),
         _row("leo_link_rate_wbri", "truth", l_w, n_w),
         _row("leo_link_rate_non_wbri", "truth", linked - l_w, n - n_w),
-        _row("share_fsm", "truth", fsm, n), _row("share_sen", "truth", sen, n), _row("share_eal", "truth", eal, n),
+        _row("share_fsm", "truth", fsm, n),
+        _row("share_sen", "truth", sen, n),
+        _row("share_eal", "truth", eal, n),
     ]
-    wbri = con.execute(f"SELECT count(*) FILTER (WHERE ethnicity = 'WBRI') FROM {t}.truth_person").fetchone()[0]
+    wbri = con.execute(
+        f"SELECT count(*) FILTER (WHERE ethnicity = 'WBRI') FROM {t}.truth_person"
+    ).fetchone()[0]
     rows.append(_row("share_wbri", "truth", wbri, n))
     if n_l2:
         rows.append(_row("ks4_level2_em", "truth", l2, n_l2))
@@ -239,15 +253,26 @@ def truth_rates(con: duckdb.DuckDBPyConnection, t: str, ref: dt.date) -> list[Ra
         expected = float(rate) * eligible
         sd = math.sqrt(max(eligible * float(rate) * (1 - float(rate)), 0.0))
         tol = (4 * sd + 1) / eligible if eligible else 0.0
-        rows.append(RateRow(f"fault_{ftype}", "truth", (injected / eligible) if eligible else None, float(rate), tol,
-                            eligible, f"injected {injected} of expected {expected:.1f}"))
+        rows.append(
+            RateRow(
+                f"fault_{ftype}",
+                "truth",
+                (injected / eligible) if eligible else None,
+                float(rate),
+                tol,
+                eligible,
+                f"injected {injected} of expected {expected:.1f}",
+            )
+        )
     return rows
 
 
 # ------------------------------------------------------------------------------------ views
 
 
-def view_rates(con: duckdb.DuckDBPyConnection, settings: Settings, cohorts: list[int], ref: dt.date) -> list[RateRow]:
+def view_rates(
+    con: duckdb.DuckDBPyConnection, settings: Settings, cohorts: list[int], ref: dt.date
+) -> list[RateRow]:
     """Rates from the generated DuckDB views (sources attached read-only as catalogs)."""
     from leo_assets.settings import PROJECT_DIR
     from leo_assets.sqlproject.sources import load_catalog
@@ -262,19 +287,32 @@ def view_rates(con: duckdb.DuckDBPyConnection, settings: Settings, cohorts: list
 
     ks4_union = " UNION ALL ".join(
         f"SELECT {pv.year} AS cohort, ks4_pupilmatchingrefanonymous AS pmr, "
-        + ("ks4_level2_em" if pv.year <= 2013 else "ks4_level2_em_ptq" if pv.year == 2014 else "ks4_level2_em_ptq_ee")
-        + f" AS l2 FROM {tbl(pv)} WHERE ks4_natres = 1 AND ks4_pupilmatchingrefanonymous <> ''" for pv in ks4)
+        + (
+            "ks4_level2_em"
+            if pv.year <= 2013
+            else "ks4_level2_em_ptq"
+            if pv.year == 2014
+            else "ks4_level2_em_ptq_ee"
+        )
+        + f" AS l2 FROM {tbl(pv)} WHERE ks4_natres = 1 AND ks4_pupilmatchingrefanonymous <> ''"
+        for pv in ks4
+    )
     con.execute(f"CREATE OR REPLACE TEMP VIEW ks4_main AS {ks4_union}")
     pmr_lookup = tbl(catalog.views("pmr_lookup")[0])
     rows: list[RateRow] = []
-    n, k = con.execute(f"SELECT count(*), count(l.pmr) FROM ks4_main k LEFT JOIN (SELECT DISTINCT pupilmatchingrefanonymous AS pmr FROM {pmr_lookup}) l ON l.pmr = k.pmr").fetchone()
+    n, k = con.execute(
+        f"SELECT count(*), count(l.pmr) FROM ks4_main k LEFT JOIN (SELECT DISTINCT pupilmatchingrefanonymous AS pmr FROM {pmr_lookup}) l ON l.pmr = k.pmr"
+    ).fetchone()
     rows.append(_row("leo_link_rate", "views", k, n))
     n, k = con.execute("SELECT count(*), sum(l2) FROM ks4_main WHERE cohort <= 2015").fetchone()
     if n:
         rows.append(_row("ks4_level2_em", "views", k, n))
     hesa = [pv for pv in catalog.views("hesa")]
     if hesa:
-        he_union = " UNION ALL ".join(f"SELECT he_pupilmatchingrefanonymous AS pmr, he_comdate AS comdate FROM {tbl(pv)}" for pv in hesa)
+        he_union = " UNION ALL ".join(
+            f"SELECT he_pupilmatchingrefanonymous AS pmr, he_comdate AS comdate FROM {tbl(pv)}"
+            for pv in hesa
+        )
         # the HESA PMR may be a pupil's other PMR: go through the lookup's ae_id as well
         sql = f"""
         WITH k AS (SELECT * FROM ks4_main WHERE make_date(cohort + 4, 8, 31) <= DATE '{ref.isoformat()}'),
@@ -303,7 +341,10 @@ def view_rates(con: duckdb.DuckDBPyConnection, settings: Settings, cohorts: list
 
 
 # ------------------------------------------------------------------------------------ entry point
-def rate_report(settings: Settings, config_or_truth_location: GeneratorConfig | GenerationSummary | str | Path | None = None) -> list[RateRow]:
+def rate_report(
+    settings: Settings,
+    config_or_truth_location: GeneratorConfig | GenerationSummary | str | Path | None = None,
+) -> list[RateRow]:
     """Rates from the truth (and views where available) beside their targets.
 
     ``config_or_truth_location``: a :class:`GeneratorConfig` (the truth is simulated in memory,
@@ -377,16 +418,26 @@ def _postgres_report(settings: Settings, url: str) -> list[RateRow]:
     con.execute("CREATE SCHEMA t")
     try:
         with psycopg.connect(conninfo) as pg:
-            for name in ("truth_run", "truth_person", "truth_activity_spell", "truth_earnings", "truth_fault_rate"):
+            for name in (
+                "truth_run",
+                "truth_person",
+                "truth_activity_spell",
+                "truth_earnings",
+                "truth_fault_rate",
+            ):
                 buf = io.BytesIO()
-                with pg.cursor().copy(f'COPY "{TRUTH_SCHEMA_POSTGRES}"."{name}" TO STDOUT WITH (FORMAT csv, HEADER true)') as cp:
+                with pg.cursor().copy(
+                    f'COPY "{TRUTH_SCHEMA_POSTGRES}"."{name}" TO STDOUT WITH (FORMAT csv, HEADER true)'
+                ) as cp:
                     for chunk in cp:
                         buf.write(chunk)
                 buf.seek(0)
                 tbl: pa.Table = pcsv.read_csv(buf)
                 con.register(f"_{name}", tbl)
                 con.execute(f"CREATE TABLE t.{name} AS SELECT * FROM _{name}")
-        con.execute("CREATE OR REPLACE TABLE t.truth_person AS SELECT * REPLACE (CAST(birth_date AS DATE) AS birth_date) FROM t.truth_person")
+        con.execute(
+            "CREATE OR REPLACE TABLE t.truth_person AS SELECT * REPLACE (CAST(birth_date AS DATE) AS birth_date) FROM t.truth_person"
+        )
         ref = con.execute("SELECT CAST(reference_date AS DATE) FROM t.truth_run").fetchone()[0]
         return truth_rates(con, "t", ref)
     finally:
@@ -395,14 +446,18 @@ def _postgres_report(settings: Settings, url: str) -> list[RateRow]:
 
 def format_report(rows: list[RateRow]) -> str:
     """A plain-text table: measure, source, value, target +/- tolerance, n, ok."""
-    lines = [f"{'measure':<40} {'source':<6} {'value':>10} {'target':>10} {'tol':>8} {'n':>9}  ok  note"]
+    lines = [
+        f"{'measure':<40} {'source':<6} {'value':>10} {'target':>10} {'tol':>8} {'n':>9}  ok  note"
+    ]
     lines.append("-" * len(lines[0]))
     for r in rows:
         money = r.target > 100
         fmt = (lambda v: f"{v:,.0f}") if money else (lambda v: f"{v:.4f}")
         value = fmt(r.value) if r.value is not None else "-"
-        lines.append(f"{r.measure:<40} {r.source:<6} {value:>10} {fmt(r.target):>10} {fmt(r.tolerance):>8} {r.n:>9}  "
-                     f"{'yes' if r.ok else 'NO ':<3} {r.note}")
+        lines.append(
+            f"{r.measure:<40} {r.source:<6} {value:>10} {fmt(r.target):>10} {fmt(r.tolerance):>8} {r.n:>9}  "
+            f"{'yes' if r.ok else 'NO ':<3} {r.note}"
+        )
     bad = sum(1 for r in rows if not r.ok)
     lines.append(f"{len(rows) - bad} of {len(rows)} within tolerance")
     return "\n".join(lines)

@@ -26,7 +26,9 @@ def stream(seed: int, *names: object) -> np.random.Generator:
     """An independent random stream named by ``names`` (stable across runs and platforms)."""
     text = "/".join(str(n) for n in names).encode()
     words = np.frombuffer(hashlib.sha256(text).digest()[:16], dtype=np.uint32).tolist()
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed & 0xFFFFFFFF, seed >> 32, *words])))
+    return np.random.Generator(
+        np.random.PCG64(np.random.SeedSequence([seed & 0xFFFFFFFF, seed >> 32, *words]))
+    )
 
 
 def key_from(seed: int, *names: object) -> int:
@@ -58,7 +60,9 @@ def feistel(values: np.ndarray, bits: int, key: int, rounds: int = 4) -> np.ndar
 
 def fmt_ids(prefix: str, values: np.ndarray, width: int) -> pa.Array:
     """'prefix' + zero-padded decimal of each value, as an Arrow string array."""
-    digits = pc.utf8_lpad(pc.cast(pa.array(np.asarray(values, dtype=np.int64)), pa.string()), width, "0")
+    digits = pc.utf8_lpad(
+        pc.cast(pa.array(np.asarray(values, dtype=np.int64)), pa.string()), width, "0"
+    )
     if not prefix:
         return digits
     return pc.binary_join_element_wise(prefix, digits, "")
@@ -88,7 +92,9 @@ def codes(values: np.ndarray, labels: list[str] | np.ndarray) -> pa.Array:
     return pc.take(labels_arr, pa.array(np.asarray(values, dtype=np.int32)))
 
 
-def ints(values: np.ndarray, typ: pa.DataType | None = None, null: np.ndarray | None = None) -> pa.Array:
+def ints(
+    values: np.ndarray, typ: pa.DataType | None = None, null: np.ndarray | None = None
+) -> pa.Array:
     arr = pa.array(np.asarray(values), type=typ or pa.int64())
     return null_where(arr, null) if null is not None else arr
 
@@ -105,17 +111,33 @@ def ymd(y: np.ndarray | int, m: np.ndarray | int, d: np.ndarray | int = 1) -> np
 
 
 def year_of(days: np.ndarray) -> np.ndarray:
-    return np.asarray(days, dtype=np.int64).astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+    return (
+        np.asarray(days, dtype=np.int64)
+        .astype("datetime64[D]")
+        .astype("datetime64[Y]")
+        .astype(np.int64)
+        + 1970
+    )
 
 
 def month_of(days: np.ndarray) -> np.ndarray:
-    m = np.asarray(days, dtype=np.int64).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    m = (
+        np.asarray(days, dtype=np.int64)
+        .astype("datetime64[D]")
+        .astype("datetime64[M]")
+        .astype(np.int64)
+    )
     return m % 12 + 1
 
 
 def month_index(days: np.ndarray) -> np.ndarray:
     """Months since Jan 1970."""
-    return np.asarray(days, dtype=np.int64).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    return (
+        np.asarray(days, dtype=np.int64)
+        .astype("datetime64[D]")
+        .astype("datetime64[M]")
+        .astype(np.int64)
+    )
 
 
 def tax_year_start(days: np.ndarray) -> np.ndarray:
@@ -202,7 +224,9 @@ def choice(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
     return (u > cum).sum(axis=1).astype(np.int64).clip(0, probs.shape[1] - 1)
 
 
-def calibrated_choice(rng: np.random.Generator, logits: np.ndarray, shares: np.ndarray, iters: int = 30) -> np.ndarray:
+def calibrated_choice(
+    rng: np.random.Generator, logits: np.ndarray, shares: np.ndarray, iters: int = 30
+) -> np.ndarray:
     """Categorical draw whose expected marginal shares equal ``shares`` (intercepts fitted)."""
     logits = np.asarray(logits, dtype=float)
     shares = np.asarray(shares, dtype=float)

@@ -49,9 +49,21 @@ from .util import (
 
 # natural key of every person-level source: (stems); year-split sources add the view name
 NATURAL_KEYS: dict[str, tuple[str, ...]] = {
-    "school_census": ("pupilmatchingrefanonymous", "laestab_anon", "enrolstatus", "recordstatus", "yearofbirth", "monthofbirth"),
+    "school_census": (
+        "pupilmatchingrefanonymous",
+        "laestab_anon",
+        "enrolstatus",
+        "recordstatus",
+        "yearofbirth",
+        "monthofbirth",
+    ),
     "ks4": ("ks4_pupilmatchingrefanonymous", "ks4_laestab_anon", "ks4_natres", "ks4_endks"),
-    "nccis": ("nccis_pupilmatchingrefanonymous", "nccis_acadyr", "nccis_monthno", "nccis_cohort_status"),
+    "nccis": (
+        "nccis_pupilmatchingrefanonymous",
+        "nccis_acadyr",
+        "nccis_monthno",
+        "nccis_cohort_status",
+    ),
     "hesa": ("he_pupilmatchingrefanonymous", "he_comdate"),
     "ilr_learners": ("external_id",),
     "ilr_aims": ("external_id", "learning_aim_id", "start_date"),
@@ -64,8 +76,13 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "benefits": ("edukey", "benefit_type", "startdate"),
 }
 # sources with blank ('') identifiers on some rows: identifier column of the natural key
-BLANKABLE = {"school_census": "pupilmatchingrefanonymous", "ks4": "ks4_pupilmatchingrefanonymous",
-             "hesa": "he_pupilmatchingrefanonymous", "employment": "edukey", "benefits": "edukey"}
+BLANKABLE = {
+    "school_census": "pupilmatchingrefanonymous",
+    "ks4": "ks4_pupilmatchingrefanonymous",
+    "hesa": "he_pupilmatchingrefanonymous",
+    "employment": "edukey",
+    "benefits": "edukey",
+}
 # sources whose rows can sum several people (an over-matched EduKey): their truth has an amount per person
 SUMMED_SOURCES = ("earnings", "self_assessment")
 
@@ -100,13 +117,44 @@ AIMS = [
     ("60000091", "1444", "Level 2 Certificate in Customer Service", 2, 2, "15.2"),
 ]
 AIM = {a[0]: i for i, a in enumerate(AIMS)}
-A_LEVELS = [AIM[r] for r in ("60000011", "60000012", "60000013", "60000014", "60000015", "60000016")]
+A_LEVELS = [
+    AIM[r] for r in ("60000011", "60000012", "60000013", "60000014", "60000015", "60000016")
+]
 BTEC3 = [AIM[r] for r in ("60000031", "60000032", "60000033", "60000034")]
 L2DIP = [AIM[r] for r in ("60000041", "60000042", "60000043")]
 NVQ = [AIM[r] for r in ("60000061", "60000062", "60000063")]
-JACS = ["L100", "G400", "C800", "N100", "M100", "W100", "F100", "H300", "B700", "X300", "V100", "Q300", "C600", "A100"]
-HECOS = ["100450", "100366", "100497", "100078", "100485", "100059", "100417", "100190", "100290", "100456",
-         "100302", "100319", "100433", "100267"]
+JACS = [
+    "L100",
+    "G400",
+    "C800",
+    "N100",
+    "M100",
+    "W100",
+    "F100",
+    "H300",
+    "B700",
+    "X300",
+    "V100",
+    "Q300",
+    "C600",
+    "A100",
+]
+HECOS = [
+    "100450",
+    "100366",
+    "100497",
+    "100078",
+    "100485",
+    "100059",
+    "100417",
+    "100190",
+    "100290",
+    "100456",
+    "100302",
+    "100319",
+    "100433",
+    "100267",
+]
 
 
 @dataclass
@@ -136,8 +184,11 @@ class Ctx:
     def pmr(self, person: np.ndarray, when: np.ndarray) -> pa.Array:
         code = pmr_at(self.ident, person, when)
         second = code == self.ident.pmr2[person]
-        return pc.if_else(pa.array(second & (self.ident.pmr2[person] >= 0)), self.pmr_str[1].take(pa.array(person)),
-                          self.pmr_str[0].take(pa.array(person)))
+        return pc.if_else(
+            pa.array(second & (self.ident.pmr2[person] >= 0)),
+            self.pmr_str[1].take(pa.array(person)),
+            self.pmr_str[0].take(pa.array(person)),
+        )
 
 
 def pmr_strings(codes_: np.ndarray) -> pa.Array:
@@ -153,8 +204,20 @@ def school_strings(universe: Universe) -> pa.Array:
 
 
 def make_ctx(seed, catalog, cohort, ci, p, life, ident, universe, ref, q, school_str) -> Ctx:
-    return Ctx(seed, catalog, cohort, ci, p, life, ident, universe, ref, q,
-               (pmr_strings(ident.pmr1), pmr_strings(ident.pmr2)), school_str)
+    return Ctx(
+        seed,
+        catalog,
+        cohort,
+        ci,
+        p,
+        life,
+        ident,
+        universe,
+        ref,
+        q,
+        (pmr_strings(ident.pmr1), pmr_strings(ident.pmr2)),
+        school_str,
+    )
 
 
 def first_unique(*cols: np.ndarray) -> np.ndarray:
@@ -203,7 +266,9 @@ def _table(pv: PhysicalView, cols: dict[str, pa.Array]) -> pa.Table:
     return pa.table(arrays, names=names)
 
 
-def _truth(source: str, pv: PhysicalView, cols: dict[str, pa.Array], person_id: np.ndarray, amount=None) -> pa.Table:
+def _truth(
+    source: str, pv: PhysicalView, cols: dict[str, pa.Array], person_id: np.ndarray, amount=None
+) -> pa.Table:
     present = {stem for _p, stem, _d in pv.columns}
     names, arrays = [], []
     n = len(person_id)
@@ -246,7 +311,9 @@ def census_views(ctx: Ctx) -> Iterator:
     p, life = ctx.p, ctx.life
     e = life.enrol
     prev_date = {}
-    views = sorted(ctx.catalog.views("school_census"), key=lambda v: (census_date(v.part, v.year), v.view))
+    views = sorted(
+        ctx.catalog.views("school_census"), key=lambda v: (census_date(v.part, v.year), v.view)
+    )
     last = None
     for pv in views:
         d = day(census_date(pv.part, pv.year))
@@ -261,7 +328,9 @@ def census_views(ctx: Ctx) -> Iterator:
         onroll = (e["entry"] <= d) & (e["leave"] >= d)
         leaver = np.zeros_like(onroll)
         if has_onroll and dprev is not None:
-            leaver = (~e["natural"]) & (e["leave"] < d) & (e["leave"] > dprev) & (e["entry"] <= dprev)
+            leaver = (
+                (~e["natural"]) & (e["leave"] < d) & (e["leave"] > dprev) & (e["entry"] <= dprev)
+            )
         sel = np.flatnonzero(onroll | leaver)
         if sel.size == 0:
             continue
@@ -322,7 +391,9 @@ def census_views(ctx: Ctx) -> Iterator:
             "yearofbirth": ints(yob, pa.int16()),
             "monthofbirth": ints(p.mob[person], pa.int16()),
             "gender": pa.array(sex, pa.string()),
-            "laestab_anon": blank_where(ctx.school_str.take(pa.array(school)), ctx.quirk(rng, n, 0.001)),
+            "laestab_anon": blank_where(
+                ctx.school_str.take(pa.array(school)), ctx.quirk(rng, n, 0.001)
+            ),
             "enrolstatus": pa.array(enrol, pa.string()),
             "ncyearactual": pa.array(ncs, pa.string()),
             "entrydate": dates(entry, ctx.quirk(rng, n, 0.005)),
@@ -343,11 +414,18 @@ def census_views(ctx: Ctx) -> Iterator:
             "idacirank_10": ints(rank, pa.int32()),
             "idaciscore_10": pa.array(score),
             "idacirank_15": ints(np.clip(rank + rng.integers(-300, 300, n), 1, 32844), pa.int32()),
-            "idaciscore_15": pa.array(np.round(np.clip(score + rng.normal(0, 0.01, n), 0, 0.999), 3)),
+            "idaciscore_15": pa.array(
+                np.round(np.clip(score + rng.normal(0, 0.01, n), 0, 0.999), 3)
+            ),
         }
-        keep = first_unique(np.where(_blank_mask(pmr), -1, pmr_at(ctx.ident, person, when)),
-                            np.where(_blank_mask(cols["laestab_anon"]), -1, school),
-                            np.frombuffer(np.array(enrol, "U1").tobytes(), np.uint32), recstat, yob, p.mob[person])
+        keep = first_unique(
+            np.where(_blank_mask(pmr), -1, pmr_at(ctx.ident, person, when)),
+            np.where(_blank_mask(cols["laestab_anon"]), -1, school),
+            np.frombuffer(np.array(enrol, "U1").tobytes(), np.uint32),
+            recstat,
+            yob,
+            p.mob[person],
+        )
         if not keep.all():
             cols = {k: v.filter(pa.array(keep)) for k, v in cols.items()}
             person = person[keep]
@@ -378,8 +456,10 @@ def ks4_views(ctx: Ctx) -> Iterator:
         pmr = blank_where(ctx.pmr(rows, when), ctx.quirk(rng, m, 0.001))
         y = pv.year
         sen = p.sen[rows]
+
         def res(x, attained=attained):
             return ints(np.where(attained, x, 0), pa.int16())
+
         cols = {
             "ks4_pupilmatchingrefanonymous": pmr,
             "ks4_acadyr": _acadyr(y, m),
@@ -394,19 +474,27 @@ def ks4_views(ctx: Ctx) -> Iterator:
             "ks4_fsm6": ints(p.fsm_hist[rows, 6:12].any(axis=1).astype(np.int64), pa.int16()),
             "ks4_sena": ints((sen == 1).astype(np.int64), pa.int16()),
             "ks4_senps": ints((sen == 2).astype(np.int64), pa.int16()),
-            "ks4_senf": pa.array(np.where(sen == 2, "E", np.where(sen == 1, "K", "N")), pa.string()),
+            "ks4_senf": pa.array(
+                np.where(sen == 2, "E", np.where(sen == 1, "K", "N")), pa.string()
+            ),
             "ks4_ethnic": pa.array(np.array(ETHNICITIES, object)[p.eth[rows]], pa.string()),
             "ks4_level2_em": res(p.level2_em[rows].astype(np.int64)),
             "ks4_level2_em_ptq": res(p.level2_em[rows].astype(np.int64)),
             "ks4_level2_em_ptq_ee": res(p.level2_em[rows].astype(np.int64)),
             "ks4_ptscnewe": pa.array(np.where(attained, p.ptscnewe[rows], 0.0)),
-            "ks4_ptscnewe_ptq_ee": pa.array(np.where(attained, np.round(p.ptscnewe[rows] * 0.92, 1), 0.0)),
+            "ks4_ptscnewe_ptq_ee": pa.array(
+                np.where(attained, np.round(p.ptscnewe[rows] * 0.92, 1), 0.0)
+            ),
             "ks4_att8": null_where(pa.array(p.att8[rows]), ~attained),
             "ks4_p8score": null_where(pa.array(p.p8[rows]), ~attained),
             "ks4_l2basics_94": res(p.l2basics_94[rows].astype(np.int64)),
             "ks4_ebacc_94": res(p.ebacc_94[rows].astype(np.int64)),
         }
-        keep = first_unique(np.where(_blank_mask(pmr), -1, pmr_at(ctx.ident, rows, when)), school, attained.astype(np.int64))
+        keep = first_unique(
+            np.where(_blank_mask(pmr), -1, pmr_at(ctx.ident, rows, when)),
+            school,
+            attained.astype(np.int64),
+        )
         if not keep.all():
             cols = {k: v.filter(pa.array(keep)) for k, v in cols.items()}
             rows = rows[keep]
@@ -421,7 +509,20 @@ def _school_at(enrol: dict, n: int, d: int) -> np.ndarray:
 
 
 # ================================================================ NCCIS
-_NCCIS_GROUPS = ["custody", "he", "ssf", "sfc", "fe", "app", "trn", "emp_ft", "selfemp", "emp_pt", "neet_a", "neet_i"]
+_NCCIS_GROUPS = [
+    "custody",
+    "he",
+    "ssf",
+    "sfc",
+    "fe",
+    "app",
+    "trn",
+    "emp_ft",
+    "selfemp",
+    "emp_pt",
+    "neet_a",
+    "neet_i",
+]
 
 
 def nccis_views(ctx: Ctx) -> Iterator:
@@ -433,23 +534,32 @@ def nccis_views(ctx: Ctx) -> Iterator:
     C = p.cohort
     act, det = sp["activity"], sp["detail"]
     group_masks = {
-        "custody": act == A["custody"], "he": act == A["he"], "ssf": act == A["sixth_form"],
-        "sfc": (act == A["fe"]) & (det == D["sixth_form_college"]), "fe": (act == A["fe"]) & (det != D["sixth_form_college"]),
-        "app": act == A["apprenticeship"], "trn": act == A["traineeship"],
-        "emp_ft": (act == A["employment"]) & (det == D["full_time"]), "selfemp": act == A["self_employment"],
+        "custody": act == A["custody"],
+        "he": act == A["he"],
+        "ssf": act == A["sixth_form"],
+        "sfc": (act == A["fe"]) & (det == D["sixth_form_college"]),
+        "fe": (act == A["fe"]) & (det != D["sixth_form_college"]),
+        "app": act == A["apprenticeship"],
+        "trn": act == A["traineeship"],
+        "emp_ft": (act == A["employment"]) & (det == D["full_time"]),
+        "selfemp": act == A["self_employment"],
         "emp_pt": (act == A["employment"]) & (det == D["part_time"]),
-        "neet_a": (act == A["neet"]) & (det == D["active"]), "neet_i": (act == A["neet"]) & (det == D["inactive"]),
+        "neet_a": (act == A["neet"]) & (det == D["active"]),
+        "neet_i": (act == A["neet"]) & (det == D["inactive"]),
     }
     lo, hi = ymd(C, 9, 1), ymd(C + 3, 8, 31)
     window = (sp["end"] >= lo) & (sp["start"] <= hi)
-    groups = {g: (sp["person"][m & window], sp["start"][m & window], sp["end"][m & window]) for g, m in group_masks.items()}
+    groups = {
+        g: (sp["person"][m & window], sp["start"][m & window], sp["end"][m & window])
+        for g, m in group_masks.items()
+    }
     for ay in range(C + 1, C + 4):
         if ay < 2011 or ay > 2021 or (ay == C + 3 and ay > 2017):
             continue
         rng = ctx.rng("nccis", ay)
         months = [(ay - 1, m) for m in range(9, 13)] + [(ay, m) for m in range(1, 9)]
         chunks = []
-        for (yy, mm) in months:
+        for yy, mm in months:
             month_end = int(ymd(yy + (mm == 12), mm % 12 + 1, 1)) - 1
             if month_end > ctx.ref:
                 continue
@@ -483,12 +593,20 @@ def nccis_views(ctx: Ctx) -> Iterator:
         code[gname == "fe"] = np.where(u < 0.05, 270, np.where(u < 0.08, 250, 230))[gname == "fe"]
         code[gname == "app"] = 310
         code[gname == "trn"] = 450
-        code[gname == "emp_ft"] = np.select([u < 0.5, u < 0.7, u < 0.85, u < 0.95], [330, 320, 340, 350], 360)[gname == "emp_ft"]
+        code[gname == "emp_ft"] = np.select(
+            [u < 0.5, u < 0.7, u < 0.85, u < 0.95], [330, 320, 340, 350], 360
+        )[gname == "emp_ft"]
         code[gname == "selfemp"] = np.where(u < 0.9, 380, 381)[gname == "selfemp"]
         code[gname == "emp_pt"] = 360
-        code[gname == "neet_a"] = np.select([u < 0.3, u < 0.45, u < 0.65, u < 0.95], [610, 615, 616, 619], 540)[gname == "neet_a"]
+        code[gname == "neet_a"] = np.select(
+            [u < 0.3, u < 0.45, u < 0.65, u < 0.95], [610, 615, 616, 619], 540
+        )[gname == "neet_a"]
         female = p.female[person]
-        ina = np.select([u < 0.15, (u < 0.4) & female, u < 0.7, (u < 0.75) & female, u < 0.77, u < 0.85], [620, 630, 640, 650, 660, 670], 680)
+        ina = np.select(
+            [u < 0.15, (u < 0.4) & female, u < 0.7, (u < 0.75) & female, u < 0.77, u < 0.85],
+            [620, 630, 640, 650, 660, 670],
+            680,
+        )
         code[gname == "neet_i"] = ina[gname == "neet_i"]
         unknown = gname == "none"
         code[unknown] = np.select([u < 0.6, u < 0.9], [810, 820], 830)[unknown]
@@ -514,7 +632,13 @@ def nccis_views(ctx: Ctx) -> Iterator:
             dup_rows = np.flatnonzero(np.isin(person, dup_people))
         rows = np.concatenate([np.arange(m), dup_rows])
         status = np.concatenate([status, np.full(dup_rows.size, "M", object)])
-        person, monthno, snap, code, start = person[rows], monthno[rows], snap[rows], code[rows], start[rows]
+        person, monthno, snap, code, start = (
+            person[rows],
+            monthno[rows],
+            snap[rows],
+            code[rows],
+            start[rows],
+        )
         mm_ = rows.size
         pmr = ctx.pmr(person, snap)
         start_null = (start < 0) | ctx.quirk(rng, mm_, 0.05)
@@ -562,12 +686,22 @@ def hesa_views(ctx: Ctx) -> Iterator:
         ended = seg["final"][m] | seg["dropped"][m]
         qualified = seg["final"][m]
         lvl = pr["he_level"][pg]
-        pmr_codes_ = np.where(use_second[pg] & (ctx.ident.pmr2[person] >= 0), ctx.ident.pmr2[person], ctx.ident.pmr1[person])
-        pmr = pc.if_else(pa.array(pmr_codes_ == ctx.ident.pmr2[person]), ctx.pmr_str[1].take(pa.array(person)),
-                         ctx.pmr_str[0].take(pa.array(person)))
+        pmr_codes_ = np.where(
+            use_second[pg] & (ctx.ident.pmr2[person] >= 0),
+            ctx.ident.pmr2[person],
+            ctx.ident.pmr1[person],
+        )
+        pmr = pc.if_else(
+            pa.array(pmr_codes_ == ctx.ident.pmr2[person]),
+            ctx.pmr_str[1].take(pa.array(person)),
+            ctx.pmr_str[0].take(pa.array(person)),
+        )
         pmr = blank_where(pmr, ctx.quirk(rng, n, 0.01))
-        obtn = np.select([lvl == 2, lvl == 4], ["M00", np.where(rng.random(n) < 0.7, "J10", "C20")],
-                         np.where(rng.random(n) < 0.8, "H00", "H11"))
+        obtn = np.select(
+            [lvl == 2, lvl == 4],
+            ["M00", np.where(rng.random(n) < 0.7, "J10", "C20")],
+            np.where(rng.random(n) < 0.8, "H00", "H11"),
+        )
         obtn_null = ~qualified
         inst = fmt_ids("H", ctx.universe.he_code[pr["provider"][pg]], 7)
         end = seg["end"][m]
@@ -582,7 +716,12 @@ def hesa_views(ctx: Ctx) -> Iterator:
             "he_yearstu": ints(year_no[m], pa.int16()),
             "he_xmode01": ints(mode[pg], pa.int16()),
             # HESA XLEV601: 2 taught postgraduate, 4 first degree, 5 other undergraduate
-            "he_xlev601": pa.array(np.select([lvl == 2, lvl == 3, lvl == 4], [2, 4, 5], lvl).astype(str).astype(object), pa.string()),
+            "he_xlev601": pa.array(
+                np.select([lvl == 2, lvl == 3, lvl == 4], [2, 4, 5], lvl)
+                .astype(str)
+                .astype(object),
+                pa.string(),
+            ),
             "he_xqobtn01": null_where(pa.array(obtn.astype(object), pa.string()), obtn_null),
             "he_xpqual01": ints(qualified.astype(np.int64), pa.int16()),
             "he_xjacs01_1": pa.array(np.array(JACS, object)[subject[pg]], pa.string()),
@@ -616,13 +755,20 @@ def _programme_aims(ctx: Ctx, rng) -> dict:
     for k in range(3):  # three A levels
         idx = np.flatnonzero(sfc)
         aims = np.asarray(A_LEVELS)[(rng.integers(0, 2, idx.size) + 2 * k) % len(A_LEVELS)]
-        parts.append({"prog": idx, "aim": aims, "start": pr["start"][idx], "planned": pr["planned"][idx]})
+        parts.append(
+            {"prog": idx, "aim": aims, "start": pr["start"][idx], "planned": pr["planned"][idx]}
+        )
     add(sfc, [AIM["60000021"]], True, 0.2)
     fe = kind == FE
     add(fe & (lvl == 3), BTEC3)
     add(fe & (lvl == 3), [AIM["60000021"], AIM["60000022"]], True, 0.3)
     add(fe & (lvl == 2), L2DIP + [AIM["60000091"]])
-    add(fe & (lvl <= 2), [AIM["60000021"], AIM["60000022"], AIM["60000071"], AIM["60000072"]], True, 0.75)
+    add(
+        fe & (lvl <= 2),
+        [AIM["60000021"], AIM["60000022"], AIM["60000071"], AIM["60000072"]],
+        True,
+        0.75,
+    )
     add(fe & (lvl == 1), [AIM["60000051"]])
     app = kind == APP
     add(app, [AIM["ZPROG001"]])
@@ -671,7 +817,8 @@ def ilr_views(ctx: Ctx) -> Iterator:
     order = np.lexsort((seg_prog, seg_ay, seg_person))
     order = order[keep[order]]
     seg_prog, seg_person, seg_ay, seg_start, seg_end, seg_drop, seg_final = (
-        a[order] for a in (seg_prog, seg_person, seg_ay, seg_start, seg_end, seg_drop, seg_final))
+        a[order] for a in (seg_prog, seg_person, seg_ay, seg_start, seg_end, seg_drop, seg_final)
+    )
     nl = seg_prog.size
     if nl + 1 > RECORD_BLOCK:
         raise IdentifierSpaceError(f"more than {RECORD_BLOCK:,} ILR learner records in one cohort")
@@ -688,17 +835,27 @@ def ilr_views(ctx: Ctx) -> Iterator:
     uk = np.where(ctx.quirk(rng, nl, 0.005), 0, uk)
     acage = seg_ay - p.cohort + 15
     orphan = ctx.quirk(rng, nl, 0.003)  # aims whose learner row is missing
-    pvs = {pv.source: pv for src in ("ilr_learners", "ilr_aims", "education_records_lookup") for pv in ctx.catalog.views(src)}
+    pvs = {
+        pv.source: pv
+        for src in ("ilr_learners", "ilr_aims", "education_records_lookup")
+        for pv in ctx.catalog.views(src)
+    }
     ctx.ilr_ids = {"external_id": external, "recordid": recordid, "person": seg_person}
     dataset = np.where(seg_ay <= 2012, "ILR", "ILRF")
     year_str = pa.array((seg_ay - 1).astype(str).astype(object), pa.string())
     if "ilr_learners" in pvs:
         lk = ~orphan
         cols = {
-            "external_id": ints(external), "recordid": ints(recordid, pa.int32()), "year": year_str,
-            "academicyear": _acadyr(seg_ay), "dataset_identifier": pa.array(dataset.astype(object), pa.string()),
-            "learner_id": fmt_ids("L", learner, 11), "upin_anon": ints(up, pa.int32()), "ukprn_anon": ints(uk),
-            "sex": pa.array(np.where(p.female[seg_person], "F", "M"), pa.string()), "acage": ints(acage, pa.int16()),
+            "external_id": ints(external),
+            "recordid": ints(recordid, pa.int32()),
+            "year": year_str,
+            "academicyear": _acadyr(seg_ay),
+            "dataset_identifier": pa.array(dataset.astype(object), pa.string()),
+            "learner_id": fmt_ids("L", learner, 11),
+            "upin_anon": ints(up, pa.int32()),
+            "ukprn_anon": ints(uk),
+            "sex": pa.array(np.where(p.female[seg_person], "F", "M"), pa.string()),
+            "acage": ints(acage, pa.int16()),
         }
         cols = {k: v.filter(pa.array(lk)) for k, v in cols.items()}
         yield _emit(ctx, "ilr_learners", pvs["ilr_learners"], cols, seg_person[lk])
@@ -708,11 +865,21 @@ def ilr_views(ctx: Ctx) -> Iterator:
         arng = ctx.rng("ilr_aims")
         pa_ = _programme_aims(ctx, arng)
         na = af["person"].size
-        af_aim = np.asarray([AIM["60000091"], AIM["60000071"], AIM["60000072"], AIM["60000081"], AIM["60000061"]])[arng.integers(0, 5, na)]
-        aims = {"prog": np.concatenate([pa_["prog"], af_prog]), "aim": np.concatenate([pa_["aim"], af_aim]),
-                "start": np.concatenate([pa_["start"], af["start"]]), "planned": np.concatenate([pa_["planned"], af["end"]])}
+        af_aim = np.asarray(
+            [AIM["60000091"], AIM["60000071"], AIM["60000072"], AIM["60000081"], AIM["60000061"]]
+        )[arng.integers(0, 5, na)]
+        aims = {
+            "prog": np.concatenate([pa_["prog"], af_prog]),
+            "aim": np.concatenate([pa_["aim"], af_aim]),
+            "start": np.concatenate([pa_["start"], af["start"]]),
+            "planned": np.concatenate([pa_["planned"], af["end"]]),
+        }
         # framework / standard ids per programme
-        fw_id = np.where(prog_type == 2, 400 + arng.integers(0, 250, prog_type.size), np.where(prog_type == 3, 400 + arng.integers(0, 250, prog_type.size), -1))
+        fw_id = np.where(
+            prog_type == 2,
+            400 + arng.integers(0, 250, prog_type.size),
+            np.where(prog_type == 3, 400 + arng.integers(0, 250, prog_type.size), -1),
+        )
         st_id = np.where(prog_type == 25, 1 + arng.integers(0, 400, prog_type.size), -1)
         achieve_p = sigmoid(1.3 + 0.8 * p.z4[prog_person])
         # join aims to learner-years: an aim appears in every year it is active
@@ -727,16 +894,29 @@ def ilr_views(ctx: Ctx) -> Iterator:
         a_start = aims["start"][ai]
         a_plan = aims["planned"][ai]
         active = (a_start <= ye) & (a_plan >= ys) & (a_start <= seg_end[owner])
-        owner, ai, ys, ye, a_start, a_plan = owner[active], ai[active], ys[active], ye[active], a_start[active], a_plan[active]
+        owner, ai, ys, ye, a_start, a_plan = (
+            owner[active],
+            ai[active],
+            ys[active],
+            ye[active],
+            a_start[active],
+            a_plan[active],
+        )
         m = owner.size
         prog_end = seg_end[owner]
         withdrawn = seg_drop[owner] & (a_plan > prog_end)
         ends_now = withdrawn | (a_plan <= ye) | (seg_final[owner] & (a_plan >= prog_end))
-        ends_now &= (np.minimum(a_plan, prog_end) <= ctx.ref)
+        ends_now &= np.minimum(a_plan, prog_end) <= ctx.ref
         end = np.where(withdrawn, prog_end, np.minimum(a_plan, np.maximum(prog_end, a_start)))
         achieved = ends_now & ~withdrawn & (arng.random(m) < achieve_p[seg_prog[owner]])
-        compstatus = np.where(~ends_now, 1, np.where(withdrawn, np.where(ctx.quirk(arng, m, 0.005), 6, 3), 2))
-        outcome = np.where(~ends_now, -9, np.where(withdrawn, 3, np.where(achieved, 1, np.where(arng.random(m) < 0.4, 2, 3))))
+        compstatus = np.where(
+            ~ends_now, 1, np.where(withdrawn, np.where(ctx.quirk(arng, m, 0.005), 6, 3), 2)
+        )
+        outcome = np.where(
+            ~ends_now,
+            -9,
+            np.where(withdrawn, 3, np.where(achieved, 1, np.where(arng.random(m) < 0.4, 2, 3))),
+        )
         outcome_null = outcome == -9
         outcome = np.where(outcome_null & ctx.quirk(arng, m, 0.01), -1, outcome)
         outcome_null &= outcome != -1
@@ -750,8 +930,14 @@ def ilr_views(ctx: Ctx) -> Iterator:
         ptype = np.where(aim_id == AIM["ZPROG001"], prog_type[lg], -1)
         ptype = np.where((prog_kind[lg] == APP) | (prog_kind[lg] == TRN), prog_type[lg], ptype)
         age19 = acage[owner] >= 19
-        fund = np.select([prog_kind[lg] == APP, prog_kind[lg] == -FE, age19], [np.where(seg_ay[owner] >= 2018, 36, 35), 35, 35], 25)
-        fund = np.where(ctx.quirk(arng, m, 0.003), -1, np.where(ctx.quirk(arng, m, 0.003), 99, fund))
+        fund = np.select(
+            [prog_kind[lg] == APP, prog_kind[lg] == -FE, age19],
+            [np.where(seg_ay[owner] >= 2018, 36, 35), 35, 35],
+            25,
+        )
+        fund = np.where(
+            ctx.quirk(arng, m, 0.003), -1, np.where(ctx.quirk(arng, m, 0.003), 99, fund)
+        )
         trn_flag = np.where(seg_ay[owner] >= 2014, (prog_kind[lg] == TRN).astype(np.int64), -1)
         lvl = np.array([a[3] for a in AIMS])[aim_id]
         lvl2 = np.array([a[4] for a in AIMS])[aim_id]
@@ -759,9 +945,12 @@ def ilr_views(ctx: Ctx) -> Iterator:
         ssa = np.array([a[5] for a in AIMS], object)[aim_id]
         ex = external[owner]
         cols = {
-            "external_id": ints(ex), "academicyear": _acadyr(seg_ay[owner]),
+            "external_id": ints(ex),
+            "academicyear": _acadyr(seg_ay[owner]),
             "dataset_identifier": pa.array(dataset[owner].astype(object), pa.string()),
-            "recordid": ints(recordid[owner], pa.int32()), "upin_anon": ints(up[owner]), "ukprn_anon": ints(uk[owner]),
+            "recordid": ints(recordid[owner], pa.int32()),
+            "upin_anon": ints(up[owner]),
+            "ukprn_anon": ints(uk[owner]),
             "framework_id": ints(np.where(ptype >= 0, fw_id[lg], -1), pa.int32()),
             "standard_id": ints(np.where(ptype >= 0, st_id[lg], -1), pa.int32()),
             "programme_type": ints(ptype, pa.int32()),
@@ -779,14 +968,43 @@ def ilr_views(ctx: Ctx) -> Iterator:
             "ssatier2": pa.array(ssa, pa.string()),
             # percent of a full level 2 / 3 (an A level is half a full level 3, an AS a quarter, a GCSE a
             # fifth of a full level 2, a full-size diploma or NVQ all of one); 2% of records leave it 0
-            "fl2width": pa.array(np.where(ctx.quirk(arng, m, 0.02), 0.0, np.array(
-                [{"0003": 20.0, "1446": 100.0, "1444": 50.0}.get(a[1], 100.0 if a[1] == "0036" and a[3] == 2 else 0.0)
-                 for a in AIMS])[aim_id])),
-            "fl3width": pa.array(np.where(ctx.quirk(arng, m, 0.02), 0.0, np.array(
-                [{"0002": 50.0, "0001": 25.0, "1435": 100.0, "1447": 100.0, "0087": 25.0}.get(
-                    a[1], 100.0 if a[1] == "0036" and a[3] == 3 else 0.0) for a in AIMS])[aim_id])),
+            "fl2width": pa.array(
+                np.where(
+                    ctx.quirk(arng, m, 0.02),
+                    0.0,
+                    np.array(
+                        [
+                            {"0003": 20.0, "1446": 100.0, "1444": 50.0}.get(
+                                a[1], 100.0 if a[1] == "0036" and a[3] == 2 else 0.0
+                            )
+                            for a in AIMS
+                        ]
+                    )[aim_id],
+                )
+            ),
+            "fl3width": pa.array(
+                np.where(
+                    ctx.quirk(arng, m, 0.02),
+                    0.0,
+                    np.array(
+                        [
+                            {
+                                "0002": 50.0,
+                                "0001": 25.0,
+                                "1435": 100.0,
+                                "1447": 100.0,
+                                "0087": 25.0,
+                            }.get(a[1], 100.0 if a[1] == "0036" and a[3] == 3 else 0.0)
+                            for a in AIMS
+                        ]
+                    )[aim_id],
+                )
+            ),
             # Skills for Life: 1 literacy (English functional skills), 2 numeracy (maths), -1 otherwise
-            "sfl_type": ints(np.array([{"60000071": 1, "60000072": 2}.get(a[0], -1) for a in AIMS])[aim_id], pa.int32()),
+            "sfl_type": ints(
+                np.array([{"60000071": 1, "60000072": 2}.get(a[0], -1) for a in AIMS])[aim_id],
+                pa.int32(),
+            ),
         }
         keep = first_unique(ex, aim_id, a_start)
         if not keep.all():
@@ -798,10 +1016,18 @@ def ilr_views(ctx: Ctx) -> Iterator:
         frng = stream(ctx.seed, "faults", ctx.cohort, "recordid")
         ae = ident.ae_link[seg_person]
         linked = np.flatnonzero(ae >= 0)
-        k = int(frng.binomial(linked.size, ident.recordid_fault_rate)) if ident.recordid_fault_rate > 0 else 0
+        k = (
+            int(frng.binomial(linked.size, ident.recordid_fault_rate))
+            if ident.recordid_fault_rate > 0
+            else 0
+        )
         drop = np.sort(frng.choice(linked, k, replace=False)) if k else np.zeros(0, np.int64)
         ident.fault_counts["unlinked_recordid"] = (int(linked.size), int(k))
-        ctx.recordid_faults = {"ae_id": ae[drop], "recordid": recordid[drop], "person": seg_person[drop]}
+        ctx.recordid_faults = {
+            "ae_id": ae[drop],
+            "recordid": recordid[drop],
+            "person": seg_person[drop],
+        }
         ilr_rows = np.setdiff1d(linked, drop)
         lp = np.flatnonzero(ident.ae_id >= 0)
         he_people = np.unique(life.progs["person"][life.progs["kind"] == HE])
@@ -813,8 +1039,16 @@ def ilr_views(ctx: Ctx) -> Iterator:
         cols = {
             "ae_id": ints(ident.ae_link[person]),
             "recordid": ints(np.concatenate([recordid[ilr_rows], other_rid]), pa.int32()),
-            "source": pa.array(np.concatenate([np.full(ilr_rows.size, "ILR", object), np.full(lp.size, "NPD", object),
-                                               np.full(hp.size, "HESA", object)]), pa.string()),
+            "source": pa.array(
+                np.concatenate(
+                    [
+                        np.full(ilr_rows.size, "ILR", object),
+                        np.full(lp.size, "NPD", object),
+                        np.full(hp.size, "HESA", object),
+                    ]
+                ),
+                pa.string(),
+            ),
         }
         yield _emit(ctx, "education_records_lookup", pvs["education_records_lookup"], cols, person)
 
@@ -837,7 +1071,13 @@ def employment_views(ctx: Ctx) -> Iterator:
     rng = ctx.rng("employment")
     ek = edukey_at(ctx.ident, jobs["person"], jobs["start"])
     m = ek >= 0
-    person, start, end, opn, ek = jobs["person"][m], jobs["start"][m], jobs["end"][m], jobs["open"][m], ek[m]
+    person, start, end, opn, ek = (
+        jobs["person"][m],
+        jobs["start"][m],
+        jobs["end"][m],
+        jobs["open"][m],
+        ek[m],
+    )
     n = person.size
     rti = start >= ymd(2013, 4, 6)
     unc_s = rng.random(n) < np.minimum(1.0, np.where(rti, 0.03, 0.10) * ctx.q)
@@ -849,8 +1089,13 @@ def employment_views(ctx: Ctx) -> Iterator:
     blank = ctx.quirk(rng, n, 0.001)
     keep = first_unique(np.where(blank, -1, ek), s_rec, e_rec)
     for pv in ctx.catalog.views("employment"):
-        cols = {"edukey": blank_where(edukey_strings(ek), blank), "startdate": dates(s_rec), "enddate": dates(e_rec),
-                "uncertainstartdate": pa.array(unc_s), "uncertainenddate": pa.array(unc_e)}
+        cols = {
+            "edukey": blank_where(edukey_strings(ek), blank),
+            "startdate": dates(s_rec),
+            "enddate": dates(e_rec),
+            "uncertainstartdate": pa.array(unc_s),
+            "uncertainenddate": pa.array(unc_e),
+        }
         cols = {k: v.filter(pa.array(keep)) for k, v in cols.items()}
         yield _emit(ctx, "employment", pv, cols, person[keep])
     # earnings: summed per EduKey x tax year over the jobs recorded under it
@@ -883,16 +1128,25 @@ def _summed(ctx: Ctx, source: str, ek, ty, person, amount) -> Iterator:
         if source == "earnings":
             zero = ctx.quirk(rng, total.size, 0.005)
             n_emp = np.diff(np.r_[starts, ek.size])
-            cols = {"edukey": edukey_strings(r_ek), "taxyear": ints(taxyear, pa.int32()),
-                    "earnings": ints(np.where(zero, 0, total), pa.int64()),
-                    "num_employments": ints(n_emp, pa.int32())}
+            cols = {
+                "edukey": edukey_strings(r_ek),
+                "taxyear": ints(taxyear, pa.int32()),
+                "earnings": ints(np.where(zero, 0, total), pa.int64()),
+                "num_employments": ints(n_emp, pa.int32()),
+            }
         else:
             null = total == 0
-            cols = {"edukey": edukey_strings(r_ek), "taxyear": ints(taxyear, pa.int32()),
-                    "self_employed": ints(np.ones(total.size, np.int64), pa.int32()),
-                    "earnings_self_employment": ints(total, pa.int64(), null)}
+            cols = {
+                "edukey": edukey_strings(r_ek),
+                "taxyear": ints(taxyear, pa.int32()),
+                "self_employed": ints(np.ones(total.size, np.int64), pa.int32()),
+                "earnings_self_employment": ints(total, pa.int64(), null),
+            }
         table = _table(pv, cols)
-        tcols = {"edukey": edukey_strings(t_ek), "taxyear": ints(t_ty * 100 + (t_ty + 1) % 100, pa.int32())}
+        tcols = {
+            "edukey": edukey_strings(t_ek),
+            "taxyear": ints(t_ty * 100 + (t_ty + 1) % 100, pa.int32()),
+        }
         truth = _truth(source, pv, tcols, ctx.p.pid[t_person], t_amount)
         yield source, pv, table, truth
 
@@ -901,7 +1155,9 @@ def self_assessment_views(ctx: Ctx) -> Iterator:
     se = ctx.life.selfemp
     ek = edukey_at(ctx.ident, se["person"], ymd(se["taxyear"], 4, 6))
     m = ek >= 0
-    yield from _summed(ctx, "self_assessment", ek[m], se["taxyear"][m], se["person"][m], se["earnings"][m])
+    yield from _summed(
+        ctx, "self_assessment", ek[m], se["taxyear"][m], se["person"][m], se["earnings"][m]
+    )
 
 
 def benefit_views(ctx: Ctx) -> Iterator:
@@ -911,12 +1167,22 @@ def benefit_views(ctx: Ctx) -> Iterator:
     person, code, start, end, ek = b["person"][m], b["code"][m], b["start"][m], b["end"][m], ek[m]
     blank = ctx.quirk(ctx.rng("benefits"), ek.size, 0.001)
     keep = first_unique(np.where(blank, -1, ek), code, start)
-    person, code, start, end, ek, blank = person[keep], code[keep], start[keep], end[keep], ek[keep], blank[keep]
+    person, code, start, end, ek, blank = (
+        person[keep],
+        code[keep],
+        start[keep],
+        end[keep],
+        ek[keep],
+        blank[keep],
+    )
     for pv in ctx.catalog.views("benefits"):
-        cols = {"edukey": blank_where(edukey_strings(ek), blank), "startdate": dates(start),
-                "enddate": dates(np.where(end > ctx.ref, OPEN_DAY, end)),
-                "benefit_type": codes(code, BENEFIT_CODES),
-                "out_of_work_benefit": ints(BENEFIT_OOW[code].astype(np.int64), pa.int32())}
+        cols = {
+            "edukey": blank_where(edukey_strings(ek), blank),
+            "startdate": dates(start),
+            "enddate": dates(np.where(end > ctx.ref, OPEN_DAY, end)),
+            "benefit_type": codes(code, BENEFIT_CODES),
+            "out_of_work_benefit": ints(BENEFIT_OOW[code].astype(np.int64), pa.int32()),
+        }
         yield _emit(ctx, "benefits", pv, cols, person)
 
 
@@ -940,6 +1206,10 @@ def lars_table(catalog: SourceCatalog, ref: int) -> Iterator:
         years = np.arange(2003, last + 1)
         ai, yi = np.meshgrid(np.arange(len(AIMS)), years, indexing="ij")
         ai, yi = ai.ravel(), yi.ravel()
-        cols = {"learnaimref": codes(ai, [a[0] for a in AIMS]), "academicyear": _acadyr(yi),
-                "qualtype": codes(ai, [a[1] for a in AIMS]), "aimtitle": codes(ai, [a[2] for a in AIMS])}
+        cols = {
+            "learnaimref": codes(ai, [a[0] for a in AIMS]),
+            "academicyear": _acadyr(yi),
+            "qualtype": codes(ai, [a[1] for a in AIMS]),
+            "aimtitle": codes(ai, [a[2] for a in AIMS]),
+        }
         yield "ilr_lars", pv, _table(pv, cols), None

@@ -51,8 +51,14 @@ def view_columns(pv: PhysicalView, dialect: str) -> list[tuple[str, str]]:
     return [(physical, cached_sql_type(decl.type, dialect)) for physical, _stem, decl in pv.columns]
 
 
-def _cast_select(columns: list[tuple[str, str]], source: str, order: list[str] | None = None) -> str:
-    sql = "SELECT " + ", ".join(f"CAST({q(c)} AS {t}) AS {q(c)}" for c, t in columns) + f" FROM {source}"
+def _cast_select(
+    columns: list[tuple[str, str]], source: str, order: list[str] | None = None
+) -> str:
+    sql = (
+        "SELECT "
+        + ", ".join(f"CAST({q(c)} AS {t}) AS {q(c)}" for c, t in columns)
+        + f" FROM {source}"
+    )
     names = {c for c, _ in columns}
     keys = [k for k in (order or []) if k in names]
     if keys:
@@ -77,7 +83,9 @@ class Sink:
         self._meta: dict[tuple[str, str], tuple[list, list | None]] = {}
         self._buffered = 0
 
-    def append(self, key: tuple[str, str], columns: list[tuple[str, str]], table: pa.Table, sort_keys=None) -> None:
+    def append(
+        self, key: tuple[str, str], columns: list[tuple[str, str]], table: pa.Table, sort_keys=None
+    ) -> None:
         if table.num_rows == 0:
             return
         self._buf.setdefault(key, []).append(table)
@@ -90,12 +98,22 @@ class Sink:
         for key in sorted(self._buf):
             chunks = self._buf[key]
             columns, sort_keys = self._meta[key]
-            table = chunks[0] if len(chunks) == 1 else pa.concat_tables(chunks, promote_options="permissive")
+            table = (
+                chunks[0]
+                if len(chunks) == 1
+                else pa.concat_tables(chunks, promote_options="permissive")
+            )
             self._write(key, columns, _rechunk(table), sort_keys)
         self._buf.clear()
         self._buffered = 0
 
-    def _write(self, key: tuple[str, str], columns: list[tuple[str, str]], table: pa.Table, order: list[str] | None) -> None:
+    def _write(
+        self,
+        key: tuple[str, str],
+        columns: list[tuple[str, str]],
+        table: pa.Table,
+        order: list[str] | None,
+    ) -> None:
         raise NotImplementedError
 
     def execute(self, sql: str) -> None:
@@ -122,10 +140,14 @@ class DuckDBSink(Sink):
             shutil.rmtree(self.tmp)
         self.tmp.mkdir()
         self.schema = validate_identifier(settings.project_schema, "project_schema")
-        self.con = duckdb.connect(config={"memory_limit": memory_limit, "preserve_insertion_order": True})
+        self.con = duckdb.connect(
+            config={"memory_limit": memory_limit, "preserve_insertion_order": True}
+        )
         self.con.execute("SET enable_progress_bar = false")
-        self.databases = sorted({catalog.physical_database(pv.database) for pv in catalog.all_views()}
-                                | set(settings.source_databases.values()))
+        self.databases = sorted(
+            {catalog.physical_database(pv.database) for pv in catalog.all_views()}
+            | set(settings.source_databases.values())
+        )
         for db in self.databases:
             self.con.execute(f"ATTACH {_lit(self.tmp / (db + '.duckdb'))} AS {q(db)}")
             self.con.execute(f"CREATE SCHEMA {q(db)}.{q(self.schema)}")
@@ -197,7 +219,9 @@ class PostgresSink(Sink):
 
     dialect = "postgres"
 
-    def __init__(self, url: str, settings: Settings, catalog: SourceCatalog, batch_rows: int = 500_000):
+    def __init__(
+        self, url: str, settings: Settings, catalog: SourceCatalog, batch_rows: int = 500_000
+    ):
         import psycopg
         from sqlalchemy.engine import make_url
 
@@ -205,14 +229,18 @@ class PostgresSink(Sink):
         if u.get_backend_name() != "postgresql":
             raise ValueError("target_url must be a postgresql URL (postgresql+psycopg://...)")
         password = u.password or os.environ.get("LEO_WORKSPACE_PASSWORD")
-        conninfo = u.set(drivername="postgresql", password=password).render_as_string(hide_password=False)
+        conninfo = u.set(drivername="postgresql", password=password).render_as_string(
+            hide_password=False
+        )
         self.redacted = u.render_as_string(hide_password=True)
         self.conn = psycopg.connect(conninfo, autocommit=False)
         self.batch_rows = batch_rows
         self.duck = duckdb.connect()
         self.duck.execute("SET enable_progress_bar = false")
-        self.databases = sorted({catalog.physical_database(pv.database) for pv in catalog.all_views()}
-                                | set(settings.source_databases.values()))
+        self.databases = sorted(
+            {catalog.physical_database(pv.database) for pv in catalog.all_views()}
+            | set(settings.source_databases.values())
+        )
         self.final = {db: validate_identifier(db, "source_databases") for db in self.databases}
         self.final["truth"] = TRUTH_SCHEMA_POSTGRES
         self.tmp = {k: f"{v}__synthetic_tmp" for k, v in self.final.items()}
@@ -262,7 +290,11 @@ class PostgresSink(Sink):
         with self.conn.cursor() as cur, cur.copy(copy_sql) as copy:
             for start in range(0, typed.num_rows, self.batch_rows):
                 buf = io.BytesIO()
-                pcsv.write_csv(typed.slice(start, self.batch_rows), buf, pcsv.WriteOptions(include_header=False))
+                pcsv.write_csv(
+                    typed.slice(start, self.batch_rows),
+                    buf,
+                    pcsv.WriteOptions(include_header=False),
+                )
                 copy.write(buf.getvalue())
 
     def ensure(self, key, columns) -> None:
