@@ -1,16 +1,21 @@
 # The two commands of the README:  make demo  (set up, generate synthetic LEO, build everything)
 #                                  make test  (set up, run the test suite against DuckDB and PostgreSQL)
+# Run as root on Debian, each installs the system packages it lacks (scripts/system_packages.sh).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+# -qq: the pip of some machines warns once per package about unreachable index locations
+PIP    := $(BIN)/pip --disable-pip-version-check -qq
 
 .PHONY: setup demo test ui clean
 
 $(BIN)/leo-assets: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev,mssql]"
-	touch $@
+	@PYTHON=$(PYTHON) scripts/system_packages.sh venv
+	@echo "setting up $(VENV) (a few minutes the first time) ..."
+	@$(PYTHON) -m venv $(VENV)
+	@$(PIP) install --upgrade pip
+	@$(PIP) install -e ".[dev,mssql]"
+	@touch $@
 
 setup: $(BIN)/leo-assets
 
@@ -18,6 +23,7 @@ demo: setup
 	$(BIN)/leo-assets demo
 
 test: setup
+	@scripts/system_packages.sh test
 	scripts/with_postgres.sh $(BIN)/pytest
 
 ui: setup
