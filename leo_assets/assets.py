@@ -15,7 +15,7 @@ from typing import Any
 
 import dagster as dg
 
-from leo_assets.checks import CheckOutcome, CheckSpec, check_specs, run_check
+from leo_assets.checks import CheckOutcome, run_check
 from leo_assets.resources import (
     BlockingChecksFailed,
     BuildError,
@@ -23,6 +23,7 @@ from leo_assets.resources import (
     WorkspaceDatabase,
     redact,
 )
+from leo_assets.sqlproject.check_sql import CheckSpec, check_specs
 from leo_assets.sqlproject.compile import compile_select
 from leo_assets.sqlproject.loader import SqlModel, SqlProject
 

@@ -14,6 +14,7 @@ import dagster as dg
 from tabulate import tabulate
 
 from leo_assets.settings import PROJECT_DIR
+from leo_assets.staleness import stale_status
 
 
 def project_instance(project_dir: Path = PROJECT_DIR) -> dg.DagsterInstance:
@@ -78,8 +79,6 @@ def stale_closure(defs: dg.Definitions, instance: dg.DagsterInstance) -> set[dg.
     rebuilt), so the roots are the assets Dagster calls stale or missing, and the closure adds
     their descendants.
     """
-    from leo_assets.staleness import stale_status
-
     graph = defs.resolve_asset_graph()
     roots = set()
     for key in graph.materializable_asset_keys:

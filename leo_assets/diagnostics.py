@@ -17,10 +17,11 @@ cohort, how far to trust it. The numbers are computed in SQL, in three files of 
   in one table; the person diagnostics of ``int_quality__person_checks`` also as a flagged-event
   share (measure ``flagged_events``).
 
-Thresholds reach the SQL as the reference table ``ref_match_quality`` (``sql/reference/_reference.yml``,
-``rows_from_setting: match_quality_thresholds``: a derived property of :class:`Settings` built from
-:data:`DIAGNOSTICS` and the ``match_quality`` setting), so the status in the summary table is the
-status the checks report, and changing a threshold changes the table's code version.
+The registry (ids, families, assets, check names, what is counted, default thresholds and
+severities) is reference data, ``sql/reference/ref_match_quality.csv``: the loader makes it table
+``ref_match_quality`` with setting ``match_quality`` applied (validated in
+:mod:`leo_assets.settings`), so the status in the summary table is the status the checks report,
+and changing a threshold changes the table's code version. :data:`DIAGNOSTICS` is the same file.
 
 Each diagnostic is one non-blocking Dagster asset check on the asset it concerns (PL-1 on
 ``person_lookup``, CD-1 on ``school_spells``...), evaluated by one multi-asset check that reads
@@ -50,9 +51,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import dagster as dg
+from sqlalchemy import text
+
+from leo_assets.assets import model_key
+from leo_assets.resources import WorkspaceDatabase
+from leo_assets.settings import match_quality_registry
 
 SUMMARY_MODEL = "match_quality_summary"
-SETTING = "match_quality"
 
 
 @dataclass(frozen=True)
@@ -63,547 +68,34 @@ class Diagnostic:
     title: str
     unit: str  # what the denominator counts
     direction: str  # max: a high rate is bad; min: a low rate is bad
-    warn: float | None
+    warn: float | None  # default thresholds (setting match_quality may override them)
     error: float | None
     signal: str  # what a hit suggests
+    family: str
+    judged_on: str  # rate, or change (of the rate from the previous academic year: PL-8)
 
     @property
     def check_name(self) -> str:
         return self.name
 
 
-DIAGNOSTICS: tuple[Diagnostic, ...] = (
+DIAGNOSTICS: tuple[Diagnostic, ...] = tuple(
     Diagnostic(
-        "PL-1",
-        "person_lookup",
-        "mq_pl_1_several_pmrs",
-        "linked persons (ae_ids) with 2 or more PMRs",
-        "linked persons",
-        "max",
-        0.03,
-        0.10,
-        "merged NPD records: a repaired split or an over-match",
-    ),
-    Diagnostic(
-        "PL-2",
-        "person_lookup",
-        "mq_pl_2_several_edukeys",
-        "linked persons (ae_ids) with 2 or more EduKeys",
-        "linked persons",
-        "max",
-        0.01,
-        0.05,
-        "duplicate DWP/HMRC records or an over-match",
-    ),
-    Diagnostic(
-        "PL-3",
-        "person_identifier",
-        "mq_pl_3_identifier_conflicts",
-        "PMRs, EduKeys and ILR records linked to 2 or more ae_ids",
-        "linked identifiers",
-        "max",
-        0.0,
-        0.0,
-        "identity conflict in LEO's lookups (hard: 0 expected)",
-    ),
-    Diagnostic(
-        "PL-4",
-        "person_lookup",
-        "mq_pl_4_pmrs_disagree",
-        "persons with 2+ PMRs whose PMRs' records disagree on sex or on birth year and month",
-        "persons with 2+ PMRs with records",
-        "max",
-        0.05,
-        0.15,
-        "over-match of two pupils",
-    ),
-    Diagnostic(
-        "PL-5",
-        "ks4_cohort",
-        "mq_pl_5_link_rates",
-        "KS4 pupils linked to LEO (ae_id); also to PAYE, benefits, ILR, HESA and NCCIS, by subgroup",
-        "KS4 pupils",
-        "min",
-        0.90,
-        None,
-        "non-matching and linkage bias",
-    ),
-    Diagnostic(
-        "PL-6",
-        "person_identifier",
-        "mq_pl_6_orphan_edukeys",
-        "EduKeys in outcome views absent from the EduKey lookup",
-        "EduKeys in sources",
-        "max",
-        0.0,
-        0.001,
-        "orphan outcomes or a lookup version mismatch",
-    ),
-    Diagnostic(
-        "PL-7",
-        "he_spells",
-        "mq_pl_7_he_only_persons",
-        "persons with a HESA PMR who are neither linked to LEO nor in any School Census record (HE-only)",
-        "persons with a HESA PMR",
-        "max",
-        0.05,
-        None,
-        "under-match of HESA PMRs, or independent-school pupils (never in the School Census)",
-    ),
-    Diagnostic(
-        "PL-8",
-        "fe_spells",
-        "mq_pl_8_unlinked_ilr_records",
-        "ILR learner records without an ae_id link, by academic year (reported; judged on the year-on-year change)",
-        "ILR learner records",
-        "max",
-        0.03,
-        None,
-        "ILR under-matching; a jump between years, a change in matching or delivery",
-    ),
-    Diagnostic(
-        "PL-10",
-        "person_identifier",
-        "mq_pl_10_recordid_conformity",
-        "recordids with 2+ rows in education_records_lookup; also ILR learner recordids with a non-ILR lookup row",
-        "recordids in education_records_lookup",
-        "max",
-        0.0,
-        0.0,
-        "false ILR links: recordid not unique, or ILR learners matched to another dataset's record (hard: 0)",
-    ),
-    Diagnostic(
-        "PL-11",
-        "person_lookup",
-        "mq_pl_11_outcome_only_persons",
-        "linked persons (ae_ids) with an EduKey but no PMR and no ILR record (not in 26.4)",
-        "linked persons",
-        "max",
-        0.01,
-        0.05,
-        "under-match: one person split over two ae_ids, the second holding only outcomes",
-    ),
-    Diagnostic(
-        "CD-1",
-        "school_spells",
-        "mq_cd_1_two_schools_at_once",
-        "persons with overlapping single-registration spells at two schools (overlap over 183 days)",
-        "persons with school spells",
-        "max",
-        0.001,
-        0.005,
-        "over-match or NPD duplicate",
-    ),
-    Diagnostic(
-        "CD-2",
-        "school_spells",
-        "mq_cd_2_two_pmrs_in_one_term",
-        "persons with main census records under 2 or more of their PMRs in one term at one school",
-        "persons with census records",
-        "max",
-        0.002,
-        None,
-        "merged duplicate NPD records, or twins over-matched",
-    ),
-    Diagnostic(
-        "CD-3",
-        "person_lookup",
-        "mq_cd_3_birth_year_conflict",
-        "persons whose census/KS4 records give 2 or more academic years of birth",
-        "persons with census or KS4 records",
-        "max",
-        0.005,
-        None,
-        "over-match or keying error",
-    ),
-    Diagnostic(
-        "CD-4",
-        "person_lookup",
-        "mq_cd_4_sex_conflict",
-        "persons recorded as both M and F",
-        "persons with census or KS4 records",
-        "max",
-        0.005,
-        None,
-        "over-match (soft: sex can change)",
-    ),
-    Diagnostic(
-        "CD-5",
-        "school_spells",
-        "mq_cd_5_nc_year_vs_age",
-        "persons with a census NC year (1-13) more than a year from academic age - 4",
-        "persons with numeric NC years and a birth date",
-        "max",
-        0.01,
-        None,
-        "mis-link (a year either way is a pupil held back or moved up)",
-    ),
-    Diagnostic(
-        "CD-6",
-        "school_spells",
-        "mq_cd_6_impossible_census_age",
-        "census records whose year and month of birth give no academic age, or one below 0 or above 25",
-        "main census records",
-        "max",
-        0.0001,
-        None,
-        "keying error or mis-link (hard: every such person is listed in match_flags)",
-    ),
-    Diagnostic(
-        "CO-1",
-        "ks4_cohort",
-        "mq_co_1_modal_cohort_share",
-        "KS4 pupils whose modal cohort (academic year of birth + 16) holds under 80 % of their records",
-        "KS4 pupils with census or KS4 records",
-        "max",
-        0.01,
-        None,
-        "over-match across cohorts",
-    ),
-    Diagnostic(
-        "ER-1",
-        "earnings",
-        "mq_er_1_earnings_before_14",
-        "persons with earnings in a tax year ending before age 14",
-        "persons with earnings and a birth date",
-        "max",
-        0.001,
-        0.01,
-        "over-match",
-    ),
-    Diagnostic(
-        "ER-4",
-        "earnings",
-        "mq_er_4_earnings_under_two_edukeys",
-        "person tax years whose PAYE earnings come under 2 or more of the person's EduKeys",
-        "person tax years with PAYE earnings",
-        "max",
-        0.005,
-        None,
-        "double counting, or an over-match",
-    ),
-    Diagnostic(
-        "EM-1",
-        "employment_spells",
-        "mq_em_1_employment_before_14",
-        "persons with an employment spell starting before age 14",
-        "persons with employment and a birth date",
-        "max",
-        0.001,
-        0.01,
-        "over-match",
-    ),
-    Diagnostic(
-        "EM-3",
-        "employment_spells",
-        "mq_em_3_uncertain_dates",
-        "employment spells with a defaulted (uncertain) start or end; by tax year (reported)",
-        "employment spells",
-        "max",
-        None,
-        None,
-        "default-date effects: 6 April starts, 5 April ends",
-    ),
-    Diagnostic(
-        "BE-1",
-        "benefit_spells",
-        "mq_be_1_out_of_work_benefit_at_school_age",
-        "persons with an out-of-work benefit starting before age 16",
-        "persons with out-of-work benefits and a birth date",
-        "max",
-        0.0005,
-        None,
-        "over-match",
-    ),
-    Diagnostic(
-        "BE-2",
-        "benefit_spells",
-        "mq_be_2_benefit_before_birth",
-        "persons with a benefit spell starting before their month of birth",
-        "persons with benefits and a birth date",
-        "max",
-        0.0,
-        0.0,
-        "over-match or keying error (hard: 0)",
-    ),
-    Diagnostic(
-        "BE-3",
-        "benefit_spells",
-        "mq_be_3_source_flag_disagrees",
-        "benefit spells whose source out-of-work flag disagrees with ref_benefit_types; by benefit code (reported)",
-        "benefit spells with a classified code and a source flag",
-        "max",
-        None,
-        None,
-        "each disagreeing code needs a classification decision (derivations 27.5)",
-    ),
-    Diagnostic(
-        "BE-4",
-        "benefit_spells",
-        "mq_be_4_out_of_work_benefit_at_school",
-        "persons with an out-of-work benefit covering the census day of an on-roll census record at academic age 15 or below",
-        "persons with out-of-work benefits and a birth date",
-        "max",
-        0.0005,
-        None,
-        "over-match",
-    ),
-    Diagnostic(
-        "BE-5",
-        "benefit_spells",
-        "mq_be_5_unknown_benefit_codes",
-        "benefit codes in the source absent from ref_benefit_types",
-        "benefit codes in the source",
-        "max",
-        0.0,
-        0.0,
-        "a code the classification lacks: update ref_benefit_types (hard: 0)",
-    ),
-    Diagnostic(
-        "IL-1",
-        "fe_spells",
-        "mq_il_1_fe_before_14",
-        "persons with an FE aim starting before age 14",
-        "persons with FE aims and a birth date",
-        "max",
-        0.005,
-        None,
-        "over-match",
-    ),
-    Diagnostic(
-        "IL-2",
-        "fe_spells",
-        "mq_il_2_ilr_age_vs_census_age",
-        "persons with an ILR learner record whose AcAge is more than a year from the census-derived academic age",
-        "persons with ILR learner records and a birth date",
-        "max",
-        0.005,
-        0.02,
-        "over-match",
-    ),
-    Diagnostic(
-        "IL-4",
-        "fe_spells",
-        "mq_il_4_more_than_3_providers",
-        "persons with FE aims at more than 3 providers on one day",
-        "persons with FE aims",
-        "max",
-        0.001,
-        None,
-        "over-match",
-    ),
-    Diagnostic(
-        "IL-6",
-        "fe_spells",
-        "mq_il_6_fe_while_at_school",
-        "persons with an FE aim covering the census day of an on-roll school registration at academic age 15 or below",
-        "persons with FE aims and a birth date",
-        "max",
-        0.01,
-        None,
-        "soft over-match (schools buy some courses from colleges)",
-    ),
-    Diagnostic(
-        "HE-1",
-        "he_spells",
-        "mq_he_1_he_before_16",
-        "persons with an HE instance starting before age 16",
-        "persons with HE instances and a birth date",
-        "max",
-        0.001,
-        None,
-        "over-match",
-    ),
-    Diagnostic(
-        "HE-2",
-        "he_spells",
-        "mq_he_2_overlapping_full_time_he",
-        "persons with two full-time HE instances overlapping by more than 30 days",
-        "persons with full-time HE instances",
-        "max",
-        0.005,
-        None,
-        "over-match, or an instance reported twice",
-    ),
-    Diagnostic(
-        "HE-3",
-        "he_spells",
-        "mq_he_3_full_time_he_at_school",
-        "persons with full-time HE covering the census day of an on-roll census record at NC year 13 or below",
-        "persons with full-time HE instances",
-        "max",
-        0.002,
-        None,
-        "over-match",
-    ),
-    Diagnostic(
-        "HE-4",
-        "he_spells",
-        "mq_he_4_hesa_dates",
-        "HESA records ending before they commence; also records without an end date; by HESA year (reported)",
-        "HESA records with both dates",
-        "max",
-        None,
-        None,
-        "keying errors; open ends (D77)",
-    ),
-    Diagnostic(
-        "NC-1",
-        "nccis_spells",
-        "mq_nc_1_unmapped_and_conflicting",
-        "NCCIS returns with a code outside ref_nccis_activity; also person-months with conflicting categories",
-        "non-duplicate NCCIS returns",
-        "max",
-        0.05,
-        None,
-        "code-list drift; conflicting returns",
-    ),
-    Diagnostic(
-        "NC-2",
-        "nccis_spells",
-        "mq_nc_2_at_school_not_on_roll",
-        "NCCIS person-months at school (110, 210) without an on-roll School Census record that term",
-        "NCCIS person-months at school",
-        "max",
-        0.05,
-        None,
-        "NCCIS or census mis-link, or a gap in the census",
-    ),
-    Diagnostic(
-        "SP-1",
-        "activity_spells",
-        "mq_sp_1_unmerged_spells",
-        "spells overlapping or abutting an earlier spell of the same person and type after merging; by table",
-        "spells of the merged spell tables",
-        "max",
-        0.0,
-        0.0,
-        "a merge defect (hard: 0)",
-    ),
-    Diagnostic(
-        "SP-2",
-        "metrics_monthly",
-        "mq_sp_2_days_above_period",
-        "person-months and person-years with an activity's days above the days of the period; by table",
-        "person-months (metrics_monthly) and person-years (metrics_annual)",
-        "max",
-        0.0,
-        0.0,
-        "a clipping defect (hard: 0)",
-    ),
+        id=row["diagnostic_id"],
+        asset=row["asset"],
+        name=row["check_name"],
+        title=row["title"],
+        unit=row["unit"],
+        direction=row["direction"],
+        warn=row["threshold_warn"],
+        error=row["threshold_error"],
+        signal=row["signal"],
+        family=row["family"],
+        judged_on=row["judged_on"],
+    )
+    for row in match_quality_registry().values()
 )
 BY_ID = {d.id: d for d in DIAGNOSTICS}
-PL5_DEFAULTS = {"gap_warn": 0.05, "min_n": 30}
-# judged on the change of the rate from the previous academic year (summary rows by subgroup academic_year),
-# between two years of min_n records or more (below that, sampling noise alone exceeds a few points)
-YEAR_ON_YEAR = ("PL-8",)
-PL8_DEFAULTS = {"min_n": 500}
-KEYS = {"warn", "error", "severity"}
-SEVERITIES = ("warn", "error")
-
-
-def _problem(msg: str) -> Exception:
-    from leo_assets.settings import SettingsError
-
-    return SettingsError(msg)
-
-
-def _rate(value: Any, where: str, allow_none: bool = True) -> float | None:
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _problem(
-            f"setting '{where}': {value!r} is not a rate (a number from 0 to 1{', or null' if allow_none else ''})"
-        )
-    if not 0.0 <= float(value) <= 1.0:
-        raise _problem(f"setting '{where}': {value!r} is not a rate between 0 and 1")
-    return float(value)
-
-
-def resolve(overrides: dict[str, dict[str, Any]] | None) -> dict[str, dict[str, Any]]:
-    """Defaults merged with the ``match_quality`` setting; a bad id, key or value raises SettingsError."""
-    overrides = overrides or {}
-    if not isinstance(overrides, dict):
-        raise _problem(f"setting '{SETTING}': expected a mapping of diagnostic id to thresholds")
-    out: dict[str, dict[str, Any]] = {}
-    for diag in DIAGNOSTICS:
-        out[diag.id] = {"warn": diag.warn, "error": diag.error, "severity": "error"}
-        if diag.id == "PL-5":
-            out[diag.id].update(PL5_DEFAULTS)
-        if diag.id == "PL-8":
-            out[diag.id].update(PL8_DEFAULTS)
-    for key, body in overrides.items():
-        where = f"{SETTING}.{key}"
-        if key not in BY_ID:
-            raise _problem(
-                f"setting '{where}': unknown diagnostic {key!r}; known: {', '.join(BY_ID)}"
-            )
-        if not isinstance(body, dict):
-            raise _problem(
-                f"setting '{where}': expected a mapping such as {{warn: 0.03, error: 0.10}}, got {body!r}"
-            )
-        allowed = KEYS | (
-            set(PL5_DEFAULTS) if key == "PL-5" else set(PL8_DEFAULTS) if key == "PL-8" else set()
-        )
-        for name, value in body.items():
-            if name not in allowed:
-                raise _problem(
-                    f"setting '{where}.{name}': unknown key; known: {', '.join(sorted(allowed))}"
-                )
-            if name == "severity":
-                if value not in SEVERITIES:
-                    raise _problem(
-                        f"setting '{where}.severity': {value!r} is not one of {', '.join(SEVERITIES)}"
-                    )
-                out[key]["severity"] = value
-            elif name == "min_n":
-                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                    raise _problem(
-                        f"setting '{where}.min_n': {value!r} is not a positive whole number"
-                    )
-                out[key]["min_n"] = value
-            else:
-                out[key][name] = _rate(value, f"{where}.{name}", allow_none=(name == "error"))
-        resolved, diag = out[key], BY_ID[key]
-        warn, error = resolved["warn"], resolved["error"]
-        if warn is None and (diag.warn is not None or error is not None):
-            raise _problem(f"setting '{where}.warn': a warn threshold is needed")
-        if (
-            error is not None
-            and warn is not None
-            and (
-                (diag.direction == "max" and error < warn)
-                or (diag.direction == "min" and error > warn)
-            )
-        ):
-            side = "below" if diag.direction == "max" else "above"
-            raise _problem(
-                f"setting '{where}': error threshold {error} is {side} the warn threshold {warn}"
-            )
-    return out
-
-
-def threshold_rows(overrides: dict[str, dict[str, Any]] | None) -> list[tuple[Any, ...]]:
-    """Rows of ``ref_match_quality`` (see ``sql/reference/_reference.yml``)."""
-    resolved = resolve(overrides)
-    rows = []
-    for diag in DIAGNOSTICS:
-        r = resolved[diag.id]
-        rows.append(
-            (
-                diag.id,
-                diag.asset,
-                diag.title,
-                diag.unit,
-                diag.direction,
-                r["warn"],
-                r["error"],
-                r["severity"],
-                r.get("gap_warn"),
-                r.get("min_n"),
-            )
-        )
-    return rows
 
 
 # ---------------------------------------------------------------------------------------------- checks
@@ -687,7 +179,7 @@ def evaluate(diag: Diagnostic, rows: list[dict[str, Any]]) -> tuple[bool, str, d
         if diag.direction == "min"
         else "rate must stay at or below the thresholds"
     )
-    if diag.id in YEAR_ON_YEAR:
+    if diag.judged_on == "change":
         md["direction"] = (
             "rate reported; its change from the previous year must stay within the thresholds"
         )
@@ -711,8 +203,6 @@ def evaluate(diag: Diagnostic, rows: list[dict[str, Any]]) -> tuple[bool, str, d
 
 def read_summary(db, project=None) -> dict[str, list[dict[str, Any]]]:
     """Every row of ``match_quality_summary`` grouped by diagnostic id."""
-    from sqlalchemy import text
-
     table = db.target(SUMMARY_MODEL).sql(db.dialect)
     q = '"' if db.dialect != "tsql" else ""
     cols = ", ".join(f"{q}{c}{q}" if q else f"[{c}]" for c in SUMMARY_COLUMNS)
@@ -736,9 +226,6 @@ def read_summary(db, project=None) -> dict[str, list[dict[str, Any]]]:
 
 def build_diagnostic_checks(project):
     """One multi-asset check evaluating every diagnostic on the asset it concerns (None without the summary)."""
-    from leo_assets.assets import model_key
-    from leo_assets.resources import WorkspaceDatabase
-
     if SUMMARY_MODEL not in project.models:
         return None
     summary_key = model_key(project.models[SUMMARY_MODEL])
@@ -789,144 +276,3 @@ def build_diagnostic_checks(project):
             )
 
     return _diagnostics
-
-
-# ---------------------------------------------------------------------------------------- calibration
-# The injected fault types of the synthetic generator each diagnostic is meant to detect
-# (docs/match_quality.md); the calibration reports recall per diagnostic and target fault. PL-5
-# counts KS4 pupils *not* linked. overmatch_cohort (two people of different cohorts resolved as
-# one ae_id) is the only fault that gives impossible ages: the within-cohort over-matches
-# (overmatch_pmr, overmatch_edukey) join people of the same age. Diagnostics without a target
-# (CD-6, the record-level and report diagnostics) are calibrated on their fault-free rate only; PL-8
-# counts ILR learner records, not persons, so its rise with unlinked_recordid is read from its estimate.
-TARGET_FAULTS: dict[str, tuple[str, ...]] = {
-    "PL-1": ("overmatch_pmr", "overmatch_cohort"),
-    "PL-2": ("overmatch_edukey", "overmatch_cohort"),
-    "PL-3": ("pmr_conflict",),
-    "PL-4": ("overmatch_pmr", "overmatch_cohort"),
-    "PL-5": ("unlinked_pmr",),
-    "PL-6": ("orphan_edukey",),
-    "PL-11": ("undermatch_edukey", "unlinked_pmr"),
-    "CD-1": ("overmatch_pmr", "overmatch_cohort"),
-    "CD-2": ("overmatch_pmr",),
-    "CD-3": ("overmatch_pmr", "overmatch_cohort"),
-    "CD-4": ("overmatch_pmr", "overmatch_cohort"),
-    "CD-5": ("overmatch_cohort",),
-    "CO-1": ("overmatch_pmr", "overmatch_cohort"),
-    "ER-1": ("overmatch_edukey", "overmatch_cohort"),
-    "EM-1": ("overmatch_edukey", "overmatch_cohort"),
-    "BE-1": ("overmatch_edukey", "overmatch_cohort"),
-    "BE-4": ("overmatch_cohort",),
-    "ER-4": ("overmatch_cohort",),
-    "IL-1": ("overmatch_pmr", "overmatch_cohort"),
-    "IL-2": ("overmatch_cohort",),
-    "IL-6": ("overmatch_cohort",),
-    "HE-1": ("overmatch_pmr", "overmatch_cohort"),
-    "HE-2": ("overmatch_pmr", "overmatch_cohort"),
-    "HE-3": ("overmatch_cohort",),
-}
-
-_CALIBRATION_SQL = """
-WITH owners AS (
-    SELECT DISTINCT ids.person_id AS our_id, truth.person_id AS true_id
-    FROM ws.{schema}.person_identifier AS ids
-    JOIN tr.truth.truth_identifier AS truth ON truth.id_type = ids.identifier_type AND truth.id_value = ids.identifier_value
-    WHERE ids.identifier_type IN ('pmr', 'edukey')),
-flagged AS (
-    SELECT person_id AS our_id, flag FROM ws.{schema}.match_flags
-    UNION ALL
-    SELECT person_id, 'PL-5' FROM ws.{schema}.ks4_cohort WHERE is_linked = 0),
-involved AS (
-    SELECT person_id AS true_id, fault_type FROM tr.truth.truth_fault
-    UNION ALL
-    SELECT other_person_id, fault_type FROM tr.truth.truth_fault WHERE other_person_id IS NOT NULL),
-faults AS (
-    SELECT fault_id, fault_type, person_id, other_person_id FROM tr.truth.truth_fault),
-detected AS (
-    SELECT DISTINCT faults.fault_id, flagged.flag
-    FROM faults
-    JOIN owners ON owners.true_id = faults.person_id OR owners.true_id = faults.other_person_id
-    JOIN flagged ON flagged.our_id = owners.our_id),
-flag_truth AS (
-    SELECT flagged.flag, flagged.our_id, max(CASE WHEN involved.true_id IS NULL THEN 0 ELSE 1 END) AS is_faulty
-    FROM flagged
-    LEFT JOIN owners ON owners.our_id = flagged.our_id
-    LEFT JOIN involved ON involved.true_id = owners.true_id
-    GROUP BY flagged.flag, flagged.our_id)
-SELECT 'recall' AS kind, faults.fault_type AS key, detected.flag AS flag, count(DISTINCT faults.fault_id) AS n
-FROM faults LEFT JOIN detected ON detected.fault_id = faults.fault_id
-GROUP BY 1, 2, 3
-UNION ALL
-SELECT 'faults', fault_type, NULL, count(*) FROM faults GROUP BY 1, 2, 3
-UNION ALL
-SELECT 'flagged', flag, NULL, count(*) FROM flag_truth GROUP BY 1, 2, 3
-UNION ALL
-SELECT 'flagged_faulty', flag, NULL, sum(is_faulty) FROM flag_truth GROUP BY 1, 2, 3
-"""
-
-
-def calibrate(
-    workspace_file: str, truth_file: str, schema: str = "leo_assets"
-) -> list[dict[str, Any]]:
-    """Per diagnostic and target fault (one row with target_fault None for a diagnostic without one),
-    on a DuckDB build of synthetic LEO: the summary's overall rate, the injected rate of the target
-    fault, recall (share of those faults in which a person holding an identifier of the victim or
-    partner is flagged) and precision (share of the diagnostic's flagged persons whose identifiers
-    belong to a person involved in any injected fault)."""
-    import duckdb
-
-    con = duckdb.connect()
-    try:
-        con.execute(f"ATTACH '{workspace_file}' AS ws (READ_ONLY)")
-        con.execute(f"ATTACH '{truth_file}' AS tr (READ_ONLY)")
-        facts = con.execute(_CALIBRATION_SQL.format(schema=schema)).fetchall()
-        rates = dict(
-            con.execute(
-                "SELECT fault_type, CAST(sum(injected) AS DOUBLE) / nullif(sum(eligible), 0) FROM tr.truth.truth_fault_rate "
-                "GROUP BY 1"
-            ).fetchall()
-        )
-        summary = {
-            (d, m): (n, den, r)
-            for d, m, n, den, r in con.execute(
-                f"SELECT diagnostic_id, measure, numerator, denominator, CAST(rate AS DOUBLE) FROM ws.{schema}.match_quality_summary "
-                "WHERE ks4_year = 'all' AND subgroup = 'all'"
-            ).fetchall()
-        }
-    finally:
-        con.close()
-    n_faults = {k: n for kind, k, _f, n in facts if kind == "faults"}
-    detected: dict[tuple[str, str], int] = {}
-    for kind, fault_type, flag, n in facts:
-        if kind == "recall" and flag is not None:
-            detected[(flag, fault_type)] = detected.get((flag, fault_type), 0) + n
-    flagged = {k: n for kind, k, _f, n in facts if kind == "flagged"}
-    faulty = {k: n for kind, k, _f, n in facts if kind == "flagged_faulty"}
-    rows = []
-    for diag in DIAGNOSTICS:
-        measure = "leo_link" if diag.id == "PL-5" else "flagged"
-        num, den, rate = summary.get((diag.id, measure), (0, 0, None))
-        if diag.id == "PL-5" and rate is not None:
-            rate = 1.0 - rate  # share of pupils not linked
-            num = den - num
-        for target in TARGET_FAULTS.get(diag.id, (None,)):
-            total = n_faults.get(target, 0) if target else 0
-            hit = detected.get((diag.id, target), 0) if target else 0
-            rows.append(
-                {
-                    "diagnostic": diag.id,
-                    "target_fault": target,
-                    "estimate": rate,
-                    "numerator": num,
-                    "denominator": den,
-                    "injected_rate": (rates.get(target) or 0.0) if target else None,
-                    "injected_faults": total,
-                    "detected_faults": hit,
-                    "recall": hit / total if total else None,
-                    "flagged": flagged.get(diag.id, 0),
-                    "precision": faulty.get(diag.id, 0) / flagged[diag.id]
-                    if flagged.get(diag.id)
-                    else None,
-                }
-            )
-    return rows

@@ -28,6 +28,7 @@ import pandas as pd
 from sqlalchemy import text
 
 from leo_assets import disclosure
+from leo_assets.assets import STALE_CLOSURE, model_key
 from leo_assets.disclosure import (
     DisclosureRules,
     Linked,
@@ -729,8 +730,6 @@ def _code_version(spec: TableSpec, settings: Settings, model_version: str) -> st
 def build_safe_asset(
     project: SqlProject, spec: TableSpec, backend: str, settings: Settings
 ) -> dg.AssetsDefinition:
-    from leo_assets.assets import STALE_CLOSURE, model_key
-
     model = project.models[spec.name]
     key = dg.AssetKey(["outputs", spec.safe_name])
     rules = rules_for(settings)

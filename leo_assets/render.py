@@ -6,7 +6,6 @@ table swapped in with ``sp_rename``: the same guarantees as a Dagster run. Batch
 by ``GO``.
 """
 
-from leo_assets.checks import check_specs, compile_spec
 from leo_assets.resources import (
     Target,
     ddl_create_schema,
@@ -15,6 +14,7 @@ from leo_assets.resources import (
     ddl_drop,
     ddl_swap,
 )
+from leo_assets.sqlproject.check_sql import check_specs, compile_spec
 from leo_assets.sqlproject.compile import compile_select
 from leo_assets.sqlproject.loader import SqlModel, SqlProject
 

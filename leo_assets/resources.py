@@ -25,6 +25,7 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.pool import StaticPool
 
 from leo_assets.settings import Settings, validate_identifier
+from leo_assets.sqlproject.compile import tsql_select_into
 from leo_assets.sqlproject.sources import PhysicalView, SourceCatalog, sql_type
 
 # Passwords of workspace URLs, keyed by the redacted URL: filled when definitions are built from
@@ -85,8 +86,6 @@ class Target:
 # ---------------------------------------------------------------------------- DDL per dialect
 def ddl_create_table_as(dialect: str, target: Target, select_sql: str) -> list[str]:
     if dialect == "tsql":
-        from leo_assets.sqlproject.compile import tsql_select_into
-
         return [tsql_select_into(select_sql, target.sql(dialect))]
     return [f"CREATE TABLE {target.sql(dialect)} AS\n{select_sql}"]
 

@@ -11,7 +11,9 @@ Where settings come from, last wins:
 A bad value fails with :class:`SettingsError` naming the setting and the value (never a password).
 """
 
+import csv
 import datetime as dt
+import functools
 import os
 import re
 from pathlib import Path
@@ -23,6 +25,19 @@ from sqlalchemy.engine import URL, make_url
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SETTINGS_FILENAME = "leo_settings.yml"
+# The match-quality diagnostics' registry (ids, families, assets, check names, what is counted,
+# default thresholds and severities): reference data beside the SQL that computes them, read here
+# to validate setting match_quality and by the loader as table ref_match_quality.
+MATCH_QUALITY_FILE = PROJECT_DIR / "sql" / "reference" / "ref_match_quality.csv"
+# setting match_quality.<id>.<key> -> the column of ref_match_quality it overrides
+MATCH_QUALITY_KEYS = {
+    "warn": "threshold_warn",
+    "error": "threshold_error",
+    "severity": "max_severity",
+    "gap_warn": "gap_warn",
+    "min_n": "min_n",
+}
+SEVERITIES = ("warn", "error")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$|^[0-9][A-Za-z0-9_]{0,62}$")
 SOURCE_DATABASES = ("npd", "lilr", "hesa", "leo")
 ACTIVITY_TYPES = (
@@ -105,6 +120,108 @@ def parse_years(spec: str | int | list, setting: str = "years") -> tuple[int, ..
     return tuple(sorted(years))
 
 
+@functools.cache
+def _registry_rows(path: Path) -> tuple[dict[str, Any], ...]:
+    rows = []
+    with open(path, newline="", encoding="utf-8") as fh:
+        for raw in csv.DictReader(fh):
+            row: dict[str, Any] = dict(raw)
+            for col in ("threshold_warn", "threshold_error", "gap_warn"):
+                row[col] = float(row[col]) if row[col] else None
+            row["min_n"] = int(row["min_n"]) if row["min_n"] else None
+            rows.append(row)
+    return tuple(rows)
+
+
+def match_quality_registry(path: Path = MATCH_QUALITY_FILE) -> dict[str, dict[str, Any]]:
+    """The diagnostics of ``sql/reference/ref_match_quality.csv`` by id, in file order, with the
+    default thresholds as numbers (None where the file leaves them empty)."""
+    return {row["diagnostic_id"]: dict(row) for row in _registry_rows(Path(path))}
+
+
+def _rate(value: Any, where: str, allow_none: bool = True) -> float | None:
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        rate = "a number from 0 to 1" + (", or null" if allow_none else "")
+        raise SettingsError(f"setting '{where}': {value!r} is not a rate ({rate})")
+    if not 0.0 <= float(value) <= 1.0:
+        raise SettingsError(f"setting '{where}': {value!r} is not a rate between 0 and 1")
+    return float(value)
+
+
+def resolve_match_quality(
+    overrides: dict[str, dict[str, Any]] | None, path: Path = MATCH_QUALITY_FILE
+) -> dict[str, dict[str, Any]]:
+    """Every diagnostic's thresholds in force: the registry's defaults merged with setting
+    ``match_quality``; a bad id, key or value raises SettingsError naming ``match_quality.<id>``.
+
+    Keys: warn, error, severity; gap_warn and min_n where the registry gives a default (PL-5:
+    both, PL-8: min_n)."""
+    setting = "match_quality"
+    overrides = overrides or {}
+    if not isinstance(overrides, dict):
+        raise SettingsError(
+            f"setting '{setting}': expected a mapping of diagnostic id to thresholds"
+        )
+    registry = match_quality_registry(path)
+    out: dict[str, dict[str, Any]] = {}
+    for diag_id, row in registry.items():
+        out[diag_id] = {
+            "warn": row["threshold_warn"],
+            "error": row["threshold_error"],
+            "severity": row["max_severity"],
+        }
+        out[diag_id].update({k: row[k] for k in ("gap_warn", "min_n") if row[k] is not None})
+    for key, body in overrides.items():
+        where = f"{setting}.{key}"
+        if key not in registry:
+            raise SettingsError(
+                f"setting '{where}': unknown diagnostic {key!r}; known: {', '.join(registry)}"
+            )
+        if not isinstance(body, dict):
+            raise SettingsError(
+                f"setting '{where}': expected a mapping such as {{warn: 0.03, error: 0.10}}, "
+                f"got {body!r}"
+            )
+        allowed = set(out[key])
+        for name, value in body.items():
+            if name not in allowed:
+                raise SettingsError(
+                    f"setting '{where}.{name}': unknown key; known: {', '.join(sorted(allowed))}"
+                )
+            if name == "severity":
+                if value not in SEVERITIES:
+                    raise SettingsError(
+                        f"setting '{where}.severity': {value!r} is not one of "
+                        f"{', '.join(SEVERITIES)}"
+                    )
+                out[key]["severity"] = value
+            elif name == "min_n":
+                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                    raise SettingsError(
+                        f"setting '{where}.min_n': {value!r} is not a positive whole number"
+                    )
+                out[key]["min_n"] = value
+            else:
+                out[key][name] = _rate(value, f"{where}.{name}", allow_none=(name == "error"))
+        resolved, row = out[key], registry[key]
+        warn, error = resolved["warn"], resolved["error"]
+        if warn is None and (row["threshold_warn"] is not None or error is not None):
+            raise SettingsError(f"setting '{where}.warn': a warn threshold is needed")
+        direction = row["direction"]
+        if (
+            error is not None
+            and warn is not None
+            and ((direction == "max" and error < warn) or (direction == "min" and error > warn))
+        ):
+            side = "below" if direction == "max" else "above"
+            raise SettingsError(
+                f"setting '{where}': error threshold {error} is {side} the warn threshold {warn}"
+            )
+    return out
+
+
 class Settings(BaseModel):
     """Everything a build depends on besides the SQL files and the sources' content."""
 
@@ -171,8 +288,9 @@ class Settings(BaseModel):
     )
     match_quality: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
-        description="overrides of the match-quality diagnostics' thresholds and severities, by diagnostic id "
-        "(e.g. {PL-1: {warn: 0.03, error: 0.10}}); defaults and meaning in leo_assets/diagnostics.py",
+        description="overrides of the match-quality diagnostics' thresholds and severities, by "
+        "diagnostic id (e.g. {PL-1: {warn: 0.03, error: 0.10}}); defaults in "
+        "sql/reference/ref_match_quality.csv, meaning in docs/match_quality.md",
     )
     disclosure: dict[str, Any] = Field(
         default_factory=dict,
@@ -228,9 +346,7 @@ class Settings(BaseModel):
     @field_validator("match_quality")
     @classmethod
     def _match_quality(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-        from leo_assets.diagnostics import resolve
-
-        resolve(value)  # a bad id, key or value fails here, naming match_quality.<id>
+        resolve_match_quality(value)  # a bad id, key or value fails here: match_quality.<id>
         return value
 
     @field_validator("ks4_cohorts")
@@ -265,11 +381,15 @@ class Settings(BaseModel):
 
     # ------------------------------------------------------------------ derived values
     @property
-    def match_quality_thresholds(self) -> list[tuple[Any, ...]]:
-        """Rows of reference table ref_match_quality: every diagnostic with its resolved thresholds."""
-        from leo_assets.diagnostics import threshold_rows
-
-        return threshold_rows(self.match_quality)
+    def match_quality_overrides(self) -> dict[str, dict[str, Any]]:
+        """Setting match_quality as overrides of table ref_match_quality: {diagnostic id: {column:
+        value}}, for the ids and keys the setting names (``overrides_from_setting`` of
+        ``sql/reference/_reference.yml``)."""
+        resolved = resolve_match_quality(self.match_quality)
+        return {
+            diag_id: {MATCH_QUALITY_KEYS[key]: resolved[diag_id][key] for key in body}
+            for diag_id, body in self.match_quality.items()
+        }
 
     def url(self, project_dir: Path = PROJECT_DIR) -> URL:
         """The workspace URL, with the default DuckDB file and ``LEO_WORKSPACE_PASSWORD`` applied."""

@@ -212,3 +212,33 @@ def test_or_across_an_outer_join_is_rejected(tmp_path):
             "on b.edukey = a.edukey and (b.start_date is null or b.end_date is null)"
         },
     )
+
+
+def test_reference_csv_with_setting_overrides(tmp_path):
+    """ref_match_quality is its CSV (the diagnostics' registry) with setting match_quality applied;
+    the loader reads the copy of the project it loads, the settings validate against the same file."""
+    import csv
+
+    from leo_assets.settings import MATCH_QUALITY_FILE, match_quality_registry
+
+    sql = make_project(tmp_path, OK, with_reference=True)
+    plain = load_project(sql, make_settings()).models["ref_match_quality"]
+    columns = [c for c, _t, _d in plain.seed_columns]
+    with open(MATCH_QUALITY_FILE, newline="", encoding="utf-8") as fh:
+        assert next(csv.reader(fh)) == columns
+    rows = {r[0]: dict(zip(columns, r, strict=True)) for r in plain.seed_rows}
+    assert list(rows) == list(match_quality_registry())
+    assert rows["PL-1"]["threshold_warn"] == 0.03 and rows["PL-1"]["threshold_error"] == 0.1
+    assert rows["PL-5"]["gap_warn"] == 0.05 and rows["PL-8"]["min_n"] == 500
+    assert rows["EM-3"]["threshold_warn"] is None and rows["CD-4"]["max_severity"] == "error"
+    settings = make_settings(
+        match_quality={"PL-1": {"warn": 0.05, "error": None}, "CD-4": {"severity": "warn"}}
+    )
+    model = load_project(sql, settings).models["ref_match_quality"]
+    changed = {r[0]: dict(zip(columns, r, strict=True)) for r in model.seed_rows}
+    assert changed["PL-1"] == {**rows["PL-1"], "threshold_warn": 0.05, "threshold_error": None}
+    assert changed["CD-4"] == {**rows["CD-4"], "max_severity": "warn"}
+    assert {k: v for k, v in changed.items() if k not in ("PL-1", "CD-4")} == {
+        k: v for k, v in rows.items() if k not in ("PL-1", "CD-4")
+    }
+    assert model.code_version != plain.code_version

@@ -12,9 +12,10 @@ margin.
 
 import pytest
 
-from leo_assets.diagnostics import calibrate, resolve, threshold_rows
+from leo_assets.calibration import calibrate
 from leo_assets.resources import WorkspaceDatabase
 from leo_assets.settings import SettingsError, make_settings
+from leo_assets.settings import resolve_match_quality as resolve
 from leo_assets.synthetic import FaultRates, GeneratorConfig, generate
 from leo_assets_tests.helpers import REAL_SQL, build_selection, settings_for
 
@@ -344,13 +345,13 @@ def test_thresholds_are_settings():
     assert resolve({"EM-3": {"warn": 0.1}})["EM-3"]["warn"] == 0.1
     assert resolve({"IL-2": {}})["IL-2"] == {"warn": 0.005, "error": 0.02, "severity": "error"}
     assert resolve({"PL-8": {"min_n": 50}})["PL-8"]["min_n"] == 50
-    rows = {
-        r[0]: r
-        for r in threshold_rows(
-            {"PL-1": {"warn": 0.05, "error": None}, "CD-4": {"severity": "warn"}}
-        )
+    overrides = make_settings(
+        match_quality={"PL-1": {"warn": 0.05, "error": None}, "CD-4": {"severity": "warn"}}
+    ).match_quality_overrides  # the columns of ref_match_quality they replace (test_loader)
+    assert overrides == {
+        "PL-1": {"threshold_warn": 0.05, "threshold_error": None},
+        "CD-4": {"max_severity": "warn"},
     }
-    assert rows["PL-1"][5:8] == (0.05, None, "error") and rows["CD-4"][7] == "warn"
     for bad, named in (
         ({"PL-99": {}}, "match_quality.PL-99"),
         ({"PL-1": {"warm": 0.1}}, "match_quality.PL-1.warm"),
@@ -375,7 +376,7 @@ def test_every_diagnostic_is_documented_with_its_defaults():
     docs = (PROJECT_DIR / "docs" / "match_quality.md").read_text(encoding="utf-8")
     settings_text = (PROJECT_DIR / "leo_settings.yml").read_text(encoding="utf-8")
     for diag in DIAGNOSTICS:
-        assert re.search(rf"^\| {re.escape(diag.id)}( \(new\))? \| {diag.asset} \|", docs, re.MULTILINE), (
-            diag.id
-        )
+        assert re.search(
+            rf"^\| {re.escape(diag.id)}( \(new\))? \| {diag.asset} \|", docs, re.MULTILINE
+        ), diag.id
         assert re.search(rf"\b{re.escape(diag.id)}\s+{diag.asset}\s", settings_text), diag.id

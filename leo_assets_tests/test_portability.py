@@ -3,8 +3,8 @@
 import pytest
 import sqlglot
 
-from leo_assets.checks import check_specs, compile_spec
 from leo_assets.settings import make_settings
+from leo_assets.sqlproject.check_sql import check_specs, compile_spec
 from leo_assets.sqlproject.dialects import parse_tsql, transpile
 from leo_assets.sqlproject.loader import load_project
 from leo_assets_tests.helpers import REAL_SQL

@@ -21,7 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from leo_assets.diagnostics import BY_ID, calibrate
+from leo_assets.calibration import calibrate
+from leo_assets.settings import match_quality_registry
 from leo_assets.synthetic import FaultRates, GeneratorConfig, generate
 from leo_assets_tests.helpers import build_selection, settings_for
 
@@ -60,6 +61,7 @@ def run(pupils: int, rates: list[float], cohorts: list[int], seed: int) -> str:
             )
             print(f"rate {rate}: {time.time() - started:.0f} s", file=sys.stderr)
     first = by_rate[rates[0]]
+    registry = match_quality_registry()
     order = list(dict.fromkeys(r["diagnostic"] for r in first))
     lines = [
         "| diagnostic | unit (denominator) | "
@@ -72,7 +74,7 @@ def run(pupils: int, rates: list[float], cohorts: list[int], seed: int) -> str:
         for rate in rates:
             r = next(x for x in by_rate[rate] if x["diagnostic"] == diag)
             cells.append(f"{_pct(r['estimate'])} ({r['numerator']} / {r['denominator']})")
-        lines.append(f"| {diag} | {BY_ID[diag].unit} | " + " | ".join(cells) + " |")
+        lines.append(f"| {diag} | {registry[diag]['unit']} | " + " | ".join(cells) + " |")
     faulty = [r for r in rates if r > 0]
     lines += [
         "",

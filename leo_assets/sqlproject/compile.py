@@ -16,8 +16,8 @@ from leo_assets.sqlproject.loader import (
     SingularCheck,
     SqlModel,
     SqlProject,
-    _parameter_values,
-    _references,
+    parameter_values,
+    table_references,
 )
 
 
@@ -29,7 +29,7 @@ def workspace_table(project: SqlProject, name: str) -> exp.Table:
 
 
 def _param_literal(project: SqlProject, name: str) -> exp.Expression:
-    typ, value = _parameter_values(project.settings)[name]
+    typ, value = parameter_values(project.settings)[name]
     if typ == "DATE":
         return exp.cast(exp.Literal.string(value), "DATE")
     return exp.Literal.number(value)
@@ -64,7 +64,7 @@ def compile_tree(
     if dialect == "tsql":
         raise ValueError("use compile_text for SQL Server: it keeps the file's own text")
     tree = tree.copy()
-    for table in _references(tree):
+    for table in table_references(tree):
         relation = _relation_for(project, table, dialect, overrides, missing_optional)
         alias = table.alias or table.name
         relation.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
@@ -86,7 +86,7 @@ def compile_text(
     body = "\n" * (body_line - 1) + text.split("*/", 1)[1]
     tree = sqlglot.parse_one(body, read="tsql")
     edits: list[tuple[int, int, str]] = []
-    for table in _references(tree):
+    for table in table_references(tree):
         db_meta, name_meta = table.args["db"].meta, table.this.meta
         relation = _relation_for(project, table, "tsql", overrides, missing_optional)
         if isinstance(relation, exp.Subquery):

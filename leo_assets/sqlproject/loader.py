@@ -40,7 +40,7 @@ WORKSPACE_QUALIFIER = "ws"
 REFERENCE_FILE = "_reference.yml"
 
 
-def _parameter_values(settings: Settings) -> dict[str, tuple[str, Any]]:
+def parameter_values(settings: Settings) -> dict[str, tuple[str, Any]]:
     """The ``@parameters`` a SQL file may use: name -> (T-SQL type, value)."""
     return {
         "reference_date": ("DATE", settings.reference_date.isoformat()),
@@ -149,7 +149,7 @@ def _line(node: exp.Expression, base_line: int) -> int:
     return line or base_line
 
 
-def _references(tree: exp.Expression) -> list[exp.Table]:
+def table_references(tree: exp.Expression) -> list[exp.Table]:
     """Every table reference that is not a CTE name."""
     cte_names = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
     refs = []
@@ -198,7 +198,7 @@ def _analyse(
     text: str = "",
 ):
     model_deps, source_deps, params = set(), set(), set()
-    for table in _references(tree):
+    for table in table_references(tree):
         line = _line(table, base_line)
         if table.catalog:
             raise LoadError(
@@ -275,6 +275,8 @@ def _load_seeds(sql_dir: Path, settings: Settings) -> list[SqlModel]:
                         f"{rel}: {body['csv']} header {reader.fieldnames} differs from the declared columns"
                     )
                 rows = [tuple(_coerce(r[c], t) for c, t, _ in columns) for r in reader]
+            if "overrides_from_setting" in body:
+                rows = _apply_overrides(rows, columns, body, settings, rel)
         elif "rows_from_setting" in body:
             values = getattr(settings, body["rows_from_setting"])
             rows = [(v,) if not isinstance(v, (list, tuple)) else tuple(v) for v in values]
@@ -304,6 +306,35 @@ def _load_seeds(sql_dir: Path, settings: Settings) -> list[SqlModel]:
             )
         )
     return seeds
+
+
+def _apply_overrides(
+    rows: list[tuple[Any, ...]],
+    columns: list[tuple[str, str, str]],
+    body: dict[str, Any],
+    settings: Settings,
+    rel: str,
+) -> list[tuple[Any, ...]]:
+    """A CSV's rows with the values a setting overrides: ``{key: {column: value}}``, the key being
+    the value of the table's one grain column (validated by the setting; checked again here)."""
+    grain = list(body.get("grain") or [])
+    if len(grain) != 1:
+        raise LoadError(f"{rel}: overrides_from_setting needs a grain of one column")
+    names = [c for c, _, _ in columns]
+    key_at = names.index(grain[0])
+    overrides = getattr(settings, body["overrides_from_setting"])
+    known = {row[key_at] for row in rows}
+    for key, values in overrides.items():
+        if key not in known:
+            raise LoadError(f"{rel}: setting overrides unknown {grain[0]} {key!r}")
+        for column in values:
+            if column not in names:
+                raise LoadError(f"{rel}: setting overrides unknown column {column!r}")
+    out = []
+    for row in rows:
+        values = overrides.get(row[key_at], {})
+        out.append(tuple(values.get(c, v) for c, v in zip(names, row, strict=True)))
+    return out
 
 
 def _calendar_months(first_year: int, last_year: int) -> list[tuple[Any, ...]]:
@@ -344,7 +375,7 @@ def load_project(sql_dir: Path, settings: Settings) -> SqlProject:
     sql_dir = Path(sql_dir)
     catalog = load_catalog(sql_dir, settings)
     source_refs = set(catalog.by_reference())
-    params_known = set(_parameter_values(settings))
+    params_known = set(parameter_values(settings))
     models: dict[str, SqlModel] = {}
     for seed in _load_seeds(sql_dir, settings):
         models[seed.name] = seed
@@ -464,7 +495,7 @@ def _code_version(project: SqlProject, model: SqlModel) -> str:
     Comment and whitespace edits keep the version; any change of meaning moves it. Upstream
     changes reach this asset through Dagster's data versions, not through this hash.
     """
-    params = _parameter_values(project.settings)
+    params = parameter_values(project.settings)
     parts: dict[str, Any] = {
         "build": BUILD_STRATEGY_VERSION,
         "schema": project.settings.workspace_schema,

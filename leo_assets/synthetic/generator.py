@@ -30,7 +30,16 @@ from .truth import (
     spell_table,
 )
 from .util import day
-from .views import BLANKABLE, NATURAL_KEYS, Ctx, cohort_views, lars_table, make_ctx, school_strings
+from .views import (
+    BLANKABLE,
+    NATURAL_KEYS,
+    Ctx,
+    cohort_views,
+    ilr_views,
+    lars_table,
+    make_ctx,
+    school_strings,
+)
 from .writer import DuckDBSink, PostgresSink, Sink, cached_sql_type, view_columns
 
 GENERATOR_VERSION = "1"
@@ -309,8 +318,6 @@ def simulate_truth(
     universe = build_universe(config.seed)
     school_str = school_strings(universe)
     out: dict[str, list[pa.Table]] = {}
-    from .views import ilr_views
-
     for data in iter_cohorts(settings, config, catalog, universe, school_str):
         for _ in ilr_views(data.ctx):
             pass

@@ -24,9 +24,11 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from leo_assets.settings import Settings
+from leo_assets.settings import PROJECT_DIR, Settings
+from leo_assets.sqlproject.sources import load_catalog
 
 from .config import GenerationSummary, GeneratorConfig, RateRow, truth_path
+from .generator import simulate_truth
 from .writer import TRUTH_SCHEMA_DUCKDB, TRUTH_SCHEMA_POSTGRES
 
 # measure -> (target, tolerance, note)
@@ -274,9 +276,6 @@ def view_rates(
     con: duckdb.DuckDBPyConnection, settings: Settings, cohorts: list[int], ref: dt.date
 ) -> list[RateRow]:
     """Rates from the generated DuckDB views (sources attached read-only as catalogs)."""
-    from leo_assets.settings import PROJECT_DIR
-    from leo_assets.sqlproject.sources import load_catalog
-
     catalog = load_catalog(PROJECT_DIR / "sql", settings)
     ks4 = [pv for pv in catalog.views("ks4") if pv.year in cohorts]
     if not ks4:
@@ -353,8 +352,6 @@ def rate_report(
     """
     arg = config_or_truth_location
     if isinstance(arg, GeneratorConfig):
-        from .generator import simulate_truth
-
         tables = simulate_truth(settings, arg)
         con = _quiet(duckdb.connect())
         con.execute("CREATE SCHEMA t")

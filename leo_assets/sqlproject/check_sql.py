@@ -1,0 +1,141 @@
+"""The SQL of data tests: header-declared generic checks and ``*.check.sql`` files, as failing-row
+queries.
+
+Every check is a SELECT of the rows that break it, written in portable T-SQL and compiled like a
+model, so a check runs the same on every engine and can be run by hand in SSMS
+(:mod:`leo_assets.render` writes them into the SSMS script; :mod:`leo_assets.checks` runs them).
+"""
+
+from dataclasses import dataclass, field
+
+from leo_assets.settings import validate_identifier
+from leo_assets.sqlproject.compile import compile_check, compile_text, compile_tree
+from leo_assets.sqlproject.dialects import parse_tsql
+from leo_assets.sqlproject.header import CheckDecl, LoadError
+from leo_assets.sqlproject.loader import SingularCheck, SqlModel, SqlProject
+
+
+def _ident(name: str) -> str:
+    return f"[{validate_identifier(name, 'column')}]"
+
+
+def _cols(cols: list[str]) -> str:
+    return ", ".join(_ident(c) for c in cols)
+
+
+def failing_rows_tsql(model: SqlModel, check: CheckDecl) -> str:
+    """The portable T-SQL that returns the rows breaking a generic check."""
+    table = f"ws.{model.name}"
+    keys = list(model.header.grain)
+    args = check.args
+    where = f"{model.path.name}: check {check.name!r}"
+    if check.type in ("not_null", "unique"):
+        cols = args if isinstance(args, list) else [args]
+        if not cols:
+            raise LoadError(f"{where}: name at least one column")
+        if check.type == "not_null":
+            shown = keys or cols
+            cond = " OR ".join(f"{_ident(c)} IS NULL" for c in cols)
+            return f"SELECT {_cols(shown)} FROM {table} WHERE {cond}"
+        return f"SELECT {_cols(cols)}, COUNT(*) AS n_rows FROM {table} GROUP BY {_cols(cols)} HAVING COUNT(*) > 1"
+    if check.type == "accepted_values":
+        column, values = args.get("column"), args.get("values")
+        if not column or not values:
+            raise LoadError(f"{where}: accepted_values needs column and values")
+        literal = ", ".join(
+            str(v) if isinstance(v, (int, float)) else "'" + str(v).replace("'", "''") + "'"
+            for v in values
+        )
+        null_clause = "" if args.get("allow_null", True) else f" OR {_ident(column)} IS NULL"
+        return f"SELECT {_cols(keys or [column])} FROM {table} WHERE {_ident(column)} NOT IN ({literal}){null_clause}"
+    if check.type == "relationships":
+        column, to, to_field = (
+            args.get("column"),
+            str(args.get("to", "")),
+            args.get("field", args.get("column")),
+        )
+        if not column or not to.startswith("ws."):
+            raise LoadError(f"{where}: relationships needs column and to: ws.<model>")
+        shown = ", ".join(f"child.{_ident(c)}" for c in (keys or [column]))
+        return (
+            f"SELECT {shown} FROM {table} AS child WHERE child.{_ident(column)} IS NOT NULL AND NOT EXISTS "
+            f"(SELECT 1 FROM {to} AS parent WHERE parent.{_ident(to_field)} = child.{_ident(column)})"
+        )
+    if check.type == "expression_is_true":
+        expr = args if isinstance(args, str) else args.get("expression")
+        shown = _cols(keys) if keys else "1 AS failing"
+        return f"SELECT {shown} FROM {table} WHERE CASE WHEN ({expr}) THEN 1 ELSE 0 END = 0"
+    if check.type == "row_count":
+        low, high = int(args.get("min", 1)), args.get("max")
+        cond = f"n < {low}" + (f" OR n > {int(high)}" if high is not None else "")
+        return f"SELECT n FROM (SELECT COUNT(*) AS n FROM {table}) AS counted WHERE {cond}"
+    raise LoadError(f"{where}: unknown check type {check.type!r}")
+
+
+@dataclass
+class CheckSpec:
+    """A check ready to run: generic or singular, with its severity and threshold."""
+
+    model: str
+    name: str
+    description: str
+    severity: str
+    tsql: str  # failing rows, portable T-SQL against ws.<model>
+    max_failing_rows: int = 0
+    max_failing_rate: float | None = None
+    singular: SingularCheck | None = None
+    key_columns: list[str] = field(default_factory=list)
+
+    @property
+    def blocking(self) -> bool:
+        return self.severity == "error"
+
+
+def check_specs(project: SqlProject, model: SqlModel) -> list[CheckSpec]:
+    """Every check of a model: grain checks, header checks, then check files."""
+    specs = []
+    for decl in model.checks:
+        tsql = failing_rows_tsql(model, decl)
+        parse_tsql(tsql)  # a malformed expression_is_true fails at load
+        specs.append(
+            CheckSpec(
+                model.name,
+                decl.name,
+                decl.description or f"{decl.type}: {decl.args}",
+                decl.severity,
+                tsql,
+                decl.max_failing_rows,
+                decl.max_failing_rate,
+                key_columns=list(model.header.grain),
+            )
+        )
+    for chk in model.singular_checks:
+        specs.append(
+            CheckSpec(
+                model.name,
+                chk.name,
+                chk.header.description,
+                chk.header.severity,
+                chk.text,
+                singular=chk,
+                key_columns=list(model.header.grain),
+            )
+        )
+    names = [s.name for s in specs]
+    dupes = {n for n in names if names.count(n) > 1}
+    if dupes:
+        raise LoadError(
+            f"{model.path.name}: two checks named {sorted(dupes)[0]!r}; give one a 'name'"
+        )
+    return specs
+
+
+def compile_spec(
+    project: SqlProject, spec: CheckSpec, dialect: str, table_name: str | None = None
+) -> str:
+    overrides = {spec.model: table_name} if table_name else {}
+    if spec.singular is not None:
+        return compile_check(project, spec.singular, dialect, overrides)
+    if dialect == "tsql":
+        return compile_text(project, "/* --- */" + spec.tsql, 1, overrides)
+    return compile_tree(project, parse_tsql(spec.tsql), dialect, overrides)
