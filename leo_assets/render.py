@@ -47,10 +47,7 @@ HEADER = """\
 --   did not run keep their previous version. The script needs SQL Server 2016 or later
 --   (SESSION_CONTEXT); on an older server it stops at step 0 and changes nothing.
 -- SAFE OUTPUTS: this script builds the out_* aggregates but not their disclosure-controlled
---   _safe versions (the disclosure control is Python). After it reports success, run on a
---   machine with leo-assets and a read-only connection to this workspace:
---       leo-assets export-outputs --read-only <folder>
---   (settings: workspace_url = the SQL Server workspace; see docs/outputs.md).
+--   _safe versions (the disclosure control is Python): see docs/sql_server.md.
 """
 
 
