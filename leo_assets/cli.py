@@ -41,6 +41,8 @@ def _generator_config(args: argparse.Namespace):
         "show_progress": not args.no_progress,
         "faults": FaultRates(**faults),
     }
+    if getattr(args, "srs_text", False):
+        kwargs["srs_text"] = True
     if args.cohorts:
         kwargs["cohorts"] = [int(c) for c in args.cohorts.split(",") if c]
     return GeneratorConfig(**kwargs)
@@ -284,6 +286,11 @@ def _add_generator_options(p: argparse.ArgumentParser) -> None:
         action="append",
         metavar="NAME=RATE",
         help="a linkage fault rate, e.g. overmatch_ae_id=0.02",
+    )
+    p.add_argument(
+        "--srs-text",
+        action="store_true",
+        help="text as the SRS holds it: ids and codes right-padded like char(n), codes in mixed case",
     )
     p.add_argument("--no-progress", action="store_true")
 

@@ -23,6 +23,23 @@ class SourceDeclarationError(ValueError):
     """``sql/_sources.yml`` is malformed; the message names the source and key."""
 
 
+# How a declared text column is read, so that nothing depends on SQL Server's collation: SRS
+# databases compare case-insensitively and ignore trailing blanks, char(n) values arrive padded,
+# and DuckDB and PostgreSQL treat 'ab', 'AB' and 'ab  ' as three values (docs/sql_server.md).
+TEXT_KINDS = {
+    "id": "identifier: trailing blanks removed (RTRIM); case kept",
+    "code": "code: trailing blanks removed and upper-cased (UPPER(RTRIM))",
+}
+
+
+def read_text(column: exp.Expression, kind: str | None) -> exp.Expression:
+    """A source column as staging sees it: normalised by its declared text kind."""
+    if kind is None:
+        return column
+    trimmed = exp.Anonymous(this="RTRIM", expressions=[column])
+    return exp.Upper(this=trimmed) if kind == "code" else trimmed
+
+
 @dataclass(frozen=True)
 class SourceColumn:
     name: str
@@ -30,6 +47,7 @@ class SourceColumn:
     description: str = ""
     optional: bool = False
     available: dict[str, tuple[int, ...]] | None = None  # part -> years; None = everywhere
+    text: str | None = None  # "id" (read as RTRIM) or "code" (read as UPPER(RTRIM)); see TEXT_KINDS
 
     def in_view(self, part: str | None, year: int | None) -> bool:
         if self.available is None or part is None:
@@ -155,6 +173,15 @@ def load_source_declarations(sql_dir: Path) -> dict[str, SourceDecl]:
                     pn: parse_years(spec or "", f"{name}.columns.{cname}.available.{pn}")
                     for pn, spec in c["available"].items()
                 }
+            text = c.get("text")
+            if text is not None and text not in TEXT_KINDS:
+                raise SourceDeclarationError(
+                    f"{where}: column {cname!r}: text must be one of {sorted(TEXT_KINDS)}, got {text!r}"
+                )
+            if text is not None and "char" not in str(c["type"]).lower():
+                raise SourceDeclarationError(
+                    f"{where}: column {cname!r}: text: {text} needs a char or varchar type"
+                )
             columns.append(
                 SourceColumn(
                     name=cname,
@@ -162,6 +189,7 @@ def load_source_declarations(sql_dir: Path) -> dict[str, SourceDecl]:
                     description=str(c.get("description", "")),
                     optional=bool(c.get("optional", False)),
                     available=available,
+                    text=text,
                 )
             )
         if not columns:
@@ -299,7 +327,7 @@ class SourceCatalog:
             )
         if not decl.is_year_split:
             pv = views[0]
-            if not any((pv.view, c.name) in missing_optional for c in decl.columns):
+            if not any((pv.view, c.name) in missing_optional or c.text for c in decl.columns):
                 return self.view_table(pv, dialect)
         selects = []
         consts = sorted({c for p in decl.parts for c in p.constants})
@@ -326,7 +354,11 @@ class SourceCatalog:
                     projections.append(_typed_null(col.name, col.type, dialect))
                 else:
                     projections.append(
-                        exp.alias_(exp.column(physical, quoted=True), col.name, quoted=True)
+                        exp.alias_(
+                            read_text(exp.column(physical, quoted=True), col.text),
+                            col.name,
+                            quoted=True,
+                        )
                     )
             selects.append(exp.select(*projections).from_(self.view_table(pv, dialect)))
         query: exp.Expression = selects[0]
@@ -336,9 +368,13 @@ class SourceCatalog:
 
     def signature(self, source: str) -> str:
         """A stable text of what the source expands to under these settings (for code versions)."""
+        texts = [f"{c.name}={c.text}" for c in self.decls[source].columns if c.text]
         return ";".join(
-            f"{self.physical_database(v.database)}.{self.settings.project_schema}.{v.view}"
-            for v in self._views[source]
+            [
+                f"{self.physical_database(v.database)}.{self.settings.project_schema}.{v.view}"
+                for v in self._views[source]
+            ]
+            + ([f"text:{','.join(texts)}"] if texts else [])
         )
 
 

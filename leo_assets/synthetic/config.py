@@ -106,6 +106,14 @@ class GeneratorConfig(BaseModel):
         le=10.0,
         description="multiplies the rates of dirty values and duplicate rows; 0 = clean data",
     )
+    srs_text: bool = Field(
+        False,
+        description=(
+            "write text as SQL Server in the SRS holds it: every column _sources.yml declares as an id "
+            "or code right-padded (char(n) to n, varchar(n) by up to two blanks), codes in mixed case; "
+            "staging's declared normalisation must give the same marts as without"
+        ),
+    )
 
     @field_validator("cohorts")
     @classmethod
@@ -133,6 +141,7 @@ class GeneratorConfig(BaseModel):
                 "seed": self.seed,
                 "faults": self.faults.as_dict(),
                 "quirk_scale": self.quirk_scale,
+                **({"srs_text": True} if self.srs_text else {}),
                 "reference_date": settings.reference_date.isoformat(),
                 "source_databases": dict(sorted(settings.source_databases.items())),
                 "project_schema": settings.project_schema,

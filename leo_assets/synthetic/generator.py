@@ -195,6 +195,8 @@ def generate(
             for source, pv, table, truth in cohort_views(ctx):
                 if source in BLANKABLE:
                     table, truth = _drop_repeated_blank_keys(source, pv, table, truth, seen_blank)
+                if config.srs_text:
+                    table = srs_text(pv, table)
                 key = _physical_key(catalog, pv)
                 sink.append(key, view_columns(pv, dialect), table, _sort_keys(source, pv))
                 rows[f"{key[0]}.{key[1]}"] = rows.get(f"{key[0]}.{key[1]}", 0) + table.num_rows
@@ -223,6 +225,8 @@ def generate(
             put_truth("truth_earnings", earnings_table(data.persons, data.life))
             bar.update(1)
         for source, pv, table, _ in lars_table(catalog, day(settings.reference_date)):
+            if config.srs_text:
+                table = srs_text(pv, table)
             key = _physical_key(catalog, pv)
             sink.append(
                 key, view_columns(pv, dialect), table, [c for c, _ in view_columns(pv, dialect)]
@@ -299,6 +303,43 @@ def _drop_repeated_blank_keys(
     keep[drop] = False
     mask = pa.array(keep)
     return table.filter(mask), truth.filter(mask)
+
+
+def srs_text(pv, table: pa.Table) -> pa.Table:
+    """Text as an SRS database holds it (``GeneratorConfig.srs_text``).
+
+    Every column ``_sources.yml`` declares ``text: id`` or ``text: code``: a ``char(n)`` value is
+    right-padded to n, a ``varchar(n)`` value gets 0, 1 or 2 trailing blanks (row by row, never
+    beyond n); a code is written upper, lower and capitalised in turn. SQL Server's default SRS
+    collation treats all of these as the value itself; staging must too, on every engine.
+    """
+    import re
+
+    import numpy as np
+    import pyarrow.compute as pc
+
+    rows = np.arange(table.num_rows)
+    for physical, _stem, decl in pv.columns:
+        if decl.text is None or physical not in table.column_names:
+            continue
+        col = table[physical].combine_chunks()
+        m = re.search(r"\((\d+)\)", decl.type)
+        width = int(m.group(1)) if m else None
+        if decl.text == "code":
+            turn = pa.array(rows % 3)
+            col = pc.if_else(
+                pc.equal(turn, 1),
+                pc.utf8_lower(col),
+                pc.if_else(pc.equal(turn, 2), pc.utf8_capitalize(col), col),
+            )
+        if decl.type.lower().startswith(("char", "nchar")) and width:
+            col = pc.utf8_rpad(col, width=width, padding=" ")
+        else:
+            pad = pa.array(np.array(["", " ", "  "])[(rows + 1) % 3])
+            room = pc.less_equal(pc.add(pc.utf8_length(col), pc.utf8_length(pad)), width or 1 << 30)
+            col = pc.if_else(room, pc.binary_join_element_wise(col, pad, ""), col)
+        table = table.set_column(table.column_names.index(physical), physical, col)
+    return table
 
 
 def _with_progress(it: Iterator[CohortData], bar) -> Iterator[CohortData]:
