@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 # -qq: the pip of some machines warns once per package about unreachable index locations
 PIP    := $(BIN)/pip --disable-pip-version-check -qq
 
-.PHONY: setup demo test ui clean
+.PHONY: setup demo lint test ui clean
 
 $(BIN)/leo-assets: pyproject.toml
 	@PYTHON=$(PYTHON) scripts/system_packages.sh venv
@@ -22,7 +22,12 @@ setup: $(BIN)/leo-assets
 demo: setup
 	$(BIN)/leo-assets demo
 
-test: setup
+# ruff's rules and formatting (pyproject.toml [tool.ruff]); make test runs it first
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: setup lint
 	@scripts/system_packages.sh test
 	scripts/with_postgres.sh $(BIN)/pytest
 

@@ -14,11 +14,11 @@ from leo_assets.settings import match_quality_registry
 
 # The injected fault types of the synthetic generator each diagnostic is meant to detect
 # (docs/match_quality.md); the calibration reports recall per diagnostic and target fault. PL-5
-# counts KS4 pupils *not* linked. overmatch_cohort (two people of different cohorts resolved as
-# one ae_id) is the only fault that gives impossible ages: the within-cohort over-matches
-# (overmatch_pmr, overmatch_edukey) join people of the same age. Diagnostics without a target
-# (CD-6, the record-level and report diagnostics) are calibrated on their fault-free rate only; PL-8
-# counts ILR learner records, not persons, so its rise with unlinked_recordid is read from its estimate.
+# counts KS4 pupils *not* linked. overmatch_cohort (two people of different cohorts resolved as one
+# ae_id) is the only fault that gives impossible ages: the within-cohort over-matches
+# (overmatch_pmr, overmatch_edukey) join people of the same age. Diagnostics without a target (CD-6,
+# the record-level and report diagnostics) are calibrated on their fault-free rate only; PL-8 counts
+# ILR learner records, not persons, so its rise with unlinked_recordid is read from its estimate.
 TARGET_FAULTS: dict[str, tuple[str, ...]] = {
     "PL-1": ("overmatch_pmr", "overmatch_cohort"),
     "PL-2": ("overmatch_edukey", "overmatch_cohort"),
@@ -50,7 +50,8 @@ _CALIBRATION_SQL = """
 WITH owners AS (
     SELECT DISTINCT ids.person_id AS our_id, truth.person_id AS true_id
     FROM ws.{schema}.person_identifier AS ids
-    JOIN tr.truth.truth_identifier AS truth ON truth.id_type = ids.identifier_type AND truth.id_value = ids.identifier_value
+    JOIN tr.truth.truth_identifier AS truth ON truth.id_type = ids.identifier_type AND
+    truth.id_value = ids.identifier_value
     WHERE ids.identifier_type IN ('pmr', 'edukey')),
 flagged AS (
     SELECT person_id AS our_id, flag FROM ws.{schema}.match_flags
@@ -68,12 +69,14 @@ detected AS (
     JOIN owners ON owners.true_id = faults.person_id OR owners.true_id = faults.other_person_id
     JOIN flagged ON flagged.our_id = owners.our_id),
 flag_truth AS (
-    SELECT flagged.flag, flagged.our_id, max(CASE WHEN involved.true_id IS NULL THEN 0 ELSE 1 END) AS is_faulty
+    SELECT flagged.flag, flagged.our_id, max(CASE WHEN involved.true_id IS NULL THEN 0 ELSE 1 END)
+    AS is_faulty
     FROM flagged
     LEFT JOIN owners ON owners.our_id = flagged.our_id
     LEFT JOIN involved ON involved.true_id = owners.true_id
     GROUP BY flagged.flag, flagged.our_id)
-SELECT 'recall' AS kind, faults.fault_type AS key, detected.flag AS flag, count(DISTINCT faults.fault_id) AS n
+SELECT 'recall' AS kind, faults.fault_type AS key, detected.flag AS flag, count(DISTINCT
+faults.fault_id) AS n
 FROM faults LEFT JOIN detected ON detected.fault_id = faults.fault_id
 GROUP BY 1, 2, 3
 UNION ALL
@@ -88,7 +91,8 @@ SELECT 'flagged_faulty', flag, NULL, sum(is_faulty) FROM flag_truth GROUP BY 1, 
 def calibrate(
     workspace_file: str, truth_file: str, schema: str = "leo_assets"
 ) -> list[dict[str, Any]]:
-    """Per diagnostic and target fault (one row with target_fault None for a diagnostic without one),
+    """Per diagnostic and target fault (one row with target_fault None for a diagnostic without
+    one),
     on a DuckDB build of synthetic LEO: the summary's overall rate, the injected rate of the target
     fault, recall (share of those faults in which a person holding an identifier of the victim or
     partner is flagged) and precision (share of the diagnostic's flagged persons whose identifiers
@@ -100,14 +104,16 @@ def calibrate(
         facts = con.execute(_CALIBRATION_SQL.format(schema=schema)).fetchall()
         rates = dict(
             con.execute(
-                "SELECT fault_type, CAST(sum(injected) AS DOUBLE) / nullif(sum(eligible), 0) FROM tr.truth.truth_fault_rate "
+                "SELECT fault_type, CAST(sum(injected) AS DOUBLE) / nullif(sum(eligible), 0) FROM "
+                "tr.truth.truth_fault_rate "
                 "GROUP BY 1"
             ).fetchall()
         )
         summary = {
             (d, m): (n, den, r)
             for d, m, n, den, r in con.execute(
-                f"SELECT diagnostic_id, measure, numerator, denominator, CAST(rate AS DOUBLE) FROM ws.{schema}.match_quality_summary "
+                "SELECT diagnostic_id, measure, numerator, denominator, CAST(rate AS DOUBLE) FROM "
+                f"ws.{schema}.match_quality_summary "
                 "WHERE ks4_year = 'all' AND subgroup = 'all'"
             ).fetchall()
         }

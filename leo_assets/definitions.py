@@ -48,8 +48,8 @@ def build_definitions(
         target=dg.AssetSelection.all(),
         default_status=dg.DefaultSensorStatus.RUNNING,
         minimum_interval_seconds=15,
-        description="Rebuilds edited assets (new code version, after 'Reload definitions') and assets whose "
-        "upstream changed, with everything downstream of them, in one run.",
+        description="Rebuilds edited assets (new code version, after 'Reload definitions') and "
+        "assets whose upstream changed, with everything downstream of them, in one run.",
     )
     return dg.Definitions(
         assets=assets,

@@ -38,10 +38,12 @@ Settings (``match_quality`` in ``leo_settings.yml``), by diagnostic id, each key
       PL-5: {warn: 0.85, gap_warn: 0.08, min_n: 50}
       CD-4: {severity: warn}           # never escalate to ERROR
 
-``warn``/``error``: rate thresholds (for PL-5, a *minimum* link rate; for PL-8, the largest tolerated
+``warn``/``error``: rate thresholds (for PL-5, a *minimum* link rate; for PL-8, the largest
+tolerated
 change of the unlinked share from one academic year to the next); ``error: null`` = never
 ERROR; report diagnostics (BE-3, HE-4, EM-3) have no default thresholds: their rates are reported
-(status ``report``) until a ``warn`` threshold is set; ``severity``: ``error`` (default) or ``warn`` (the highest severity the check may reach);
+(status ``report``) until a ``warn`` threshold is set; ``severity``: ``error`` (default) or ``warn``
+(the highest severity the check may reach);
 PL-5 only: ``gap_warn`` (largest tolerated gap between a subgroup's and its cohort's link rate)
 and ``min_n`` (smallest subgroup whose gap is judged); PL-8: ``min_n`` (smallest academic year,
 in ILR learner records, whose change from the previous year is judged; both years must reach it).
@@ -98,7 +100,7 @@ DIAGNOSTICS: tuple[Diagnostic, ...] = tuple(
 BY_ID = {d.id: d for d in DIAGNOSTICS}
 
 
-# ---------------------------------------------------------------------------------------------- checks
+# ------------------------------------------------------------------------------------------- checks
 STATUS_ORDER = {"no_data": 0, "report": 0, "ok": 0, "warn": 1, "error": 2}
 SUMMARY_COLUMNS = (
     "diagnostic_id",
@@ -152,7 +154,8 @@ def _table(rows: list[dict[str, Any]]) -> str:
 
 
 def evaluate(diag: Diagnostic, rows: list[dict[str, Any]]) -> tuple[bool, str, dict[str, Any], str]:
-    """(passed, severity 'warn'/'error', metadata, description) of one diagnostic from its summary rows."""
+    """(passed, severity 'warn'/'error', metadata, description) of one diagnostic from its summary
+    rows."""
     headline = [r for r in rows if r["measure"] == "flagged" or r["measure"] == "leo_link"]
     overall = next((r for r in headline if r["ks4_year"] == "all" and r["subgroup"] == "all"), None)
     worst = max((STATUS_ORDER.get(r["status"], 0) for r in rows), default=0)
@@ -225,7 +228,8 @@ def read_summary(db, project=None) -> dict[str, list[dict[str, Any]]]:
 
 
 def build_diagnostic_checks(project):
-    """One multi-asset check evaluating every diagnostic on the asset it concerns (None without the summary)."""
+    """One multi-asset check evaluating every diagnostic on the asset it concerns (None without the
+    summary)."""
     if SUMMARY_MODEL not in project.models:
         return None
     summary_key = model_key(project.models[SUMMARY_MODEL])
@@ -236,7 +240,9 @@ def build_diagnostic_checks(project):
             asset=model_key(project.models[d.asset]),
             blocking=False,
             additional_deps=[summary_key],
-            description=f"{d.id} (derivations 26.4): {d.title}. Signal: {d.signal}. From {SUMMARY_MODEL}.",
+            description=(
+                f"{d.id} (derivations 26.4): {d.title}. Signal: {d.signal}. From {SUMMARY_MODEL}."
+            ),
         )
         for d in present
     }
@@ -245,8 +251,8 @@ def build_diagnostic_checks(project):
         name="match_quality_diagnostics", specs=list(specs.values()), can_subset=True
     )
     def _diagnostics(context: dg.AssetCheckExecutionContext, workspace: WorkspaceDatabase):
-        # a run that builds a table but not the summary (e.g. `build +ks4_cohort`) selects these checks
-        # too: without a summary they report "not evaluated" instead of failing the run
+        # a run that builds a table but not the summary (e.g. `build +ks4_cohort`) selects these
+        # checks too: without a summary they report "not evaluated" instead of failing the run
         summary = read_summary(workspace) if workspace.relation_kind(SUMMARY_MODEL) else None
         for diag in present:
             spec = specs[diag.id]
@@ -260,7 +266,10 @@ def build_diagnostic_checks(project):
                     passed=False,
                     severity=dg.AssetCheckSeverity.WARN,
                     metadata={"status": "not evaluated"},
-                    description=f"{diag.id} not evaluated: {SUMMARY_MODEL} has not been built (build it to diagnose)",
+                    description=(
+                        f"{diag.id} not evaluated: {SUMMARY_MODEL} has not been built (build it to "
+                        "diagnose)"
+                    ),
                 )
                 continue
             passed, severity, md, description = evaluate(diag, summary.get(diag.id, []))

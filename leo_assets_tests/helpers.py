@@ -69,7 +69,8 @@ def write_sources(
             for row in rows.get(pv.view, []):
                 names = list(row)
                 con.execute(
-                    f'INSERT INTO "{settings.project_schema}"."{pv.view}" ({", ".join(names)}) VALUES ({", ".join("?" * len(names))})',
+                    f'INSERT INTO "{settings.project_schema}"."{pv.view}" ({", ".join(names)}) '
+                    f"VALUES ({', '.join('?' * len(names))})",
                     [row[n] for n in names],
                 )
         for con in cons.values():
@@ -93,7 +94,8 @@ def write_sources(
                 names = list(row)
                 conn.execute(
                     sa.text(
-                        f'INSERT INTO "{database}"."{pv.view}" ({", ".join(names)}) VALUES ({", ".join(":" + n for n in names)})'
+                        f'INSERT INTO "{database}"."{pv.view}" ({", ".join(names)}) VALUES '
+                        f"({', '.join(':' + n for n in names)})"
                     ),
                     row,
                 )

@@ -1,4 +1,5 @@
-"""The benchmark runner at a tiny size, so that it cannot rot (the benchmarks themselves are not tests)."""
+"""The benchmark runner at a tiny size, so that it cannot rot (the benchmarks themselves are not
+tests)."""
 
 import json
 

@@ -42,7 +42,8 @@ def dagster_dev(tmp_path):
     write_sources(settings, employment_rows("A", "B"))
     settings_file = tmp_path / "leo_settings.yml"
     settings_file.write_text(
-        f"workspace_url: 'duckdb:///{tmp_path / 'ws.duckdb'}'\nsource_dir: '{tmp_path / 'sources'}'\n"
+        f"workspace_url: 'duckdb:///{tmp_path / 'ws.duckdb'}'\nsource_dir: "
+        f"'{tmp_path / 'sources'}'\n"
     )
     home = tmp_path / "dagster_home"
     home.mkdir()
@@ -50,7 +51,7 @@ def dagster_dev(tmp_path):
     port = _free_port()
     env = dict(os.environ, DAGSTER_HOME=str(home), LEO_SETTINGS_FILE=str(settings_file))
     dagster = Path(sys.executable).parent / "dagster"
-    log = open(tmp_path / "dagster_dev.log", "w")
+    log = open(tmp_path / "dagster_dev.log", "w")  # noqa: SIM115 - closed in the finally below
     proc = subprocess.Popen(
         [str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
         cwd=PROJECT_DIR,
@@ -66,7 +67,8 @@ def dagster_dev(tmp_path):
                 if requests.get(f"http://127.0.0.1:{port}/server_info", timeout=2).ok:
                     data = _gql(
                         port,
-                        "{ repositoriesOrError { __typename ... on RepositoryConnection { nodes { name } } } }",
+                        "{ repositoriesOrError { __typename ... on RepositoryConnection { nodes { "
+                        "name } } } }",
                     )
                     if data["repositoriesOrError"].get("nodes"):
                         break
@@ -101,7 +103,8 @@ CHECKS = """
 query($path: [String!]!) {
   assetNodes(assetKeys: [{path: $path}]) {
     assetKey { path }
-    assetChecksOrError { __typename ... on AssetChecks { checks { name executionForLatestMaterialization { status } } } }
+    assetChecksOrError { __typename ... on AssetChecks { checks { name
+    executionForLatestMaterialization { status } } } }
   }
 }"""
 

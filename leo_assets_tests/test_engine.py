@@ -6,6 +6,7 @@ import pytest
 from leo_assets.assets import materialize_model
 from leo_assets.definitions import build_definitions
 from leo_assets.resources import BuildError, WorkspaceDatabase, WriteRefused
+from leo_assets.settings import SettingsError
 from leo_assets.sqlproject.loader import load_project
 from leo_assets_tests.helpers import (
     EMPLOYMENT_MART,
@@ -33,7 +34,7 @@ def _setup(tmp_path, backend_url, files=FILES, rows=None):
 
 
 def test_build_all_on_engine(tmp_path, backend_url):
-    sql, settings, project, db = _setup(tmp_path, backend_url)
+    sql, settings, _project, db = _setup(tmp_path, backend_url)
     defs = build_definitions(settings, sql_dir=sql)
     result = defs.resolve_job_def("build_all").execute_in_process(
         instance=dg.DagsterInstance.ephemeral()
@@ -72,7 +73,8 @@ def test_failed_blocking_check_keeps_previous_table(tmp_path, backend_url):
     # the mart's grain is edukey; a version that duplicates it must not replace the good table
     bad = EMPLOYMENT_MART.replace(
         "from ws.stg_leo__employment as spells",
-        "from ws.stg_leo__employment as spells cross join (select 1 as copy_no union all select 2) as twice",
+        "from ws.stg_leo__employment as spells cross join (select 1 as copy_no union all select 2) "
+        "as twice",
     ).replace("group by spells.edukey", "group by spells.edukey, twice.copy_no")
     (sql / "marts" / "employment_people.sql").write_text(bad)
     project2 = load_project(sql, settings)
@@ -116,7 +118,7 @@ def test_write_outside_workspace_is_refused(tmp_path, backend_url):
         db.target("person_lookup", schema="public")
     with pytest.raises(WriteRefused):
         db.target("x", schema="LEO_i2")
-    with pytest.raises(Exception):
+    with pytest.raises(SettingsError, match="not a valid identifier"):
         db.target("x; DROP TABLE y")
     db.dispose()
 
@@ -148,7 +150,7 @@ def test_missing_source_view_fails_with_its_name(tmp_path, backend_url):
 
 
 def test_failed_gate_records_check_result_and_fails_run(tmp_path):
-    sql, settings, project, db = _setup(tmp_path, ("duckdb", None))
+    sql, settings, _project, db = _setup(tmp_path, ("duckdb", None))
     defs = build_definitions(settings, sql_dir=sql)
     instance = dg.DagsterInstance.ephemeral()
     assert defs.resolve_job_def("build_all").execute_in_process(instance=instance).success
@@ -189,7 +191,7 @@ def test_check_files_warn_and_block(tmp_path):
         --- */
         select people.edukey from ws.employment_people as people where people.edukey = 'Z'
     """
-    sql, settings, project, db = _setup(tmp_path, ("duckdb", None), files=files)
+    sql, settings, _project, db = _setup(tmp_path, ("duckdb", None), files=files)
     instance = dg.DagsterInstance.ephemeral()
     result = (
         build_definitions(settings, sql_dir=sql)
@@ -235,7 +237,7 @@ def test_integer_sums_are_stored_as_bigint(tmp_path):
     from ws.stg_leo__employment as spells
     group by spells.edukey
     """
-    sql, settings, project, db = _setup(tmp_path, ("duckdb", None), files=files)
+    sql, settings, _project, db = _setup(tmp_path, ("duckdb", None), files=files)
     defs = build_definitions(settings, sql_dir=sql)
     assert (
         defs.resolve_job_def("build_all")

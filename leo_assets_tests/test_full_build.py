@@ -1,4 +1,5 @@
-"""The whole graph on synthetic LEO, on DuckDB and on PostgreSQL: every asset builds, every blocking check passes."""
+"""The whole graph on synthetic LEO, on DuckDB and on PostgreSQL: every asset builds, every blocking
+check passes."""
 
 import dagster as dg
 

@@ -169,13 +169,15 @@ def test_no_private_name_crosses_a_module():
 
 
 def test_no_deferred_import_of_the_project():
-    """An import inside a function (or under ``if``/``try``) only where DEFERRED_IMPORTS says why."""
+    """An import inside a function (or under ``if``/``try``) only where DEFERRED_IMPORTS says
+    why."""
     _graph, _private, deferred = import_graph()
     assert sorted((m, t) for m, t in deferred if m not in DEFERRED_IMPORTS) == []
 
 
 def test_the_checks_can_fail():
-    """On a synthetic graph: a planted upward import, an import from layer 0 and a loop are found."""
+    """On a synthetic graph: a planted upward import, an import from layer 0 and a loop are
+    found."""
     clean = {
         "leo_assets.settings": set(),
         "leo_assets.sqlproject.header": set(),

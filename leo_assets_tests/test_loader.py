@@ -144,7 +144,8 @@ def test_dependencies_are_inferred_and_ctes_ignored(tmp_path):
         {
             "marts/employment_people.sql": EMPLOYMENT_MART,
             "marts/m.sql": HDR + "with employment_people as (select 1 as edukey)\n"
-            "select p.edukey from employment_people as p join ws.employment_people as q on q.edukey = p.edukey",
+            "select p.edukey from employment_people as p "
+            "join ws.employment_people as q on q.edukey = p.edukey",
         },
     )
     assert project.models["employment_people"].model_deps == {"stg_leo__employment"}
@@ -216,7 +217,8 @@ def test_or_across_an_outer_join_is_rejected(tmp_path):
 
 def test_reference_csv_with_setting_overrides(tmp_path):
     """ref_match_quality is its CSV (the diagnostics' registry) with setting match_quality applied;
-    the loader reads the copy of the project it loads, the settings validate against the same file."""
+    the loader reads the copy of the project it loads, the settings validate against the same
+    file."""
     import csv
 
     from leo_assets.settings import MATCH_QUALITY_FILE, match_quality_registry

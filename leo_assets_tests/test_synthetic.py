@@ -115,7 +115,8 @@ def test_every_declared_view_exists_with_its_declared_columns_and_types(run, con
     for (db, view), pv in declared.items():
         cols = con.execute(
             "SELECT column_name, data_type FROM information_schema.columns "
-            "WHERE table_catalog = ? AND table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+            "WHERE table_catalog = ? AND table_schema = ? AND table_name = ? ORDER BY "
+            "ordinal_position",
             [db, settings.project_schema, view],
         ).fetchall()
         assert [c for c, _ in cols] == [phys for phys, _s, _d in pv.columns], view
@@ -160,7 +161,8 @@ def test_nothing_happens_after_the_reference_date(run, con):
         "SELECT max(end_date), max(start_date) FROM leo_truth.truth.truth_activity_spell"
     ).fetchone() <= (ref, ref)
     e = con.execute(
-        """SELECT max(startdate), count(*) FILTER (WHERE enddate > ? AND enddate <> DATE '9999-12-31')
+        """SELECT max(startdate), count(*) FILTER (WHERE enddate > ? AND enddate <> DATE
+        '9999-12-31')
                        FROM "LEO_i2".synthetic.leo_employment""",
         [ref],
     ).fetchone()
@@ -168,7 +170,8 @@ def test_nothing_happens_after_the_reference_date(run, con):
     # open spells at the reference date are 9999-12-31 in the source
     assert (
         con.execute(
-            """SELECT count(*) FROM "LEO_i2".synthetic.leo_employment WHERE enddate = DATE '9999-12-31'"""
+            """SELECT count(*) FROM "LEO_i2".synthetic.leo_employment
+            WHERE enddate = DATE '9999-12-31'"""
         ).fetchone()[0]
         > 0
     )
@@ -254,14 +257,16 @@ def test_every_source_row_maps_to_its_true_person(run, con, catalog):
             WITH s AS (SELECT row_number() OVER () AS rid, * FROM ({src})),
             m AS (SELECT s.rid, count(t.person_id) AS k, count(DISTINCT t.person_id) AS persons
                   FROM s LEFT JOIN leo_truth.truth.truth_record_{source} t ON {on} GROUP BY s.rid)
-            SELECT count(*), count(*) FILTER (WHERE k = 0), max(persons), max(k) FROM m""").fetchone()
+            SELECT count(*), count(*) FILTER (WHERE k = 0), max(persons), max(k) FROM
+            m""").fetchone()
         assert n_rows > 0, source
         assert unmatched == 0, f"{source}: {unmatched} rows without a true person"
         if source in SUMMED_SOURCES:
             assert max_persons <= 2, source  # an over-matched EduKey sums two people
         else:
             assert max_rows == 1, f"{source}: a natural key maps to several truth rows"
-        orphan_persons = con.execute(f"""SELECT count(*) FROM leo_truth.truth.truth_record_{source} t
+        orphan_persons = con.execute(f"""SELECT count(*) FROM leo_truth.truth.truth_record_{source}
+            t
             ANTI JOIN leo_truth.truth.truth_person p USING (person_id)""").fetchone()[0]
         assert orphan_persons == 0
 
@@ -270,7 +275,8 @@ def test_identifiers_in_rows_belong_to_the_row_person_unless_a_fault_says_otherw
     # a census row's PMR is the PMR of the person the record truth names
     bad = con.execute("""
         SELECT count(*) FROM leo_truth.truth.truth_record_school_census r
-        JOIN leo_truth.truth.truth_identifier i ON i.id_type = 'pmr' AND i.id_value = r.pupilmatchingrefanonymous
+        JOIN leo_truth.truth.truth_identifier i ON i.id_type = 'pmr' AND i.id_value =
+        r.pupilmatchingrefanonymous
         WHERE i.person_id <> r.person_id""").fetchone()[0]
     assert bad == 0
     # employment rows under another person's EduKey happen only through over-matched EduKeys
@@ -289,33 +295,47 @@ def _fault_signatures(con) -> dict[str, int]:
     q = lambda sql: con.execute(sql).fetchone()[0]
     L = '"LEO_i2".synthetic'
     T = "leo_truth.truth"
-    ae_owner = f"(SELECT CAST(id_value AS BIGINT) AS ae_id, person_id FROM {T}.truth_identifier WHERE id_type = 'ae_id')"
+    ae_owner = (
+        f"(SELECT CAST(id_value AS BIGINT) AS ae_id, person_id FROM {T}.truth_identifier WHERE "
+        "id_type = 'ae_id')"
+    )
     return {
         "pmr_conflict": q(
-            f"SELECT count(*) FROM (SELECT pupilmatchingrefanonymous FROM {L}.learner_ae_id_to_pmr_lookup GROUP BY 1 HAVING count(DISTINCT ae_id) > 1)"
+            "SELECT count(*) FROM (SELECT pupilmatchingrefanonymous FROM "
+            f"{L}.learner_ae_id_to_pmr_lookup GROUP BY 1 HAVING count(DISTINCT ae_id) > 1)"
         ),
         # a PMR under an ae_id that belongs to somebody else (over-match or conflict)
         "pmr_wrong_ae": q(f"""SELECT count(*) FROM {L}.learner_ae_id_to_pmr_lookup l
-            JOIN {T}.truth_identifier i ON i.id_type = 'pmr' AND i.id_value = l.pupilmatchingrefanonymous
+            JOIN {T}.truth_identifier i ON i.id_type = 'pmr' AND i.id_value =
+                l.pupilmatchingrefanonymous
             JOIN {ae_owner} a ON a.ae_id = l.ae_id WHERE a.person_id <> i.person_id"""),
         # people whose identifiers sit under two or more ae_ids
         "split_people": q(f"""SELECT count(*) FROM (
             SELECT i.person_id FROM {T}.truth_identifier i
-            JOIN (SELECT ae_id, pupilmatchingrefanonymous AS v, 'pmr' AS t FROM {L}.learner_ae_id_to_pmr_lookup
-                  UNION ALL SELECT ae_id, edukey, 'edukey' FROM {L}.learner_ae_id_to_edukey_lookup) l
+            JOIN (SELECT ae_id, pupilmatchingrefanonymous AS v, 'pmr' AS t FROM
+                {L}.learner_ae_id_to_pmr_lookup
+                  UNION ALL SELECT ae_id, edukey, 'edukey' FROM {L}.learner_ae_id_to_edukey_lookup)
+                      l
               ON l.t = i.id_type AND l.v = i.id_value
             JOIN {ae_owner} a ON a.ae_id = l.ae_id AND a.person_id = i.person_id
             GROUP BY 1 HAVING count(DISTINCT l.ae_id) > 1)"""),
-        "unlinked_pmr": q(f"""SELECT count(*) FROM {T}.truth_identifier i JOIN {T}.truth_person p USING (person_id)
-            WHERE i.id_type = 'pmr' AND p.linked AND i.id_value NOT IN (SELECT pupilmatchingrefanonymous FROM {L}.learner_ae_id_to_pmr_lookup)"""),
-        "unlinked_recordid": q(f"""SELECT count(*) FROM {T}.truth_identifier i JOIN {T}.truth_person p USING (person_id)
-            WHERE i.id_type = 'recordid' AND p.linked AND CAST(i.id_value AS INTEGER) NOT IN (SELECT recordid FROM {L}.education_records_lookup)"""),
+        "unlinked_pmr": q(f"""SELECT count(*) FROM {T}.truth_identifier i JOIN {T}.truth_person p
+            USING (person_id)
+            WHERE i.id_type = 'pmr' AND p.linked AND i.id_value NOT IN (SELECT
+                pupilmatchingrefanonymous FROM {L}.learner_ae_id_to_pmr_lookup)"""),
+        "unlinked_recordid": q(f"""SELECT count(*) FROM {T}.truth_identifier i JOIN {T}.truth_person
+            p USING (person_id)
+            WHERE i.id_type = 'recordid' AND p.linked AND CAST(i.id_value AS INTEGER) NOT IN (SELECT
+                recordid FROM {L}.education_records_lookup)"""),
         "orphan_edukeys_with_rows": q(f"""SELECT count(DISTINCT edukey) FROM (
             SELECT edukey FROM {L}.leo_employment UNION ALL SELECT edukey FROM {L}.leo_benefit
-            UNION ALL SELECT edukey FROM {L}.leo_earnings UNION ALL SELECT edukey FROM {L}.leo_self_assessment)
-            WHERE edukey <> '' AND edukey NOT IN (SELECT edukey FROM {L}.learner_ae_id_to_edukey_lookup)"""),
+            UNION ALL SELECT edukey FROM {L}.leo_earnings UNION ALL SELECT edukey FROM
+                {L}.leo_self_assessment)
+            WHERE edukey <> '' AND edukey NOT IN (SELECT edukey FROM
+                {L}.learner_ae_id_to_edukey_lookup)"""),
         "edukeys_of_two_people": q(
-            f"""SELECT count(*) FROM (SELECT edukey FROM {T}.truth_record_earnings GROUP BY 1 HAVING count(DISTINCT person_id) > 1)"""
+            f"""SELECT count(*) FROM (SELECT edukey FROM {T}.truth_record_earnings
+            GROUP BY 1 HAVING count(DISTINCT person_id) > 1)"""
         ),
     }
 
@@ -323,7 +343,8 @@ def _fault_signatures(con) -> dict[str, int]:
 def test_injected_faults_match_rates_and_show_in_the_views(run, con):
     rates = FAULTS.as_dict()
     rows = con.execute(
-        "SELECT fault_type, sum(eligible), sum(injected) FROM leo_truth.truth.truth_fault_rate GROUP BY 1"
+        "SELECT fault_type, sum(eligible), sum(injected) FROM leo_truth.truth.truth_fault_rate "
+        "GROUP BY 1"
     ).fetchall()
     injected = {}
     for ftype, eligible, k in rows:
@@ -366,7 +387,8 @@ def test_a_fault_free_config_injects_no_faults(tmp_path):
         assert (
             con.execute("""SELECT count(*) FROM (
             SELECT l.ae_id FROM "LEO_i2".synthetic.learner_ae_id_to_pmr_lookup l
-            JOIN leo_truth.truth.truth_identifier i ON i.id_type = 'pmr' AND i.id_value = l.pupilmatchingrefanonymous
+            JOIN leo_truth.truth.truth_identifier i ON i.id_type = 'pmr' AND i.id_value =
+            l.pupilmatchingrefanonymous
             GROUP BY 1 HAVING count(DISTINCT i.person_id) > 1)""").fetchone()[0]
             == 0
         )
@@ -383,7 +405,8 @@ def test_the_sources_carry_their_real_quirks(run, con):
     assert (
         sum(
             q(
-                f"SELECT count(*) FROM {N_}.{t}_census_{y} WHERE pupilmatchingrefanonymous_{s}{y % 100:02d} = ''"
+                f"SELECT count(*) FROM {N_}.{t}_census_{y} WHERE "
+                f"pupilmatchingrefanonymous_{s}{y % 100:02d} = ''"
             )
             for t, s in (("spring", "spr"), ("summer", "sum"))
             for y in range(2006, 2015)
@@ -393,7 +416,8 @@ def test_the_sources_carry_their_real_quirks(run, con):
     assert (
         sum(
             q(
-                f"SELECT count(*) FROM {N_}.spring_census_{y} WHERE laestab_anon_spr{y % 100:02d} = ''"
+                f"SELECT count(*) FROM {N_}.spring_census_{y} WHERE laestab_anon_spr{y % 100:02d} "
+                "= ''"
             )
             for y in range(2006, 2015)
         )
@@ -403,33 +427,38 @@ def test_the_sources_carry_their_real_quirks(run, con):
     assert q(f"SELECT count(*) FROM {N_}.spring_census_2010 WHERE recordstatus_spr10 >= 101") > 0
     assert (
         q(
-            f"SELECT count(*) FROM {N_}.spring_census_2012 WHERE leavingdate_spr12 = DATE '9999-12-31'"
+            f"SELECT count(*) FROM {N_}.spring_census_2012 WHERE leavingdate_spr12 = DATE "
+            "'9999-12-31'"
         )
         > 0
     )
     assert q(f"SELECT count(*) FROM {N_}.ks4_2013 WHERE ks4_natres = 0 AND ks4_endks = 0") > 0
     assert (
         q(
-            f"SELECT count(*) FROM {N_}.nccis_2011_to_2021 WHERE nccis_current_activity_code IN (150, 720, 810, 820, 830, 510, 520, 420, 551)"
+            f"SELECT count(*) FROM {N_}.nccis_2011_to_2021 WHERE nccis_current_activity_code IN "
+            "(150, 720, 810, 820, 830, 510, 520, 420, 551)"
         )
         > 0
     )
     assert (
         q(
-            f"SELECT count(*) FROM {N_}.nccis_2011_to_2021 WHERE nccis_current_activity_code IN (540, 610, 615, 616, 619, 620, 630, 640, 650, 660, 670, 680)"
+            f"SELECT count(*) FROM {N_}.nccis_2011_to_2021 WHERE nccis_current_activity_code IN "
+            "(540, 610, 615, 616, 619, 620, 630, 640, 650, 660, 670, 680)"
         )
         > 0
     )
     assert (
         q(
-            f"SELECT count(*) FROM {I}.aims WHERE end_date = DATE '1900-01-01' OR achievement_date = DATE '1900-01-01'"
+            f"SELECT count(*) FROM {I}.aims WHERE end_date = DATE '1900-01-01' OR achievement_date "
+            "= DATE '1900-01-01'"
         )
         > 0
     )
     assert q(f"SELECT count(*) FROM {I}.aims WHERE programme_type = -1 AND framework_id = -1") > 0
     assert (
         q(
-            f"SELECT count(*) FROM {I}.aims WHERE learning_aim_id = 'ZPROG001' AND programme_type IN (2, 3, 25)"
+            f"SELECT count(*) FROM {I}.aims WHERE learning_aim_id = 'ZPROG001' AND programme_type "
+            "IN (2, 3, 25)"
         )
         > 0
     )
@@ -448,7 +477,8 @@ def test_the_sources_carry_their_real_quirks(run, con):
     )
     assert (
         q(
-            f"SELECT count(*) FROM {L}.leo_employment WHERE uncertainenddate AND month(enddate) = 4 AND day(enddate) = 5"
+            f"SELECT count(*) FROM {L}.leo_employment WHERE uncertainenddate AND month(enddate) = "
+            "4 AND day(enddate) = 5"
         )
         > 0
     )
@@ -467,8 +497,10 @@ def test_the_sources_carry_their_real_quirks(run, con):
     )
     # the out-of-work flag follows the FFT code list (derivations section 14)
     assert (
-        q(f"""SELECT count(*) FROM {L}.leo_benefit WHERE out_of_work_benefit <> CASE WHEN benefit_type IN
-                 ('AA','ESA','IB','ICA','IS','JSA','JTA','PC','PIB','RP','SDA','UAA','UBC','UCE','UDF') THEN 1 ELSE 0 END""")
+        q(f"""SELECT count(*) FROM {L}.leo_benefit WHERE out_of_work_benefit <> CASE WHEN
+            benefit_type IN
+                 ('AA','ESA','IB','ICA','IS','JSA','JTA','PC','PIB','RP','SDA','UAA','UBC','UCE','UDF')
+                 THEN 1 ELSE 0 END""")
         == 0
     )
     assert q(f"SELECT count(*) FROM {L}.leo_self_assessment WHERE taxyear < 201314") == 0

@@ -1,6 +1,7 @@
 """Calibrate the match-quality diagnostics against the synthetic generator's injected faults.
 
-    .venv/bin/python scripts/match_quality_calibration.py [--pupils 500] [--rates 0,0.02,0.06] [--cohorts 2010,2014] [--seed 20261122]
+    .venv/bin/python scripts/match_quality_calibration.py [--pupils 500] [--rates 0,0.02,0.06]
+    [--cohorts 2010,2014] [--seed 20261122]
 
 For each rate, synthetic LEO (two KS4 cohorts four years apart by default, --pupils each) is
 generated with every fault type at that rate, built on DuckDB in a temporary folder up to
@@ -97,7 +98,8 @@ def run(pupils: int, rates: list[float], cohorts: list[int], seed: int) -> str:
                 if x["diagnostic"] == row["diagnostic"] and x["target_fault"] == row["target_fault"]
             )
             cells.append(
-                f"{_pct(r['injected_rate'])} | {_pct(r['recall'])} ({r['detected_faults']} / {r['injected_faults']}) | "
+                f"{_pct(r['injected_rate'])} | {_pct(r['recall'])} ({r['detected_faults']} / "
+                f"{r['injected_faults']}) | "
                 f"{_pct(r['precision'])} ({r['flagged']})"
             )
         lines.append(f"| {row['diagnostic']} | {row['target_fault']} | " + " | ".join(cells) + " |")

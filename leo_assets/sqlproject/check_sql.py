@@ -37,7 +37,10 @@ def failing_rows_tsql(model: SqlModel, check: CheckDecl) -> str:
             shown = keys or cols
             cond = " OR ".join(f"{_ident(c)} IS NULL" for c in cols)
             return f"SELECT {_cols(shown)} FROM {table} WHERE {cond}"
-        return f"SELECT {_cols(cols)}, COUNT(*) AS n_rows FROM {table} GROUP BY {_cols(cols)} HAVING COUNT(*) > 1"
+        return (
+            f"SELECT {_cols(cols)}, COUNT(*) AS n_rows FROM {table} "
+            f"GROUP BY {_cols(cols)} HAVING COUNT(*) > 1"
+        )
     if check.type == "accepted_values":
         column, values = args.get("column"), args.get("values")
         if not column or not values:
@@ -47,7 +50,10 @@ def failing_rows_tsql(model: SqlModel, check: CheckDecl) -> str:
             for v in values
         )
         null_clause = "" if args.get("allow_null", True) else f" OR {_ident(column)} IS NULL"
-        return f"SELECT {_cols(keys or [column])} FROM {table} WHERE {_ident(column)} NOT IN ({literal}){null_clause}"
+        return (
+            f"SELECT {_cols(keys or [column])} FROM {table} "
+            f"WHERE {_ident(column)} NOT IN ({literal}){null_clause}"
+        )
     if check.type == "relationships":
         column, to, to_field = (
             args.get("column"),
@@ -58,8 +64,10 @@ def failing_rows_tsql(model: SqlModel, check: CheckDecl) -> str:
             raise LoadError(f"{where}: relationships needs column and to: ws.<model>")
         shown = ", ".join(f"child.{_ident(c)}" for c in (keys or [column]))
         return (
-            f"SELECT {shown} FROM {table} AS child WHERE child.{_ident(column)} IS NOT NULL AND NOT EXISTS "
-            f"(SELECT 1 FROM {to} AS parent WHERE parent.{_ident(to_field)} = child.{_ident(column)})"
+            f"SELECT {shown} FROM {table} AS child WHERE child.{_ident(column)} IS NOT NULL AND "
+            "NOT EXISTS "
+            f"(SELECT 1 FROM {to} AS parent WHERE parent.{_ident(to_field)} = "
+            f"child.{_ident(column)})"
         )
     if check.type == "expression_is_true":
         expr = args if isinstance(args, str) else args.get("expression")
@@ -124,9 +132,7 @@ def check_specs(project: SqlProject, model: SqlModel) -> list[CheckSpec]:
     names = [s.name for s in specs]
     dupes = {n for n in names if names.count(n) > 1}
     if dupes:
-        raise LoadError(
-            f"{model.path.name}: two checks named {sorted(dupes)[0]!r}; give one a 'name'"
-        )
+        raise LoadError(f"{model.path.name}: two checks named {min(dupes)!r}; give one a 'name'")
     return specs
 
 

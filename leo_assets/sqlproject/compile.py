@@ -6,6 +6,8 @@
   by their token positions, so what runs is what the researcher wrote and can read in SSMS.
 """
 
+import itertools
+
 import sqlglot
 from sqlglot import exp
 from sqlglot.tokens import TokenType
@@ -97,7 +99,7 @@ def compile_text(
             replacement += f" AS [{table.name}]"
         edits.append((db_meta["start"], name_meta["end"] + 1, replacement))
     tokens = sqlglot.Dialect.get_or_raise("tsql").tokenize(body)
-    for tok, nxt in zip(tokens, tokens[1:]):
+    for tok, nxt in itertools.pairwise(tokens):
         if tok.token_type == TokenType.PARAMETER and nxt.start == tok.end + 1:
             literal = _param_literal(project, nxt.text.lower()).sql(dialect="tsql")
             edits.append((tok.start, nxt.end + 1, literal))
@@ -121,7 +123,8 @@ def compile_select(
         return compile_text(
             project, model.text, model.header.body_line, overrides, missing_optional
         )
-    return compile_tree(project, model.tree, dialect, overrides, missing_optional)  # type: ignore[arg-type]
+    # type: ignore[arg-type]
+    return compile_tree(project, model.tree, dialect, overrides, missing_optional)
 
 
 def compile_check(

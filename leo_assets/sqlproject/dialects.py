@@ -33,7 +33,8 @@ def _fix(node: exp.Expression, dialect: str) -> exp.Expression:
             exp.DataType.Type.CHAR,
             exp.DataType.Type.NCHAR,
         ):
-            # lengths do not constrain anything on DuckDB (and TEXT(n) is not DuckDB syntax); MAX is T-SQL only
+            # lengths do not constrain anything on DuckDB (and TEXT(n) is not DuckDB syntax); MAX is
+            # T-SQL only
             if dialect == "duckdb" or any(
                 isinstance(e, exp.DataTypeParam) and e.name.upper() == "MAX"
                 for e in node.expressions
@@ -88,7 +89,9 @@ _FORBIDDEN_FUNCTIONS = {
     "CURRENT_TIMESTAMP": "'today' is not reproducible: use @reference_date",
     "TRY_CAST": "PostgreSQL has no TRY_CAST: validate with CASE",
     "TRY_CONVERT": "PostgreSQL has no TRY_CONVERT",
-    "PERCENTILE_CONT": "ordered-set aggregates do not transpile: compute percentiles in an output step",
+    "PERCENTILE_CONT": (
+        "ordered-set aggregates do not transpile: compute percentiles in an output step"
+    ),
     "PERCENTILE_DISC": "ordered-set aggregates do not transpile",
     "STRING_SPLIT": "not portable",
     "OPENJSON": "not portable",
@@ -102,7 +105,203 @@ _FORBIDDEN_FUNCTIONS = {
 # Words reserved by PostgreSQL or SQL Server that a CTE or table alias must not be named
 # (sqlglot does not quote them, and the file's text goes to SQL Server as written).
 RESERVED_NAMES = frozenset(
-    ["all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "authorization", "backup", "between", "both", "break", "browse", "bulk", "by", "case", "cast", "check", "checkpoint", "close", "clustered", "collate", "column", "commit", "compute", "concurrently", "constraint", "contains", "continue", "convert", "create", "cross", "current", "current_date", "current_role", "current_time", "current_timestamp", "current_user", "cursor", "database", "dbcc", "deallocate", "declare", "default", "delete", "deny", "desc", "disk", "distinct", "distributed", "do", "double", "drop", "dump", "else", "end", "errlvl", "escape", "except", "exec", "execute", "exists", "exit", "external", "fetch", "file", "fillfactor", "for", "foreign", "freetext", "freeze", "from", "full", "function", "goto", "grant", "group", "having", "holdlock", "identity", "if", "ilike", "in", "index", "initially", "inner", "insert", "intersect", "into", "is", "isnull", "join", "key", "kill", "lateral", "leading", "left", "like", "limit", "lineno", "load", "localtime", "localtimestamp", "merge", "national", "natural", "nocheck", "nonclustered", "not", "notnull", "null", "nullif", "of", "off", "offset", "offsets", "on", "only", "open", "option", "or", "order", "outer", "over", "overlaps", "percent", "pivot", "placing", "plan", "precision", "primary", "print", "proc", "procedure", "public", "raiserror", "read", "readtext", "reconfigure", "references", "replication", "restore", "restrict", "return", "returning", "revert", "revoke", "right", "rollback", "rowcount", "rule", "save", "schema", "select", "session_user", "set", "setuser", "shutdown", "similar", "some", "statistics", "symmetric", "system_user", "table", "tablesample", "textsize", "then", "to", "top", "tran", "transaction", "trigger", "truncate", "union", "unique", "unpivot", "update", "updatetext", "use", "user", "values", "variadic", "varying", "verbose", "view", "waitfor", "when", "where", "while", "window", "with", "within", "writetext"]
+    [
+        "all",
+        "analyse",
+        "analyze",
+        "and",
+        "any",
+        "array",
+        "as",
+        "asc",
+        "asymmetric",
+        "authorization",
+        "backup",
+        "between",
+        "both",
+        "break",
+        "browse",
+        "bulk",
+        "by",
+        "case",
+        "cast",
+        "check",
+        "checkpoint",
+        "close",
+        "clustered",
+        "collate",
+        "column",
+        "commit",
+        "compute",
+        "concurrently",
+        "constraint",
+        "contains",
+        "continue",
+        "convert",
+        "create",
+        "cross",
+        "current",
+        "current_date",
+        "current_role",
+        "current_time",
+        "current_timestamp",
+        "current_user",
+        "cursor",
+        "database",
+        "dbcc",
+        "deallocate",
+        "declare",
+        "default",
+        "delete",
+        "deny",
+        "desc",
+        "disk",
+        "distinct",
+        "distributed",
+        "do",
+        "double",
+        "drop",
+        "dump",
+        "else",
+        "end",
+        "errlvl",
+        "escape",
+        "except",
+        "exec",
+        "execute",
+        "exists",
+        "exit",
+        "external",
+        "fetch",
+        "file",
+        "fillfactor",
+        "for",
+        "foreign",
+        "freetext",
+        "freeze",
+        "from",
+        "full",
+        "function",
+        "goto",
+        "grant",
+        "group",
+        "having",
+        "holdlock",
+        "identity",
+        "if",
+        "ilike",
+        "in",
+        "index",
+        "initially",
+        "inner",
+        "insert",
+        "intersect",
+        "into",
+        "is",
+        "isnull",
+        "join",
+        "key",
+        "kill",
+        "lateral",
+        "leading",
+        "left",
+        "like",
+        "limit",
+        "lineno",
+        "load",
+        "localtime",
+        "localtimestamp",
+        "merge",
+        "national",
+        "natural",
+        "nocheck",
+        "nonclustered",
+        "not",
+        "notnull",
+        "null",
+        "nullif",
+        "of",
+        "off",
+        "offset",
+        "offsets",
+        "on",
+        "only",
+        "open",
+        "option",
+        "or",
+        "order",
+        "outer",
+        "over",
+        "overlaps",
+        "percent",
+        "pivot",
+        "placing",
+        "plan",
+        "precision",
+        "primary",
+        "print",
+        "proc",
+        "procedure",
+        "public",
+        "raiserror",
+        "read",
+        "readtext",
+        "reconfigure",
+        "references",
+        "replication",
+        "restore",
+        "restrict",
+        "return",
+        "returning",
+        "revert",
+        "revoke",
+        "right",
+        "rollback",
+        "rowcount",
+        "rule",
+        "save",
+        "schema",
+        "select",
+        "session_user",
+        "set",
+        "setuser",
+        "shutdown",
+        "similar",
+        "some",
+        "statistics",
+        "symmetric",
+        "system_user",
+        "table",
+        "tablesample",
+        "textsize",
+        "then",
+        "to",
+        "top",
+        "tran",
+        "transaction",
+        "trigger",
+        "truncate",
+        "union",
+        "unique",
+        "unpivot",
+        "update",
+        "updatetext",
+        "use",
+        "user",
+        "values",
+        "variadic",
+        "varying",
+        "verbose",
+        "view",
+        "waitfor",
+        "when",
+        "where",
+        "while",
+        "window",
+        "with",
+        "within",
+        "writetext",
+    ]
 )
 
 
@@ -114,7 +313,8 @@ def portability_problems(tree: exp.Expression) -> list[str]:
             name = (node.alias if isinstance(node, exp.CTE) else node.name).lower()
             if name in RESERVED_NAMES:
                 problems.append(
-                    f"the name {name!r} is reserved in PostgreSQL or SQL Server: rename the CTE or alias"
+                    f"the name {name!r} is reserved in PostgreSQL or SQL Server: rename the CTE or "
+                    "alias"
                 )
             continue
         name = None
@@ -146,12 +346,15 @@ def portability_problems(tree: exp.Expression) -> list[str]:
             and node.right.is_string
         ):
             problems.append("string '+': use CONCAT()")
-        if isinstance(node, exp.Div):
-            if not _has_decimal_cast(node.this) and not _has_decimal_cast(node.expression):
-                problems.append(
-                    f"division {node.sql(dialect='tsql')!r}: T-SQL divides integers as integers; "
-                    "CAST one side AS DECIMAL(p, s)"
-                )
+        if (
+            isinstance(node, exp.Div)
+            and not _has_decimal_cast(node.this)
+            and not _has_decimal_cast(node.expression)
+        ):
+            problems.append(
+                f"division {node.sql(dialect='tsql')!r}: T-SQL divides integers as integers; "
+                "CAST one side AS DECIMAL(p, s)"
+            )
         if (
             isinstance(node, exp.Like)
             and isinstance(node.expression, exp.Literal)
@@ -164,7 +367,8 @@ def portability_problems(tree: exp.Expression) -> list[str]:
             unit = (node.text("unit") or "day").lower()
             if unit not in ("day", "dd", "d"):
                 problems.append(
-                    f"DATEDIFF({unit}, ...): only DATEDIFF(day, ...) is portable; use YEAR()/MONTH() arithmetic"
+                    f"DATEDIFF({unit}, ...): only DATEDIFF(day, ...) is portable; use "
+                    "YEAR()/MONTH() arithmetic"
                 )
         if (
             isinstance(node, exp.Limit)
@@ -205,8 +409,10 @@ def _outer_join_or_problems(join: exp.Join) -> list[str]:
         tables = {column.table for column in conjunct.find_all(exp.Column)}
         if joined in tables and tables - {joined}:
             problems.append(
-                f"{side} JOIN {joined} ON ... {conjunct.sql(dialect='tsql')}: an OR or NOT across both sides of an "
-                "outer join is planned as a nested loop by DuckDB (cost grows with the square of the rows); "
+                f"{side} JOIN {joined} ON ... {conjunct.sql(dialect='tsql')}: an OR or NOT across "
+                "both sides of an "
+                "outer join is planned as a nested loop by DuckDB (cost grows with the square of "
+                "the rows); "
                 "find the matches with an INNER JOIN, aggregate them, then LEFT JOIN the result"
             )
     return problems

@@ -468,7 +468,7 @@ def load_project(sql_dir: Path, settings: Settings) -> SqlProject:
             raise LoadError(f"{rel}: no model named {chk.model!r} for this check")
         unknown = chk.model_deps - set(models)
         if unknown:
-            raise LoadError(f"{rel}: unknown reference ws.{sorted(unknown)[0]}")
+            raise LoadError(f"{rel}: unknown reference ws.{min(unknown)}")
         models[chk.model].singular_checks.append(chk)
     try:
         order = list(

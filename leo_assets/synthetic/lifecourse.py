@@ -198,7 +198,7 @@ def simulate_life(seed: int, universe: Universe, p: Persons, reference_day: int)
     z = p.z4
     enrol_parts: list[dict] = []
 
-    # ------------------------------------------------------------ compulsory school (Reception-Year 11)
+    # -------------------------------------------------------- compulsory school (Reception-Year 11)
     p_start = ymd(C - 12, 9, 1) + rng.integers(0, 8, n)
     p_end = ymd(C - 5, 7, 18) + rng.integers(0, 7, n)
     s_start = ymd(C - 5, 9, 1) + rng.integers(0, 6, n)
@@ -792,7 +792,7 @@ def simulate_life(seed: int, universe: Universe, p: Persons, reference_day: int)
     adult = _adult_fe(rng, universe, p, state_hist, T, C)
     spells.append(_sp(adult["person"], A["fe"], D["adult_fe"], adult["start"], adult["end"]))
 
-    # ------------------------------------------------------------ self-employment (tax years from 2013/14)
+    # ----------------------------------------------------- self-employment (tax years from 2013/14)
     selfemp = _self_employment(rng, p, state_hist, T, C, reference_day)
     spells.append(
         _sp(

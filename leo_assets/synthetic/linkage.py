@@ -62,7 +62,8 @@ def learner_codes(seed: int, seq: np.ndarray) -> np.ndarray:
 
 @dataclass
 class PartnerCohort:
-    """The linked persons of another generated cohort, for over-matches across cohorts (overmatch_cohort)."""
+    """The linked persons of another generated cohort, for over-matches across cohorts
+    (overmatch_cohort)."""
 
     cohort: int
     cohort_index: int
@@ -86,10 +87,14 @@ class Identity:
     out_ek2: np.ndarray
     ae_id: np.ndarray  # -1 = unlinked (the person's own ae_id)
     ae_extra: np.ndarray  # the second ae_id of an under-matched person, else -1
-    ae_link: np.ndarray  # the ae_id the lookups file the person's identifiers under (another cohort's for overmatch_cohort)
+    # the ae_id the lookups file the person's identifiers under (another cohort's for
+    # overmatch_cohort)
+    ae_link: np.ndarray
     pmr_lookup: dict  # ae_id, pmr (codes), person
     edukey_lookup: dict  # ae_id, edukey (codes), person
-    faults: dict  # fault_type, ae_id, id_type, id_code, person, other_person (index here), other_pid (global; -1 none)
+    # fault_type, ae_id, id_type, id_code, person, other_person (index here), other_pid (global; -1
+    # none)
+    faults: dict
     fault_counts: dict  # fault type -> (eligible, injected)
     recordid_fault_rate: float
 
@@ -146,7 +151,8 @@ def plan_identity(
             partners = available[pos : pos + k]
             pos += k
         elif name == "overmatch_cohort" and k:
-            # partners: linked persons of the partner cohort (indices there), each taking at most one victim
+            # partners: linked persons of the partner cohort (indices there), each taking at most
+            # one victim
             pool = np.flatnonzero(partner.linked)
             victims = victims[: min(k, pool.size)]
             partners = np.sort(
@@ -166,8 +172,8 @@ def plan_identity(
     ek2 = np.where(linked & two_ek, ek2_all, -1)
     ae_id = np.where(linked, ae1, -1)
     ae_extra = np.full(n, -1, np.int64)
-    # overmatch_cohort: every identifier of the victim is filed under the partner's ae_id (LEO resolved two
-    # people of different ages as one); the victim's own ae_id is in no lookup
+    # overmatch_cohort: every identifier of the victim is filed under the partner's ae_id (LEO
+    # resolved two people of different ages as one); the victim's own ae_id is in no lookup
     ae_link = ae_id.copy()
     b, a = chosen["overmatch_cohort"]
     cross_ae = (
@@ -242,7 +248,8 @@ def plan_identity(
     e_second = np.full(n, -1, np.int64)
     e_second[el_person[el_slot == 1]] = np.flatnonzero(el_slot == 1)
     b, a = chosen["overmatch_edukey"]
-    # the victim's HMRC/DWP rows come under the partner's EduKey; the victim has no EduKey of their own
+    # the victim's HMRC/DWP rows come under the partner's EduKey; the victim has no EduKey of their
+    # own
     ekeep[e_first[b]] = False
     ekeep[e_second[b][e_second[b] >= 0]] = False
     out_ek1[b] = ek1[a]

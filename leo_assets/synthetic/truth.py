@@ -96,7 +96,8 @@ TRUTH_SORT = {
 
 
 def record_truth_columns(catalog, source: str, dialect_type) -> list[tuple[str, str]]:
-    """Columns of truth_record_<source>: [view], natural key stems (declared types), person_id[, amount]."""
+    """Columns of truth_record_<source>: [view], natural key stems (declared types), person_id[,
+    amount]."""
     decl = catalog.decls[source]
     types = {c.name: c.type for c in decl.columns}
     cols = []
