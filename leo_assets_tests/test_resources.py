@@ -1,4 +1,5 @@
-"""Building tables on DuckDB and PostgreSQL: build, gate, swap, refuse, record."""
+"""The workspace database (resources.py) on DuckDB and PostgreSQL: build, gate, swap, refuse,
+record."""
 
 import dagster as dg
 import pytest

@@ -1,4 +1,5 @@
-"""Every SQL file of the project is portable T-SQL: it parses and transpiles strictly everywhere."""
+"""Every SQL file of the project is portable T-SQL (sqlproject/dialects.py): it parses and
+transpiles strictly everywhere."""
 
 import pytest
 import sqlglot
