@@ -54,7 +54,8 @@ def _build(settings, padded: bool) -> dict[str, Counter]:
             if not cols:
                 continue
             counts = ", ".join(
-                f"COUNT(CASE WHEN {c} <> RTRIM({c}) THEN 1 END), COUNT(CASE WHEN {c} <> UPPER({c}) THEN 1 END)"
+                f"COUNT(CASE WHEN {c} <> RTRIM({c}) THEN 1 END), "
+                f"COUNT(CASE WHEN {c} <> UPPER({c}) THEN 1 END)"
                 for c in cols
             )
             row = db.rows(

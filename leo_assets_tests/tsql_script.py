@@ -1,4 +1,5 @@
-"""Reading a rendered SSMS script back: batches, statements, and a model of how SQL Server runs them.
+"""Reading a rendered SSMS script back: batches, statements, and a model of how SQL Server runs
+them.
 
 No SQL Server can run here, so the tests read the script the way SSMS and SQL Server do and
 interpret it under SQL Server's documented rules (cited in ``docs/sql_server.md``):
