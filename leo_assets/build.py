@@ -102,8 +102,23 @@ class BuildSummary:
     def failed_error_checks(self) -> list[tuple[str, str, str, str, str]]:
         return [c for c in self.checks if c[2] == "ERROR" and c[3] == "FAILED"]
 
+    def row_accounting(self) -> list[str]:
+        """One line per staging view that removed duplicates or set aside / changed rows."""
+        return [
+            f"warning: {detail}"
+            for _asset, check, _severity, result, detail in self.checks
+            if (check in ("source_duplicates", "row_issues") and result == "FAILED")
+            or (check == "source" and result == "recorded")
+        ]
+
     def table(self) -> str:
         parts = [tabulate(self.assets, headers=["asset", "status", "rows"], tablefmt="github")]
+        accounting = self.row_accounting()
+        if accounting:
+            parts.append(
+                "Warnings: sources, and rows staging removed, set aside or changed (counts):\n"
+                + "\n".join(accounting)
+            )
         if self.checks:
             parts.append(
                 tabulate(
@@ -131,10 +146,16 @@ def run_build(
         mat = event.materialization
         rows = mat.metadata.get("dagster/row_count")
         materialized[mat.asset_key] = str(rows.value) if rows is not None else ""
-    observed = {
-        e.asset_observation_data.asset_observation.asset_key
-        for e in result.get_asset_observation_events()
-    }
+    observed = set()
+    source_warnings: list[tuple[str, str, str, str, str]] = []
+    for e in result.get_asset_observation_events():
+        observation = e.asset_observation_data.asset_observation
+        observed.add(observation.asset_key)
+        recorded = observation.metadata.get("warnings")
+        for text in (recorded.value if recorded is not None else None) or []:
+            row = (observation.asset_key.to_user_string(), "source", "WARN", "recorded", text)
+            if row not in source_warnings:
+                source_warnings.append(row)
     for key in sorted(keys, key=lambda k: k.to_user_string()):
         if key in materialized:
             summary.assets.append((key.to_user_string(), "built", materialized[key]))
@@ -142,6 +163,7 @@ def run_build(
             summary.assets.append((key.to_user_string(), "observed", ""))
         else:
             summary.assets.append((key.to_user_string(), "FAILED or skipped", ""))
+    summary.checks.extend(source_warnings)
     for ev in result.get_asset_check_evaluations():
         detail = ev.description or ""
         # a non-blocking check escalated to ERROR (match-quality diagnostics) does not fail the build

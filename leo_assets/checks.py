@@ -5,7 +5,7 @@ rate, the threshold and, for at most ten failing rows, the model's grain columns
 or any other personal attribute.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import text
@@ -25,6 +25,7 @@ class CheckOutcome:
     total: int
     sample: list[dict[str, Any]]
     sql: str
+    counts: dict[str, int] = field(default_factory=dict)  # failing rows per reason
 
     @property
     def rate(self) -> float:
@@ -41,6 +42,8 @@ class CheckOutcome:
                 else f"failing rows <= {self.spec.max_failing_rows}"
             ),
         }
+        for reason, n in self.counts.items():
+            md[f"rows_{reason}"] = n
         if self.sample:
             cols = list(self.sample[0])
             lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
@@ -49,13 +52,27 @@ class CheckOutcome:
         return md
 
     def summary(self) -> str:
-        return f"{self.spec.model}.{self.spec.name}: {self.failing} failing of {self.total} rows ({self.rate:.2%})"
+        text = f"{self.spec.model}.{self.spec.name}: {self.failing} failing of {self.total} rows ({self.rate:.2%})"
+        if self.counts:
+            text += ": " + ", ".join(f"{reason} {n}" for reason, n in self.counts.items())
+        return text
+
+
+def _run_duplicates(project: SqlProject, db: WorkspaceDatabase, spec: CheckSpec) -> CheckOutcome:
+    missing, _warnings = db.verify_sources(project.catalog, spec.duplicates_of)
+    sql = project.catalog.duplicate_counts(spec.duplicates_of, db.dialect, missing)
+    delivered, distinct, kept = (int(v) for v in db.rows(sql)[0])
+    counts = {"exact_duplicate": delivered - distinct, "key_duplicate": distinct - kept}
+    failing = delivered - kept
+    return CheckOutcome(spec, failing <= spec.max_failing_rows, failing, delivered, [], sql, counts)
 
 
 def run_check(
     project: SqlProject, db: WorkspaceDatabase, spec: CheckSpec, table_name: str | None = None
 ) -> CheckOutcome:
     """Count the failing rows of a check (optionally against a not-yet-swapped table)."""
+    if spec.duplicates_of:
+        return _run_duplicates(project, db, spec)
     dialect = db.dialect
     failing_sql = compile_spec(project, spec, dialect, table_name)
     table = db.target(table_name or spec.model).sql(dialect)
@@ -76,8 +93,18 @@ def run_check(
                     text(f"SELECT {quoted} FROM ({failing_sql}) AS failing_rows ORDER BY {quoted}")
                 )
                 sample = [dict(zip(keys, row)) for row in result.fetchmany(SAMPLE_ROWS)]
+    counts: dict[str, int] = {}
+    if failing and spec.count_by:
+        column = f'"{spec.count_by}"' if dialect != "tsql" else f"[{spec.count_by}]"
+        counts = {
+            str(reason): int(n)
+            for reason, n in db.rows(
+                f"SELECT {column}, COUNT(*) FROM ({failing_sql}) AS failing_rows "
+                f"GROUP BY {column} ORDER BY {column}"
+            )
+        }
     if spec.max_failing_rate is not None:
         passed = (failing / total if total else 0.0) <= spec.max_failing_rate
     else:
         passed = failing <= spec.max_failing_rows
-    return CheckOutcome(spec, passed, failing, total, sample, failing_sql)
+    return CheckOutcome(spec, passed, failing, total, sample, failing_sql, counts)

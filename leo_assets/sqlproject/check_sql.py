@@ -93,6 +93,8 @@ class CheckSpec:
     max_failing_rate: float | None = None
     singular: SingularCheck | None = None
     key_columns: list[str] = field(default_factory=list)
+    duplicates_of: str | None = None  # a source: count the rows its grain removes
+    count_by: str | None = None  # a column: failing rows counted per value (row_issue reasons)
 
     @property
     def blocking(self) -> bool:
@@ -129,6 +131,8 @@ def check_specs(project: SqlProject, model: SqlModel) -> list[CheckSpec]:
                 key_columns=list(model.header.grain),
             )
         )
+    if model.layer == "staging":
+        specs += row_accounting_specs(model)
     names = [s.name for s in specs]
     dupes = {n for n in names if names.count(n) > 1}
     if dupes:
@@ -136,9 +140,59 @@ def check_specs(project: SqlProject, model: SqlModel) -> list[CheckSpec]:
     return specs
 
 
+ROW_ISSUE_COLUMN = "row_issue"
+ROW_ISSUE_REASONS = (
+    "blank_identifier",
+    "end_before_start",
+    "sentinel_date",
+    "unparseable_value",
+    "date_out_of_range",
+)
+
+
+def row_accounting_specs(model: SqlModel) -> list[CheckSpec]:
+    """Warn checks of a staging view that count what staging changes (sql/README.md).
+
+    ``source_duplicates``: rows of the source its declared grain removes (exact duplicates and
+    key duplicates). ``row_issues``: rows whose ``row_issue`` column names a reason
+    (:data:`ROW_ISSUE_REASONS`): rows set aside downstream, or values made NULL or reinterpreted.
+    Both record counts only, never a person's values.
+    """
+    specs = []
+    for source in sorted(model.source_deps):
+        name = source.split(".", 1)[1]
+        specs.append(
+            CheckSpec(
+                model.name,
+                "source_duplicates" if len(model.source_deps) == 1 else f"source_duplicates_{name}",
+                f"rows of {source} removed by its declared grain (sql/_sources.yml key): "
+                "exact duplicates and rows repeating a key",
+                "warn",
+                "",
+                duplicates_of=name,
+            )
+        )
+    if ROW_ISSUE_COLUMN in model.column_descriptions:
+        column = _ident(ROW_ISSUE_COLUMN)
+        specs.append(
+            CheckSpec(
+                model.name,
+                "row_issues",
+                "rows staging sets aside, clips or reinterprets, counted per reason: "
+                + model.column_descriptions[ROW_ISSUE_COLUMN],
+                "warn",
+                f"SELECT {column} FROM ws.{model.name} WHERE {column} IS NOT NULL",
+                count_by=ROW_ISSUE_COLUMN,
+            )
+        )
+    return specs
+
+
 def compile_spec(
     project: SqlProject, spec: CheckSpec, dialect: str, table_name: str | None = None
 ) -> str:
+    if spec.duplicates_of:
+        return project.catalog.duplicate_counts(spec.duplicates_of, dialect)
     overrides = {spec.model: table_name} if table_name else {}
     if spec.singular is not None:
         return compile_check(project, spec.singular, dialect, overrides)

@@ -367,6 +367,10 @@ def _coerce(value: str, typ: str) -> Any:
         return int(value)
     if t.startswith(("decimal", "numeric")):
         return float(value)
+    if t == "date":
+        import datetime as dt
+
+        return dt.date.fromisoformat(value)
     return value
 
 

@@ -15,6 +15,7 @@ import yaml
 from sqlglot import exp
 
 from leo_assets.settings import SOURCE_DATABASES, Settings, parse_years, validate_identifier
+from leo_assets.sqlproject.dialects import transpile
 
 SOURCES_FILE = "_sources.yml"
 
@@ -88,6 +89,7 @@ class SourceDecl:
     view: str | None = None
     parts: tuple[SourcePart, ...] = ()
     year_column: str | None = None
+    key: tuple[str, ...] = ()
 
     @property
     def is_year_split(self) -> bool:
@@ -123,7 +125,15 @@ def load_source_declarations(sql_dir: Path) -> dict[str, SourceDecl]:
         where = f"{path.name}: source {name!r}"
         if not isinstance(body, dict):
             raise SourceDeclarationError(f"{where}: expected a mapping")
-        unknown = set(body) - {"database", "description", "view", "parts", "year_column", "columns"}
+        unknown = set(body) - {
+            "database",
+            "description",
+            "view",
+            "parts",
+            "year_column",
+            "columns",
+            "key",
+        }
         if unknown:
             raise SourceDeclarationError(f"{where}: unknown key(s) {sorted(unknown)}")
         database = body.get("database")
@@ -194,6 +204,19 @@ def load_source_declarations(sql_dir: Path) -> dict[str, SourceDecl]:
             )
         if not columns:
             raise SourceDeclarationError(f"{where}: no columns declared")
+        year_column = body.get("year_column") or ("source_year" if parts else None)
+        key = body.get("key")
+        if not isinstance(key, list) or not key:
+            raise SourceDeclarationError(
+                f"{where}: declare its grain as 'key: [columns]' (the identifier first)"
+            )
+        known = {c.name for c in columns} | {c for p in parts for c in p.constants}
+        known |= {year_column} if year_column else set()
+        bad_key = [k for k in key if k not in known]
+        if bad_key or len(set(key)) != len(key):
+            raise SourceDeclarationError(
+                f"{where}: key names unknown or repeated column(s) {bad_key or key}"
+            )
         decls[name] = SourceDecl(
             name=name,
             database=database,
@@ -201,7 +224,8 @@ def load_source_declarations(sql_dir: Path) -> dict[str, SourceDecl]:
             columns=tuple(columns),
             view=body.get("view"),
             parts=tuple(parts),
-            year_column=body.get("year_column") or ("source_year" if parts else None),
+            year_column=year_column,
+            key=tuple(key),
         )
     return decls
 
@@ -308,13 +332,124 @@ class SourceCatalog:
         )
 
     def relation(
+        self,
+        source: str,
+        dialect: str,
+        missing_optional: frozenset[tuple[str, str]] = frozenset(),
+        raw: bool = False,
+    ) -> exp.Expression:
+        """The relation a SQL file reads as ``<database>.<source>``: the source's rows at its grain.
+
+        The views (one table, or the UNION ALL of a year-split source's views) are read
+        deduplicated on the declared ``key`` (:meth:`deduplicated`); ``raw=True`` gives them as
+        delivered. ``missing_optional`` holds (view, physical column) pairs of optional columns
+        the database lacks; they are read as typed NULL.
+        """
+        relation = self._raw_relation(source, dialect, missing_optional)
+        return relation if raw else self.deduplicated(source, relation)
+
+    def deduplicated(self, source: str, relation: exp.Expression) -> exp.Expression:
+        """``relation`` without exact duplicates, and with one row per complete key.
+
+        The rule (sql/README.md "Source grain"): exact duplicate rows are removed; of rows sharing
+        the declared key, the one whose other columns sort first (declared order, ascending, NULL
+        last) is kept, so the choice never depends on row order. Rows whose identifier (the key's
+        first column) is NULL or blank are only freed of exact duplicates.
+        """
+        decl = self.decls[source]
+        names = [n for n, _ in decl.logical_columns()]
+
+        def col(name: str, table: str | None = None) -> exp.Column:
+            return exp.column(name, table=table, quoted=True)
+
+        if isinstance(relation, exp.Table):
+            base: exp.Expression = relation.copy()
+            base.set("alias", exp.TableAlias(this=exp.to_identifier("source_rows")))
+        else:
+            base = exp.Subquery(
+                this=relation, alias=exp.TableAlias(this=exp.to_identifier("source_rows"))
+            )
+        distinct = exp.select(*[col(n) for n in names]).from_(base).distinct()
+        if set(decl.key) == set(names):
+            return distinct
+        rest = [n for n in names if n not in decl.key]
+        order = []
+        for n in rest:
+            is_null = exp.Is(this=col(n), expression=exp.null())
+            # NULL last by an explicit flag, so no engine's own NULL ordering matters
+            flag = exp.Case(
+                ifs=[exp.If(this=is_null, true=exp.Literal.number(1))],
+                default=exp.Literal.number(0),
+            )
+            order.append(exp.Ordered(this=flag, nulls_first=True))
+            order.append(exp.Ordered(this=col(n), nulls_first=True))
+        rank = exp.Window(
+            this=exp.RowNumber(),
+            partition_by=[col(k) for k in decl.key],
+            order=exp.Order(expressions=order),
+        )
+        ranked = exp.select(*[col(n) for n in names], exp.alias_(rank, "source_row_rank")).from_(
+            exp.Subquery(
+                this=distinct, alias=exp.TableAlias(this=exp.to_identifier("distinct_rows"))
+            )
+        )
+        ident = decl.key[0]
+        keep = exp.or_(
+            exp.EQ(this=col("source_row_rank"), expression=exp.Literal.number(1)),
+            exp.Is(this=col(ident), expression=exp.null()),
+        )
+        types = dict(decl.logical_columns())
+        if tsql_type(types[ident]).is_type(*exp.DataType.TEXT_TYPES):
+            blank = exp.EQ(
+                this=exp.func("LTRIM", exp.func("RTRIM", col(ident))),
+                expression=exp.Literal.string(""),
+            )
+            keep = exp.or_(keep, blank)
+        return (
+            exp.select(*[col(n) for n in names])
+            .from_(
+                exp.Subquery(
+                    this=ranked, alias=exp.TableAlias(this=exp.to_identifier("ranked_rows"))
+                )
+            )
+            .where(keep)
+        )
+
+    def duplicate_counts(
+        self, source: str, dialect: str, missing_optional: frozenset[tuple[str, str]] = frozenset()
+    ) -> str:
+        """SQL giving (rows delivered, rows after exact duplicates, rows after key duplicates)."""
+        raw = self._raw_relation(source, dialect, missing_optional)
+        names = [n for n, _ in self.decls[source].logical_columns()]
+
+        def counted(relation: exp.Expression, alias: str) -> exp.Expression:
+            if isinstance(relation, exp.Table):
+                relation = exp.select("*").from_(relation)
+            return exp.Subquery(
+                this=exp.select(exp.func("COUNT", exp.Star())).from_(
+                    exp.Subquery(this=relation, alias=exp.TableAlias(this=exp.to_identifier(alias)))
+                )
+            )
+
+        base = raw if not isinstance(raw, exp.Table) else exp.select("*").from_(raw)
+        distinct = (
+            exp.select(*[exp.column(n, quoted=True) for n in names])
+            .from_(
+                exp.Subquery(this=base, alias=exp.TableAlias(this=exp.to_identifier("source_rows")))
+            )
+            .distinct()
+        )
+        query = exp.select(
+            exp.alias_(counted(raw, "delivered"), "delivered_rows"),
+            exp.alias_(counted(distinct, "distinct_rows"), "distinct_rows"),
+            exp.alias_(counted(self.deduplicated(source, raw), "kept"), "kept_rows"),
+        )
+        return transpile(query, dialect)
+
+    def _raw_relation(
         self, source: str, dialect: str, missing_optional: frozenset[tuple[str, str]] = frozenset()
     ) -> exp.Expression:
-        """The relation a SQL file reads as ``<database>.<source>``: a table or a UNION ALL query.
-
-        ``missing_optional`` holds (view, physical column) pairs of optional columns the database
-        lacks; they are read as typed NULL.
-        """
+        """The views of a source as delivered: a table or a UNION ALL query."""
         decl = self.decls[source]
         views = self._views[source]
         if not views:

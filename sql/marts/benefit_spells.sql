@@ -6,7 +6,9 @@ description: >
   source's own flag for comparison). Benefit codes missing from the mapping keep
   is_out_of_work NULL and fail the warn check unknown_benefit_type. Open claims (9999-12-31)
   and claims past the reference date end there with is_censored = 1; claims starting after it,
-  and rows without a start, EduKey or code, are left out. Source: stg_leo__benefits via
+  and rows without an EduKey or code, with an unknown start or end (a sentinel date: never an
+  open claim) or ending before they start, are left out (counted per reason by
+  stg_leo__benefits' check row_issues). Source: stg_leo__benefits via
   person_identifier.
 grain: [person_id, benefit_type, start_date]
 checks:
@@ -41,6 +43,7 @@ source_spells as (
         and claims.benefit_type is not null
         and claims.spell_start_date <= @reference_date
         and (claims.spell_end_date is null or claims.spell_end_date >= claims.spell_start_date)
+        and claims.row_issue is null  -- set aside and counted in staging (check row_issues)
 
 ),
 

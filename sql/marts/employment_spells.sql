@@ -4,8 +4,9 @@ description: >
   EduKeys, with overlapping and abutting spells (next start on or before the day after the
   previous end) merged into one, so a job-to-job move without a gap is one spell. Open spells
   (end 9999-12-31 in source) and spells running past the reference date end at the reference
-  date with is_censored = 1; spells starting after it, and source rows without a start or an
-  EduKey, are left out (counted by staging checks). Uncertain dates are kept: the start (end) is
+  date with is_censored = 1; spells starting after it, and source rows without an EduKey, with
+  an unknown start or end (a sentinel date: never an open spell) or ending before they start,
+  are left out (counted per reason by stg_leo__employment's check row_issues). Uncertain dates are kept: the start (end) is
   uncertain when every source spell starting (ending) on the merged start (end) had a defaulted
   date (6 April starts, 5 April ends). Source: stg_leo__employment via person_identifier.
 grain: [person_id, start_date]
@@ -38,6 +39,7 @@ source_spells as (
     where spells.spell_start_date is not null
         and spells.spell_start_date <= @reference_date
         and (spells.spell_end_date is null or spells.spell_end_date >= spells.spell_start_date)
+        and spells.row_issue is null  -- set aside and counted in staging (check row_issues)
 
 ),
 

@@ -11,5 +11,10 @@ checks:
 
 select
     cast(lookup.ae_id as bigint) as ae_id,  -- DfE resolved person identifier
-    nullif(ltrim(rtrim(lookup.edukey)), '') as edukey  -- DWP/HMRC person key
+    nullif(ltrim(rtrim(lookup.edukey)), '') as edukey,  -- DWP/HMRC person key
+
+    case
+        when lookup.ae_id is null or lookup.edukey is null or rtrim(lookup.edukey) = '' then 'blank_identifier'
+    end as row_issue  -- NULL = used; blank_identifier: no ae_id or no EduKey, the row links nothing
+
 from leo.edukey_lookup as lookup

@@ -12,5 +12,11 @@ checks:
 
 select
     cast(lookup.ae_id as bigint) as ae_id,  -- DfE resolved person identifier
-    nullif(ltrim(rtrim(lookup.pupilmatchingrefanonymous)), '') as pmr  -- NPD pupil matching reference
+    nullif(ltrim(rtrim(lookup.pupilmatchingrefanonymous)), '') as pmr,  -- NPD pupil matching reference
+
+    case
+        when lookup.ae_id is null or lookup.pupilmatchingrefanonymous is null
+            or rtrim(lookup.pupilmatchingrefanonymous) = '' then 'blank_identifier'
+    end as row_issue  -- NULL = used; blank_identifier: no ae_id or no PMR, the row links nothing
+
 from leo.pmr_lookup as lookup

@@ -1,7 +1,8 @@
 /* ---
 description: >
   ILR learning aims, one row per aim x learner-provider-year (an aim running over several years
-  appears once per year). Codes of -1 become NULL; dates of 1900-01-01 become NULL; the academic
+  appears once per year). Codes of -1 become NULL; sentinel dates (on or before 1900-01-01 or on or
+  after 9999-01-01, sql/reference/ref_sentinel_dates.csv) become NULL, counted; the academic
   year is the last four characters of AcademicYear (its end year). notional_level_v2 code 15
   (level 1/2) and 9 (higher) are kept as delivered and mapped in fe_spells. SSA tier 2 of -1
   becomes NULL; the level-2 and level-3 widths (percent of a full level) are kept as delivered.
@@ -31,8 +32,17 @@ select
     cast(aims.fl2width as decimal(12, 2)) as fl2_width_pct,  -- percentage of a full level 2 (2007+); 0 = not given
     cast(aims.fl3width as decimal(12, 2)) as fl3_width_pct,  -- percentage of a full level 3 (2007+); 0 = not given
     nullif(cast(aims.sfl_type as int), -1) as sfl_type,  -- Skills for Life: 1 literacy, 2 numeracy, 3 language, 4 other, 9 NA
-    case when aims.start_date = cast('1900-01-01' as date) then null else aims.start_date end as start_date,  -- aim start
-    case when aims.end_date = cast('1900-01-01' as date) then null else aims.end_date end as end_date,  -- actual end; NULL if not ended
-    case when aims.end_date_expected = cast('1900-01-01' as date) then null else aims.end_date_expected end as expected_end_date,  -- planned end
-    case when aims.achievement_date = cast('1900-01-01' as date) then null else aims.achievement_date end as achievement_date  -- achievement
+    case when aims.start_date <= cast('1900-01-01' as date) or aims.start_date >= cast('9999-01-01' as date) then null else aims.start_date end as start_date,  -- aim start
+    case when aims.end_date <= cast('1900-01-01' as date) or aims.end_date >= cast('9999-01-01' as date) then null else aims.end_date end as end_date,  -- actual end; NULL if not ended
+    case when aims.end_date_expected <= cast('1900-01-01' as date) or aims.end_date_expected >= cast('9999-01-01' as date) then null else aims.end_date_expected end as expected_end_date,  -- planned end
+    case when aims.achievement_date <= cast('1900-01-01' as date) or aims.achievement_date >= cast('9999-01-01' as date) then null else aims.achievement_date end as achievement_date,  -- achievement
+
+    case
+        when aims.external_id is null then 'blank_identifier'
+        when aims.start_date <= cast('1900-01-01' as date) or aims.start_date >= cast('9999-01-01' as date) or aims.end_date <= cast('1900-01-01' as date) or aims.end_date >= cast('9999-01-01' as date)
+            or aims.end_date_expected <= cast('1900-01-01' as date) or aims.end_date_expected >= cast('9999-01-01' as date)
+            or aims.achievement_date <= cast('1900-01-01' as date) or aims.achievement_date >= cast('9999-01-01' as date) then 'sentinel_date'
+        when aims.end_date < aims.start_date then 'end_before_start'
+    end as row_issue  -- NULL = as delivered; blank_identifier (no external_id: links to no learner), sentinel_date (a date made NULL: unknown), end_before_start (left out of fe_spells)
+
 from lilr.ilr_aims as aims

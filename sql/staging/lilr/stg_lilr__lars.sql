@@ -16,5 +16,10 @@ select
     upper(nullif(ltrim(rtrim(lars.learnaimref)), '')) as learning_aim_ref,  -- learning aim reference (joins stg_lilr__aims)
     cast(right(ltrim(rtrim(lars.academicyear)), 4) as int) as academic_year,  -- academic-year end of the LARS row
     upper(nullif(ltrim(rtrim(lars.qualtype)), '')) as qual_type,  -- LARS qualification type code, e.g. 0002 A level, 0003 GCSE, 0036 NVQ
-    nullif(ltrim(rtrim(lars.aimtitle)), '') as aim_title  -- the aim's title as delivered
+    nullif(ltrim(rtrim(lars.aimtitle)), '') as aim_title,  -- the aim's title as delivered
+
+    case
+        when lars.learnaimref is null or rtrim(lars.learnaimref) = '' or lars.academicyear is null then 'blank_identifier'
+    end as row_issue  -- NULL = used; blank_identifier: no aim reference or year, the row joins nothing
+
 from lilr.ilr_lars as lars

@@ -45,5 +45,10 @@ select
     ks4.ks4_att8 as attainment8,  -- Attainment 8 (from 2016)
     ks4.ks4_p8score as progress8,  -- Progress 8 (from 2016)
     ks4.ks4_l2basics_94 as has_basics_94,  -- 9-4 passes in English and maths (from 2017)
-    ks4.ks4_ebacc_94 as has_ebacc_94  -- English Baccalaureate at 9-4 (from 2017)
+    ks4.ks4_ebacc_94 as has_ebacc_94,  -- English Baccalaureate at 9-4 (from 2017)
+
+    case
+        when ks4.ks4_pupilmatchingrefanonymous is null or rtrim(ks4.ks4_pupilmatchingrefanonymous) = '' then 'blank_identifier'
+    end as row_issue  -- NULL = used; blank_identifier: no PMR, the result reaches no person
+
 from ks4

@@ -54,8 +54,16 @@ select
     end as month_start_date,  -- first day of the return month
     cast(returns.nccis_current_activity_code as int) as activity_code,  -- NCCIS current activity code
     case
-        when returns.nccis_current_activity_start_date = cast('1900-01-01' as date) then null
+        when returns.nccis_current_activity_start_date <= cast('1900-01-01' as date)
+            or returns.nccis_current_activity_start_date >= cast('9999-01-01' as date) then null
         else returns.nccis_current_activity_start_date
     end as activity_start_date,  -- recorded start of the current activity
-    upper(nullif(ltrim(rtrim(returns.nccis_cohort_status)), '')) as cohort_status  -- M duplicate, D deceased, T/L left (2016/17+)
+    upper(nullif(ltrim(rtrim(returns.nccis_cohort_status)), '')) as cohort_status,  -- M duplicate, D deceased, T/L left (2016/17+)
+
+    case
+        when returns.nccis_pupilmatchingrefanonymous is null or rtrim(returns.nccis_pupilmatchingrefanonymous) = '' then 'blank_identifier'
+        when returns.academic_year is null or returns.nccis_monthno is null or returns.nccis_monthno not between 1 and 12 then 'unparseable_value'
+        when returns.nccis_current_activity_start_date <= cast('1900-01-01' as date) or returns.nccis_current_activity_start_date >= cast('9999-01-01' as date) then 'sentinel_date'
+    end as row_issue  -- NULL = used; blank_identifier (no PMR), unparseable_value (academic year or month not readable: no month), sentinel_date (activity start made NULL)
+
 from returns

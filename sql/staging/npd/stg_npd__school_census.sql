@@ -4,8 +4,10 @@ description: >
   pupil x school record x census, with the year-to-year column changes harmonised: gender B/G
   read as M/F; ethnicity from EthnicGroupMinor, else the older EthnicGroup; language from
   LanguageGroupMinor, else FirstLanguage; IDACI from whichever vintage the year has; LSOA from
-  LSOA11, else LLSOA. Blank PMRs and schools become NULL; entry and leaving dates of 1900-01-01
-  become NULL and a leaving date of 9999-12-31 becomes NULL with is_leaving_open = 1.
+  LSOA11, else LLSOA. Blank PMRs and schools become NULL; by the one sentinel rule
+  (sql/reference/ref_sentinel_dates.csv) entry and leaving dates on or before 1900-01-01 become NULL
+  and a leaving date on or after 9999-01-01 becomes NULL with is_leaving_open = 1 (counted by
+  check row_issues).
   is_main_record = 1 for record status 1-10, 20 or none (101-110 and 120 are duplicates).
 checks:
   - not_null: [pmr]
@@ -76,16 +78,22 @@ select
     upper(nullif(ltrim(rtrim(census.enrolstatus)), '')) as enrol_status,  -- C single, M/S dual main/subsidiary, G guest
     upper(nullif(ltrim(rtrim(census.ncyearactual)), '')) as nc_year,  -- national curriculum year
     cast(census.onroll as int) as is_on_roll,  -- on roll on census day (from 2009); NULL when not recorded
-    case when census.entrydate = cast('1900-01-01' as date) then null else census.entrydate end as entry_date,  -- date of entry to the school
+    case when census.entrydate <= cast('1900-01-01' as date) or census.entrydate >= cast('9999-01-01' as date) then null else census.entrydate end as entry_date,  -- date of entry to the school
     case
-        when census.leavingdate in (cast('1900-01-01' as date), cast('9999-12-31' as date)) then null
+        when census.leavingdate <= cast('1900-01-01' as date) or census.leavingdate >= cast('9999-01-01' as date) then null
         else census.leavingdate
     end as leaving_date,  -- date of leaving, when recorded
-    case when census.leavingdate = cast('9999-12-31' as date) then 1 else 0 end as is_leaving_open,  -- leaving date given as 9999-12-31
+    case when census.leavingdate >= cast('9999-01-01' as date) then 1 else 0 end as is_leaving_open,  -- leaving date given as 9999-12-31 (or on or after 9999-01-01)
     cast(census.recordstatus as int) as record_status,  -- NPD record status
     case
         when census.recordstatus is null or census.recordstatus between 1 and 10 or census.recordstatus = 20 then 1
         else 0
-    end as is_main_record  -- 1 = main record; 0 = a duplicate (101-110, 120)
+    end as is_main_record,  -- 1 = main record; 0 = a duplicate (101-110, 120)
+
+    ---------- row accounting (sql/README.md)
+    case
+        when census.pupilmatchingrefanonymous is null or rtrim(census.pupilmatchingrefanonymous) = '' then 'blank_identifier'
+        when census.entrydate <= cast('1900-01-01' as date) or census.entrydate >= cast('9999-01-01' as date) or census.leavingdate <= cast('1900-01-01' as date) then 'sentinel_date'
+    end as row_issue  -- NULL = as delivered; blank_identifier (no PMR: the record reaches no person), sentinel_date (an entry or leaving date made NULL: unknown)
 
 from census
