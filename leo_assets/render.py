@@ -109,15 +109,25 @@ def render_tsql(project: SqlProject, names: list[str] | None = None) -> str:
     order = [n for n in project.order if names is None or n in names]
     settings = project.settings
     script = Script()
+    sources = ", ".join(f"{k}={v}" for k, v in sorted(settings.source_databases.items()))
     script.batches.append(
         [
-            "-- leo-assets: the derived tables as one T-SQL script, generated from sql/ with these settings:",
+            (
+                "-- leo-assets: the derived tables as one T-SQL script, generated from sql/ with "
+                "these settings:"
+            ),
             (
                 f"--   workspace schema: {schema}; project schema: {settings.project_schema}; "
-                f"sources: {', '.join(f'{k}={v}' for k, v in sorted(settings.source_databases.items()))}"
+                f"sources: {sources}"
             ),
-            f"--   KS4 cohorts: {', '.join(map(str, settings.ks4_cohorts))}; reference date: {settings.reference_date}",
-            "-- Run it in the project's workspace database. Each table is checked before it replaces the previous one.",
+            (
+                f"--   KS4 cohorts: {', '.join(map(str, settings.ks4_cohorts))}; reference date: "
+                f"{settings.reference_date}"
+            ),
+            (
+                "-- Run it in the project's workspace database. Each table is checked before it "
+                "replaces the previous one."
+            ),
             HEADER.rstrip("\n"),
             "SET NOEXEC OFF;",
             "SET XACT_ABORT ON;",
@@ -160,7 +170,8 @@ def render_tsql(project: SqlProject, names: list[str] | None = None) -> str:
             failing = compile_spec(project, spec, "tsql", f"{name}__new").rstrip().rstrip(";")
             message = f"{name}: blocking check {spec.name} failed; the previous table is kept"
             statements.append(
-                f"IF EXISTS (SELECT 1 FROM ({failing}) AS failing_rows)\n    THROW 50000, {_literal(message)}, 1;"
+                f"IF EXISTS (SELECT 1 FROM ({failing}) AS failing_rows)\n    THROW 50000, "
+                f"{_literal(message)}, 1;"
             )
         statements.append(
             f"IF OBJECT_ID(N'{schema}.{name}') IS NOT NULL\n"
@@ -181,9 +192,11 @@ def render_tsql(project: SqlProject, names: list[str] | None = None) -> str:
             (
                 f"IF {_STEP} <> {last}\n"
                 "BEGIN\n"
-                "    DECLARE @leo_assets_message NVARCHAR(400) = CONCAT(N'leo-assets: stopped after step ', "
+                "    DECLARE @leo_assets_message NVARCHAR(400) = CONCAT(N'leo-assets: stopped "
+                "after step ', "
                 f"{_STEP}, N' of {last}: step ', {_STEP} + 1, "
-                "N' failed (see the error above); no later step ran and their tables are unchanged');\n"
+                "N' failed (see the error above); no later step ran and their tables are "
+                "unchanged');\n"
                 "    THROW 50001, @leo_assets_message, 1;\n"
                 "END\n"
                 f"ELSE\n    PRINT N'leo-assets: all {last} steps completed';"

@@ -8,6 +8,7 @@
 * The URL shown anywhere (resource config, logs, metadata, errors) has no password.
 """
 
+import contextlib
 import hashlib
 import os
 import re
@@ -147,8 +148,14 @@ def fingerprint_sql(dialect: str, relation_sql: str) -> str:
             f"SELECT COUNT(*), CAST(COALESCE(SUM(hash(v)), 0) AS VARCHAR) FROM {relation_sql} AS v"
         )
     if dialect == "postgres":
-        return f"SELECT COUNT(*), CAST(COALESCE(SUM(CAST(hashtext(CAST(v AS TEXT)) AS BIGINT)), 0) AS VARCHAR) FROM {relation_sql} AS v"
-    return f"SELECT COUNT_BIG(*), CAST(COALESCE(CHECKSUM_AGG(BINARY_CHECKSUM(*)), 0) AS VARCHAR(20)) FROM {relation_sql}"
+        return (
+            "SELECT COUNT(*), CAST(COALESCE(SUM(CAST(hashtext(CAST(v AS TEXT)) AS BIGINT)), 0) "
+            f"AS VARCHAR) FROM {relation_sql} AS v"
+        )
+    return (
+        "SELECT COUNT_BIG(*), CAST(COALESCE(CHECKSUM_AGG(BINARY_CHECKSUM(*)), 0) AS VARCHAR(20)) "
+        f"FROM {relation_sql}"
+    )
 
 
 def duckdb_tuning(
@@ -210,7 +217,8 @@ class WorkspaceDatabase(ConfigurableResource):
     url: str  # without password: see register_password
     workspace_schema: str = "leo_assets"
     source_dir: str = ""  # DuckDB: folder of <database>.duckdb source files
-    source_databases: dict[str, str] = {}
+    # a config field: pydantic copies the default for every instance
+    source_databases: dict[str, str] = {}  # noqa: RUF012
 
     _engine: Engine | None = PrivateAttr(default=None)
 
@@ -326,7 +334,8 @@ class WorkspaceDatabase(ConfigurableResource):
         schema_col = "TABLE_SCHEMA" if self.dialect == "tsql" else "table_schema"
         sql = (
             "SELECT table_type FROM information_schema.tables "
-            f"WHERE {schema_col} = '{self.workspace_schema}' AND table_name = '{validate_identifier(name, 'table name')}'"
+            f"WHERE {schema_col} = '{self.workspace_schema}' AND table_name = "
+            f"'{validate_identifier(name, 'table name')}'"
         )
         if self.dialect == "duckdb":
             sql += " AND table_catalog = current_database()"
@@ -338,7 +347,8 @@ class WorkspaceDatabase(ConfigurableResource):
     def columns(self, name: str) -> list[tuple[str, str]]:
         sql = (
             "SELECT column_name, data_type FROM information_schema.columns "
-            f"WHERE table_schema = '{self.workspace_schema}' AND table_name = '{validate_identifier(name, 'table name')}'"
+            f"WHERE table_schema = '{self.workspace_schema}' AND table_name = "
+            f"'{validate_identifier(name, 'table name')}'"
         )
         if self.dialect == "duckdb":
             sql += " AND table_catalog = current_database()"
@@ -354,8 +364,10 @@ class WorkspaceDatabase(ConfigurableResource):
         database = catalog.physical_database(pv.database)
         if self.dialect == "duckdb":
             sql = (
-                "SELECT lower(column_name), data_type FROM information_schema.columns WHERE table_catalog = "
-                f"'{database}' AND table_schema = '{catalog.settings.project_schema}' AND table_name = '{pv.view}'"
+                "SELECT lower(column_name), data_type FROM information_schema.columns WHERE "
+                "table_catalog = "
+                f"'{database}' AND table_schema = '{catalog.settings.project_schema}' AND "
+                f"table_name = '{pv.view}'"
             )
         elif self.dialect == "postgres":
             sql = (
@@ -364,7 +376,8 @@ class WorkspaceDatabase(ConfigurableResource):
             )
         else:
             sql = (
-                f"SELECT LOWER(COLUMN_NAME), DATA_TYPE FROM [{database}].INFORMATION_SCHEMA.COLUMNS WHERE "
+                "SELECT LOWER(COLUMN_NAME), DATA_TYPE FROM "
+                f"[{database}].INFORMATION_SCHEMA.COLUMNS WHERE "
                 f"TABLE_SCHEMA = '{catalog.settings.project_schema}' AND TABLE_NAME = '{pv.view}'"
             )
         found = dict(self.rows(sql))
@@ -384,7 +397,8 @@ class WorkspaceDatabase(ConfigurableResource):
             found = self.source_columns(catalog, pv)
             if found is None:
                 raise SourceViewError(
-                    f"source view {where} does not exist (source {pv.database}.{source}). If this project's "
+                    f"source view {where} does not exist (source {pv.database}.{source}). If this "
+                    "project's "
                     "extract lacks it, list it in setting 'absent_views' or narrow 'source_years'."
                 )
             for physical, _stem, decl in pv.columns:
@@ -395,7 +409,8 @@ class WorkspaceDatabase(ConfigurableResource):
                     warnings.append(f"{where}: optional column {physical} is missing; read as NULL")
                 else:
                     raise SourceViewError(
-                        f"source view {where} has no column {physical} (declared in sql/_sources.yml)"
+                        f"source view {where} has no column {physical} (declared in "
+                        "sql/_sources.yml)"
                     )
         return frozenset(missing_optional), warnings
 
@@ -436,10 +451,9 @@ class WorkspaceDatabase(ConfigurableResource):
             old_kind = self.relation_kind(final.name)
             self.execute(ddl_swap(dialect, new, final, kind, old_kind))
         except Exception as exc:
-            try:
+            # best effort: the half-built table goes; the error reported is the build's
+            with contextlib.suppress(Exception):
                 self.execute(ddl_drop(dialect, new, kind))
-            except Exception:
-                pass
             if isinstance(exc, (BuildError, SourceViewError, WriteRefused)):
                 raise
             raise BuildError(

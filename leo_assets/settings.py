@@ -78,10 +78,10 @@ def validate_identifier(value: str, setting: str) -> str:
 
     >>> validate_identifier("NPD_i2", "source_databases.npd")
     'NPD_i2'
-    >>> validate_identifier("x; drop table y", "workspace_schema")
+    >>> validate_identifier("x; drop table y", "workspace_schema")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    leo_assets.settings.SettingsError: setting 'workspace_schema': 'x; drop table y' is not a valid identifier (letters, digits and _ only, at most 63 characters)
+    leo_assets.settings.SettingsError: setting 'workspace_schema': 'x; drop table y' is not a ...
     """
     if not isinstance(value, str) or not _IDENTIFIER.match(value):
         raise SettingsError(
@@ -251,16 +251,19 @@ class Settings(BaseModel):
     )
     source_dir: str = Field(
         default="data/sources",
-        description="DuckDB only: folder holding <database>.duckdb source files, attached read-only",
+        description="DuckDB only: folder holding <database>.duckdb source files, attached "
+        "read-only",
     )
     source_years: dict[str, str] = Field(
         default_factory=dict,
-        description="years available per part of a year-split source, e.g. {school_census.summer: '2006-2019,2021'}; "
-        "default: every year the variable request form lists",
+        description="years available per part of a year-split source, e.g. "
+        "{school_census.summer: '2006-2019,2021'}; default: every year the variable request form "
+        "lists",
     )
     absent_views: list[str] = Field(
         default_factory=list,
-        description="physical views this project's extract does not have: skipped with a recorded warning",
+        description="physical views this project's extract does not have: skipped with a recorded "
+        "warning",
     )
     ks4_cohorts: list[int] = Field(
         default_factory=lambda: [2012, 2013, 2014],
@@ -268,17 +271,24 @@ class Settings(BaseModel):
     )
     reference_date: dt.date = Field(
         default=dt.date(2021, 7, 31),
-        description="the data reference date: replaces every 'today'; open spells are censored at it",
+        description="the data reference date: replaces every 'today'; open spells are censored at "
+        "it",
     )
     months_after_ks4: int = Field(
         default=108,
         ge=1,
         le=240,
-        description="months of activity per cohort member from the September after KS4 (108: to about age 25)",
+        description=(
+            "months of activity per cohort member from the September after KS4 "
+            "(108: to about age 25)"
+        ),
     )
     state_hierarchy: list[str] = Field(
         default_factory=lambda: list(DEFAULT_STATE_HIERARCHY),
-        description="priority of activities when several fall in one month: the first present wins; 'not_captured' is implied last",
+        description=(
+            "priority of activities when several fall in one month: the first present wins; "
+            "'not_captured' is implied last"
+        ),
     )
     state_min_days: int = Field(
         default=1,
@@ -294,8 +304,9 @@ class Settings(BaseModel):
     )
     disclosure: dict[str, Any] = Field(
         default_factory=dict,
-        description="overrides of the statistical disclosure control rules of the outputs (minimum cell count, "
-        "rounding, dominance, p%); defaults and meaning in leo_assets/disclosure.py",
+        description="overrides of the statistical disclosure control rules of the outputs "
+        "(minimum cell count, rounding, dominance, p%); defaults and meaning in "
+        "leo_assets/disclosure.py",
     )
     price_base_year: int = Field(
         default=2021,
@@ -330,7 +341,8 @@ class Settings(BaseModel):
         unknown = [v for v in value if v not in ACTIVITY_TYPES]
         if unknown:
             raise SettingsError(
-                f"setting 'state_hierarchy': unknown activity {unknown[0]!r}; known: {', '.join(ACTIVITY_TYPES)}"
+                f"setting 'state_hierarchy': unknown activity {unknown[0]!r}; known: "
+                f"{', '.join(ACTIVITY_TYPES)}"
             )
         if len(set(value)) != len(value):
             raise SettingsError("setting 'state_hierarchy': an activity is listed twice")
@@ -370,7 +382,8 @@ class Settings(BaseModel):
                 url = make_url(raw)
             except Exception:
                 raise SettingsError(
-                    "setting 'workspace_url': not a SQLAlchemy URL (value not shown: it may hold a password)"
+                    "setting 'workspace_url': not a SQLAlchemy URL "
+                    "(value not shown: it may hold a password)"
                 ) from None
             if url.get_backend_name() not in ("duckdb", "postgresql", "mssql"):
                 raise SettingsError(
@@ -392,7 +405,8 @@ class Settings(BaseModel):
         }
 
     def url(self, project_dir: Path = PROJECT_DIR) -> URL:
-        """The workspace URL, with the default DuckDB file and ``LEO_WORKSPACE_PASSWORD`` applied."""
+        """The workspace URL, with the default DuckDB file and ``LEO_WORKSPACE_PASSWORD``
+        applied."""
         raw = self.workspace_url.get_secret_value()
         if not raw:
             return make_url(f"duckdb:///{project_dir / 'data' / 'leo_workspace.duckdb'}")

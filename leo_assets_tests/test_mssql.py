@@ -55,8 +55,8 @@ def test_create_swap_and_index_statements(tmp_path):
         "with kept as (select s.edukey from [leo_assets].[stg_leo__employment] as s)"
     )
     assert (
-        "INTO [leo_assets].[employment_people__new] from [leo_assets].[stg_leo__employment] as spells"
-        in " ".join(create.split())
+        "INTO [leo_assets].[employment_people__new] from [leo_assets].[stg_leo__employment] as "
+        "spells" in " ".join(create.split())
     )
     assert ddl_create_view_as("tsql", new, "SELECT 1 AS x") == [
         "CREATE VIEW [leo_assets].[employment_people__new] AS\nSELECT 1 AS x"
@@ -72,7 +72,10 @@ def test_create_swap_and_index_statements(tmp_path):
 
 
 def test_select_into_goes_on_the_outer_select():
-    sql = "WITH a AS (SELECT x FROM t WHERE x IN (SELECT y FROM u)) SELECT a.x FROM a UNION ALL SELECT 1 FROM v"
+    sql = (
+        "WITH a AS (SELECT x FROM t WHERE x IN (SELECT y FROM u)) SELECT a.x FROM a UNION ALL "
+        "SELECT 1 FROM v"
+    )
     assert tsql_select_into(sql, "[s].[n]").startswith(
         "WITH a AS (SELECT x FROM t WHERE x IN (SELECT y FROM u)) SELECT a.x INTO [s].[n] FROM a"
     )
@@ -95,7 +98,8 @@ def test_render_is_an_ordered_checked_script(tmp_path):
 
 
 def test_sql_server_url_loads_the_pyodbc_dialect():
-    """The SRS path: an mssql+pyodbc URL gives a SQL Server resource (needs the system's libodbc2)."""
+    """The SRS path: an mssql+pyodbc URL gives a SQL Server resource (needs the system's
+    libodbc2)."""
     from leo_assets.resources import WorkspaceDatabase
     from leo_assets.settings import make_settings
 

@@ -28,11 +28,13 @@ class FaultRates(BaseModel):
 
     overmatch_pmr: float = Field(
         0.005,
-        description="a person's PMR filed under another person's ae_id (two people's PMRs under one ae_id)",
+        description="a person's PMR filed under another person's ae_id "
+        "(two people's PMRs under one ae_id)",
     )
     overmatch_edukey: float = Field(
         0.005,
-        description="two people share one EduKey: the victim's HMRC/DWP rows come under the other's EduKey",
+        description="two people share one EduKey: the victim's HMRC/DWP rows come under the "
+        "other's EduKey",
     )
     undermatch_pmr: float = Field(
         0.01,
@@ -58,8 +60,10 @@ class FaultRates(BaseModel):
     overmatch_cohort: float = Field(
         0.0,
         description=(
-            "a person of a later generated cohort merged with a linked person of the earliest generated cohort: every "
-            "PMR, EduKey and ILR record of the victim is filed under the other's ae_id (two people of different ages "
+            "a person of a later generated cohort merged with a linked person of the earliest "
+            "generated cohort: every "
+            "PMR, EduKey and ILR record of the victim is filed under the other's ae_id (two people "
+            "of different ages "
             "resolved as one); needs two or more cohorts, else none is injected"
         ),
     )
@@ -109,8 +113,10 @@ class GeneratorConfig(BaseModel):
     srs_text: bool = Field(
         False,
         description=(
-            "write text as SQL Server in the SRS holds it: every column _sources.yml declares as an id "
-            "or code right-padded (char(n) to n, varchar(n) by up to two blanks), codes in mixed case; "
+            "write text as SQL Server in the SRS holds it: every column _sources.yml declares as "
+            "an id "
+            "or code right-padded (char(n) to n, varchar(n) by up to two blanks), codes in mixed "
+            "case; "
             "staging's declared normalisation must give the same marts as without"
         ),
     )

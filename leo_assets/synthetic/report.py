@@ -77,7 +77,8 @@ yrs AS (
     WHERE make_date(p.cohort + y.y, 3, 31) <= DATE '{ref}'
 ),
 months AS (
-    SELECT yrs.*, g.m, CAST(os + to_months(g.m) AS DATE) AS ms, CAST(os + to_months(g.m + 1) - INTERVAL 1 DAY AS DATE) AS me
+    SELECT yrs.*, g.m, CAST(os + to_months(g.m) AS DATE) AS ms,
+        CAST(os + to_months(g.m + 1) - INTERVAL 1 DAY AS DATE) AS me
     FROM yrs CROSS JOIN generate_series(0, 5) AS g(m)
 ),
 s AS (
@@ -91,32 +92,42 @@ s AS (
 mon AS (
     SELECT mo.person_id, mo.y, mo.m,
            max(CASE WHEN s.activity_type IN {edu} THEN 1 ELSE 0 END) AS edu,
-           max(CASE WHEN s.activity_type IN ('employment', 'self_employment', 'apprenticeship') THEN 1 ELSE 0 END) AS emp
-    FROM months mo JOIN s ON s.person_id = mo.person_id AND s.start_date <= mo.me AND s.end_date >= mo.ms
+           max(CASE WHEN s.activity_type IN ('employment', 'self_employment', 'apprenticeship')
+               THEN 1 ELSE 0 END) AS emp
+    FROM months mo JOIN s ON s.person_id = mo.person_id AND s.start_date <= mo.me
+        AND s.end_date >= mo.ms
     GROUP BY 1, 2, 3
 ),
 per AS (
-    SELECT person_id, y, sum(edu) AS edu_m, sum(emp) AS emp_m, sum(greatest(edu, emp)) AS any_m FROM mon GROUP BY 1, 2
+    SELECT person_id, y, sum(edu) AS edu_m, sum(emp) AS emp_m, sum(greatest(edu, emp)) AS any_m
+        FROM mon GROUP BY 1, 2
 ),
 app AS (
     SELECT yrs.person_id, yrs.y,
-           max(date_diff('day', greatest(s.start_date, yrs.ws), least(s.end_date, yrs.we)) + 1) AS app_days
+           max(date_diff('day', greatest(s.start_date, yrs.ws), least(s.end_date, yrs.we)) + 1)
+               AS app_days
     FROM yrs JOIN s ON s.person_id = yrs.person_id AND s.activity_type = 'apprenticeship'
          AND s.start_date <= yrs.we AND s.end_date >= yrs.ws
     GROUP BY 1, 2
 ),
 captured AS (
     SELECT DISTINCT yrs.person_id, yrs.y
-    FROM yrs JOIN s ON s.person_id = yrs.person_id AND s.start_date <= yrs.we AND s.end_date >= yrs.ws
-         AND s.activity_type IN ('sixth_form', 'fe', 'he', 'traineeship', 'apprenticeship', 'employment',
-                                 'self_employment', 'out_of_work_benefit', 'neet', 'custody')
+    FROM yrs JOIN s ON s.person_id = yrs.person_id AND s.start_date <= yrs.we
+        AND s.end_date >= yrs.ws
+         AND s.activity_type IN ('sixth_form', 'fe', 'he', 'traineeship', 'apprenticeship',
+                                 'employment', 'self_employment', 'out_of_work_benefit', 'neet',
+                                 'custody')
 ),
 edu_kind AS (
     SELECT person_id, y, arg_max(edu_kind, days) AS kind FROM (
         SELECT yrs.person_id, yrs.y, s.edu_kind,
-               sum(date_diff('day', greatest(s.start_date, yrs.os), least(s.end_date, CAST(yrs.os + INTERVAL 6 MONTH - INTERVAL 1 DAY AS DATE))) + 1) AS days
+               sum(date_diff('day', greatest(s.start_date, yrs.os),
+                             least(s.end_date,
+                                   CAST(yrs.os + INTERVAL 6 MONTH - INTERVAL 1 DAY AS DATE))) + 1)
+                   AS days
         FROM yrs JOIN s ON s.person_id = yrs.person_id AND s.edu_kind IS NOT NULL
-             AND s.start_date <= CAST(yrs.os + INTERVAL 6 MONTH - INTERVAL 1 DAY AS DATE) AND s.end_date >= yrs.os
+             AND s.start_date <= CAST(yrs.os + INTERVAL 6 MONTH - INTERVAL 1 DAY AS DATE)
+             AND s.end_date >= yrs.os
         GROUP BY 1, 2, 3) GROUP BY 1, 2
 )
 SELECT yrs.y, yrs.person_id,
@@ -137,7 +148,8 @@ _DESTINATIONS_SQL = (
 
 _HE_SQL = """
 SELECT count(*) AS n, count(he.person_id) AS k FROM {t}.truth_person p
-LEFT JOIN (SELECT DISTINCT s.person_id FROM {t}.truth_activity_spell s JOIN {t}.truth_person p2 USING (person_id)
+LEFT JOIN (SELECT DISTINCT s.person_id FROM {t}.truth_activity_spell s JOIN {t}.truth_person p2
+    USING (person_id)
            WHERE s.activity_type = 'he' AND s.detail IN ('first_degree', 'other_undergraduate')
              AND s.start_date <= make_date(p2.cohort + 4, 8, 31)) he USING (person_id)
 WHERE make_date(p.cohort + 4, 8, 31) <= DATE '{ref}'
@@ -148,14 +160,16 @@ WITH snaps AS (
     SELECT p.person_id, d.d
     FROM {t}.truth_person p CROSS JOIN (VALUES (1), (2)) AS y(y)
     CROSS JOIN LATERAL (SELECT make_date(p.cohort + y.y - 1, 12, 15) AS d UNION ALL
-                        SELECT make_date(p.cohort + y.y, 1, 15) UNION ALL SELECT make_date(p.cohort + y.y, 2, 15)) d
+                        SELECT make_date(p.cohort + y.y, 1, 15)
+                            UNION ALL SELECT make_date(p.cohort + y.y, 2, 15)) d
     WHERE d.d <= DATE '{ref}'
 ),
 status AS (
     SELECT sn.person_id, sn.d,
            max(CASE WHEN s.activity_type = 'custody' THEN 1 ELSE 0 END) AS custody,
-           max(CASE WHEN s.activity_type IN ('sixth_form', 'fe', 'he', 'traineeship', 'apprenticeship', 'employment',
-                                             'self_employment') THEN 1 ELSE 0 END) AS participating
+           max(CASE WHEN s.activity_type IN ('sixth_form', 'fe', 'he', 'traineeship',
+                                             'apprenticeship', 'employment', 'self_employment')
+                    THEN 1 ELSE 0 END) AS participating
     FROM snaps sn LEFT JOIN {t}.truth_activity_spell s
          ON s.person_id = sn.person_id AND s.start_date <= sn.d AND s.end_date >= sn.d
     GROUP BY 1, 2
@@ -167,22 +181,27 @@ _SIMPLE_SQL = """
 SELECT count(*) AS n, sum(CASE WHEN ae_id IS NOT NULL THEN 1 ELSE 0 END) AS linked,
        sum(CASE WHEN ethnicity = 'WBRI' THEN 1 ELSE 0 END) AS n_wbri,
        sum(CASE WHEN ethnicity = 'WBRI' AND ae_id IS NOT NULL THEN 1 ELSE 0 END) AS linked_wbri,
-       sum(CASE WHEN fsm THEN 1 ELSE 0 END) AS fsm, sum(CASE WHEN sen <> 'N' THEN 1 ELSE 0 END) AS sen,
+       sum(CASE WHEN fsm THEN 1 ELSE 0 END) AS fsm,
+       sum(CASE WHEN sen <> 'N' THEN 1 ELSE 0 END) AS sen,
        sum(CASE WHEN eal THEN 1 ELSE 0 END) AS eal,
-       sum(CASE WHEN cohort <= 2015 THEN 1 ELSE 0 END) AS n_l2, sum(CASE WHEN cohort <= 2015 AND level2_em THEN 1 ELSE 0 END) AS l2
+       sum(CASE WHEN cohort <= 2015 THEN 1 ELSE 0 END) AS n_l2,
+       sum(CASE WHEN cohort <= 2015 AND level2_em THEN 1 ELSE 0 END) AS l2
 FROM {t}.truth_person
 """
 
 _EARN_SQL = """
 SELECT age, count(*) AS n, median(paye_earnings) AS med FROM (
     SELECT e.paye_earnings,
-           CAST(floor(date_diff('day', p.birth_date, make_date(CAST(e.taxyear // 100 AS INTEGER), 4, 6)) / 365.25) AS INTEGER) AS age
+           CAST(floor(date_diff('day', p.birth_date,
+                                make_date(CAST(e.taxyear // 100 AS INTEGER), 4, 6)) / 365.25)
+                AS INTEGER) AS age
     FROM {t}.truth_earnings e JOIN {t}.truth_person p USING (person_id) WHERE e.paye_earnings > 0)
 WHERE age IN (18, 20, 22, 24) GROUP BY age
 """
 
 _FAULT_SQL = """
-SELECT fault_type, any_value(requested_rate) AS rate, sum(eligible) AS eligible, sum(injected) AS injected
+SELECT fault_type, any_value(requested_rate) AS rate, sum(eligible) AS eligible, sum(injected)
+    AS injected
 FROM {t}.truth_fault_rate GROUP BY fault_type ORDER BY fault_type
 """
 
@@ -300,7 +319,8 @@ def view_rates(
     pmr_lookup = tbl(catalog.views("pmr_lookup")[0])
     rows: list[RateRow] = []
     n, k = con.execute(
-        f"SELECT count(*), count(l.pmr) FROM ks4_main k LEFT JOIN (SELECT DISTINCT pupilmatchingrefanonymous AS pmr FROM {pmr_lookup}) l ON l.pmr = k.pmr"
+        "SELECT count(*), count(l.pmr) FROM ks4_main k LEFT JOIN (SELECT DISTINCT "
+        f"pupilmatchingrefanonymous AS pmr FROM {pmr_lookup}) l ON l.pmr = k.pmr"
     ).fetchone()
     rows.append(_row("leo_link_rate", "views", k, n))
     n, k = con.execute("SELECT count(*), sum(l2) FROM ks4_main WHERE cohort <= 2015").fetchone()
@@ -314,8 +334,10 @@ def view_rates(
         )
         # the HESA PMR may be a pupil's other PMR: go through the lookup's ae_id as well
         sql = f"""
-        WITH k AS (SELECT * FROM ks4_main WHERE make_date(cohort + 4, 8, 31) <= DATE '{ref.isoformat()}'),
-        ids AS (SELECT k.cohort, k.pmr AS ks4_pmr, coalesce(l2.pupilmatchingrefanonymous, k.pmr) AS pmr
+        WITH k AS (SELECT * FROM ks4_main
+                   WHERE make_date(cohort + 4, 8, 31) <= DATE '{ref.isoformat()}'),
+        ids AS (SELECT k.cohort, k.pmr AS ks4_pmr, coalesce(l2.pupilmatchingrefanonymous, k.pmr)
+            AS pmr
                 FROM k LEFT JOIN {pmr_lookup} l1 ON l1.pupilmatchingrefanonymous = k.pmr
                 LEFT JOIN {pmr_lookup} l2 ON l2.ae_id = l1.ae_id),
         he AS (SELECT DISTINCT ids.ks4_pmr FROM ids JOIN ({he_union}) h ON h.pmr = ids.pmr
@@ -328,10 +350,12 @@ def view_rates(
     if nccis:
         sql = f"""
         WITH r AS (
-            SELECT k.cohort, CAST(right(n.nccis_acadyr, 4) AS INTEGER) AS ay, n.nccis_monthno AS m, n.nccis_current_activity_code AS code
+            SELECT k.cohort, CAST(right(n.nccis_acadyr, 4) AS INTEGER) AS ay, n.nccis_monthno AS m,
+                n.nccis_current_activity_code AS code
             FROM {tbl(nccis[0])} n JOIN ks4_main k ON k.pmr = n.nccis_pupilmatchingrefanonymous
             WHERE n.nccis_monthno IN (12, 1, 2) AND coalesce(n.nccis_cohort_status, '') <> 'M')
-        SELECT count(*), sum(CASE WHEN code IN (510, 520, 540, 610, 615, 616, 619, 620, 630, 640, 650, 660, 670, 680, 810, 820, 830) THEN 1 ELSE 0 END)
+        SELECT count(*), sum(CASE WHEN code IN (510, 520, 540, 610, 615, 616, 619, 620, 630, 640,
+            650, 660, 670, 680, 810, 820, 830) THEN 1 ELSE 0 END)
         FROM r WHERE ay - cohort IN (1, 2) AND code NOT IN (130, 290, 710)"""
         n, k = con.execute(sql).fetchone()
         if n:
@@ -424,7 +448,8 @@ def _postgres_report(settings: Settings, url: str) -> list[RateRow]:
             ):
                 buf = io.BytesIO()
                 with pg.cursor().copy(
-                    f'COPY "{TRUTH_SCHEMA_POSTGRES}"."{name}" TO STDOUT WITH (FORMAT csv, HEADER true)'
+                    f'COPY "{TRUTH_SCHEMA_POSTGRES}"."{name}" TO STDOUT '
+                    "WITH (FORMAT csv, HEADER true)"
                 ) as cp:
                     for chunk in cp:
                         buf.write(chunk)
@@ -433,7 +458,8 @@ def _postgres_report(settings: Settings, url: str) -> list[RateRow]:
                 con.register(f"_{name}", tbl)
                 con.execute(f"CREATE TABLE t.{name} AS SELECT * FROM _{name}")
         con.execute(
-            "CREATE OR REPLACE TABLE t.truth_person AS SELECT * REPLACE (CAST(birth_date AS DATE) AS birth_date) FROM t.truth_person"
+            "CREATE OR REPLACE TABLE t.truth_person AS SELECT * REPLACE (CAST(birth_date AS DATE) "
+            "AS birth_date) FROM t.truth_person"
         )
         ref = con.execute("SELECT CAST(reference_date AS DATE) FROM t.truth_run").fetchone()[0]
         return truth_rates(con, "t", ref)
@@ -452,7 +478,8 @@ def format_report(rows: list[RateRow]) -> str:
         fmt = (lambda v: f"{v:,.0f}") if money else (lambda v: f"{v:.4f}")
         value = fmt(r.value) if r.value is not None else "-"
         lines.append(
-            f"{r.measure:<40} {r.source:<6} {value:>10} {fmt(r.target):>10} {fmt(r.tolerance):>8} {r.n:>9}  "
+            f"{r.measure:<40} {r.source:<6} {value:>10} {fmt(r.target):>10} "
+            f"{fmt(r.tolerance):>8} {r.n:>9}  "
             f"{'yes' if r.ok else 'NO ':<3} {r.note}"
         )
     bad = sum(1 for r in rows if not r.ok)
