@@ -85,7 +85,8 @@ CASES = [
     ),
 ]
 
-# SQL Server raises for these (DATEFROMPARTS: "If the arguments are not valid, then an error is raised")
+# SQL Server raises for these (DATEFROMPARTS: "If the arguments are not valid, then an error is
+# raised")
 ERRORS = ["DATEFROMPARTS(2019, 2, 29)", "DATEFROMPARTS(2020, 13, 1)", "DATEFROMPARTS(2020, 4, 31)"]
 
 
