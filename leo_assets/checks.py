@@ -52,7 +52,10 @@ class CheckOutcome:
         return md
 
     def summary(self) -> str:
-        text = f"{self.spec.model}.{self.spec.name}: {self.failing} failing of {self.total} rows ({self.rate:.2%})"
+        text = (
+            f"{self.spec.model}.{self.spec.name}: {self.failing} failing of {self.total} rows "
+            f"({self.rate:.2%})"
+        )
         if self.counts:
             text += ": " + ", ".join(f"{reason} {n}" for reason, n in self.counts.items())
         return text

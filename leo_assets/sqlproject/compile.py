@@ -123,8 +123,7 @@ def compile_select(
         return compile_text(
             project, model.text, model.header.body_line, overrides, missing_optional
         )
-    # type: ignore[arg-type]
-    return compile_tree(project, model.tree, dialect, overrides, missing_optional)
+    return compile_tree(project, model.tree, dialect, overrides, missing_optional)  # type: ignore[arg-type]
 
 
 def compile_check(

@@ -186,7 +186,8 @@ def load_source_declarations(sql_dir: Path) -> dict[str, SourceDecl]:
             text = c.get("text")
             if text is not None and text not in TEXT_KINDS:
                 raise SourceDeclarationError(
-                    f"{where}: column {cname!r}: text must be one of {sorted(TEXT_KINDS)}, got {text!r}"
+                    f"{where}: column {cname!r}: text must be one of {sorted(TEXT_KINDS)}, got "
+                    f"{text!r}"
                 )
             if text is not None and "char" not in str(c["type"]).lower():
                 raise SourceDeclarationError(
@@ -265,8 +266,9 @@ class SourceCatalog:
                         outside = sorted(wanted - set(part.years))
                         if outside:
                             raise SourceDeclarationError(
-                                f"setting 'source_years.{key}': years {outside} are outside the years the "
-                                f"variable request form gives for {part.view} ({part.years[0]}-{part.years[-1]})"
+                                f"setting 'source_years.{key}': years {outside} are outside the "
+                                "years the variable request form gives for "
+                                f"{part.view} ({part.years[0]}-{part.years[-1]})"
                             )
                         views = [v for v in views if v.part != part.name or v.year in wanted]
             self._views[decl.name] = views
@@ -453,7 +455,8 @@ class SourceCatalog:
         decl = self.decls[source]
         views = self._views[source]
         if not views:
-            # every view absent: an empty relation with the declared columns keeps downstream SQL valid
+            # every view absent: an empty relation with the declared columns keeps downstream SQL
+            # valid
             select = exp.select(
                 *[_typed_null(name, typ, dialect) for name, typ in decl.logical_columns()]
             )
