@@ -1,10 +1,17 @@
 """Settings: defaults, the file, environment overrides, and errors that name the setting."""
 
 import datetime as dt
+import re
 
 import pytest
 
-from leo_assets.settings import PROJECT_DIR, SettingsError, load_settings, make_settings
+from leo_assets.settings import (
+    PROJECT_DIR,
+    SettingsError,
+    load_settings,
+    make_settings,
+    match_quality_registry,
+)
 
 
 def test_shipped_file_equals_defaults():
@@ -75,3 +82,55 @@ def test_password_from_environment(monkeypatch):
     s = make_settings(workspace_url="postgresql+psycopg://analyst@db.example/ws")
     assert s.url().password == "from-env"
     assert "from-env" not in s.redacted_url()
+
+
+def _rate(text: str) -> float | None:
+    """'> 3 %' -> 0.03, '> 0' -> 0.0, '< 90 %' -> 0.9, '-' or 'report' -> None."""
+    m = re.fullmatch(r"[<>] ([0-9.]+)( %)?", text.strip())
+    if not m:
+        return None
+    return round(float(m.group(1)) / (100 if m.group(2) else 1), 6)
+
+
+def test_documented_defaults_are_the_registry():
+    """The match-quality defaults have one home, sql/reference/ref_match_quality.csv; the table
+    of docs/match_quality.md and the list in leo_settings.yml's comment repeat them: they agree."""
+    registry = match_quality_registry()
+    docs = (PROJECT_DIR / "docs" / "match_quality.md").read_text(encoding="utf-8")
+    shipped = (PROJECT_DIR / "leo_settings.yml").read_text(encoding="utf-8")
+    for diag_id, row in registry.items():
+        cells = re.search(
+            rf"^\| {re.escape(diag_id)}(?: \(new\))? \| ([^|]+) \|[^|]+\|[^|]+"
+            r"\| ([^|]+) \| ([^|]+) \|",
+            docs,
+            re.MULTILINE,
+        )
+        assert cells, diag_id
+        assert cells.group(1).strip() == row["asset"], diag_id
+        warn, error = cells.group(2).strip(), cells.group(3).strip()
+        if row["judged_on"] == "change":  # PL-8: the warn cell is a sentence on the change
+            assert f"> {row['threshold_warn'] * 100:g} pp" in warn, diag_id
+        else:
+            assert _rate(warn) == row["threshold_warn"], (diag_id, warn)
+            assert (warn == "report") == (row["threshold_warn"] is None), diag_id
+        assert _rate(error) == row["threshold_error"], (diag_id, error)
+        # leo_settings.yml: "<id> <asset> warn ..." (report diagnostics: "report")
+        listed = re.search(
+            rf"\b{re.escape(diag_id)}\s+{row['asset']}\s+([^\n]*?)(?:\s{{2,}}[A-Z]{{2}}-|$)",
+            shipped,
+            re.MULTILINE,
+        )
+        assert listed, diag_id
+        said = listed.group(1)
+        if row["threshold_warn"] is None:
+            assert said.startswith("report"), (diag_id, said)
+        elif row["judged_on"] != "change" and diag_id != "PL-5":
+            assert said.startswith(f"warn > {_pct(row['threshold_warn'])}"), (diag_id, said)
+            if row["threshold_error"] is not None:
+                assert f"error > {_pct(row['threshold_error'])}" in said, (diag_id, said)
+            else:
+                assert "error" not in said, (diag_id, said)
+
+
+def _pct(value: float) -> str:
+    return "0" if value == 0 else f"{value * 100:g} %"
