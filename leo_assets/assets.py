@@ -86,7 +86,8 @@ def _column_schema(db: WorkspaceDatabase, model: SqlModel) -> dg.TableSchema:
 def materialize_model(
     project: SqlProject, model: SqlModel, db: WorkspaceDatabase, log: Any = None
 ) -> tuple[dict[str, Any], list[CheckOutcome]]:
-    """Build one model into the workspace, gated by its error checks. Returns metadata and outcomes."""
+    """Build one model into the workspace, gated by its error checks. Returns metadata and
+    outcomes."""
     specs = check_specs(project, model)
     gate_specs = [s for s in specs if s.blocking]
     outcomes: list[CheckOutcome] = []

@@ -73,7 +73,8 @@ def _walk(graph, key: dg.AssetKey, attr: str) -> set[dg.AssetKey]:
 
 
 def stale_closure(defs: dg.Definitions, instance: dg.DagsterInstance) -> set[dg.AssetKey]:
-    """Assets whose own code or direct inputs changed (or that were never built), plus everything downstream.
+    """Assets whose own code or direct inputs changed (or that were never built), plus everything
+    downstream.
 
     Dagster reports staleness one level at a time (a child turns stale only after its parent is
     rebuilt), so the roots are the assets Dagster calls stale or missing, and the closure adds
@@ -166,7 +167,8 @@ def run_build(
     summary.checks.extend(source_warnings)
     for ev in result.get_asset_check_evaluations():
         detail = ev.description or ""
-        # a non-blocking check escalated to ERROR (match-quality diagnostics) does not fail the build
+        # a non-blocking check escalated to ERROR (match-quality diagnostics) does not fail the
+        # build
         severity = (
             ev.severity.value
             if ev.blocking is not False or ev.severity.value != "ERROR"

@@ -11,7 +11,8 @@ def project_env(tmp_path, monkeypatch):
     settings = settings_for(tmp_path)
     settings_file = tmp_path / "leo_settings.yml"
     settings_file.write_text(
-        f"workspace_url: 'duckdb:///{tmp_path / 'ws.duckdb'}'\nsource_dir: '{tmp_path / 'sources'}'\n"
+        f"workspace_url: 'duckdb:///{tmp_path / 'ws.duckdb'}'\nsource_dir: "
+        f"'{tmp_path / 'sources'}'\n"
     )
     monkeypatch.setenv("LEO_SETTINGS_FILE", str(settings_file))
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))

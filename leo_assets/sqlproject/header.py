@@ -123,7 +123,8 @@ def _parse_checks(raw: Any, path: str) -> list[dict[str, Any]]:
         ctypes = [k for k in item if k in CHECK_TYPES]
         if len(ctypes) != 1:
             raise LoadError(
-                f"{path}: checks[{i}] must name exactly one of {', '.join(CHECK_TYPES)}; got {sorted(item)}"
+                f"{path}: checks[{i}] must name exactly one of {', '.join(CHECK_TYPES)}; got "
+                f"{sorted(item)}"
             )
         ctype = ctypes[0]
         rest = {k: v for k, v in item.items() if k != ctype}

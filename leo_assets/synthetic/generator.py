@@ -71,7 +71,8 @@ def iter_cohorts(
     cohorts = config.resolved_cohorts(settings)
     partner = None
     if config.faults.overmatch_cohort > 0 and len(cohorts) > 1:
-        # over-matches across cohorts: victims of every later cohort are merged into persons of the earliest
+        # over-matches across cohorts: victims of every later cohort are merged into persons of
+        # the earliest
         first = cohorts[0]
         first_persons = make_persons(
             config.seed,
@@ -277,8 +278,8 @@ def generate(
 def _drop_repeated_blank_keys(
     source: str, pv, table: pa.Table, truth: pa.Table, seen: dict[str, set]
 ):
-    """A row with a blank identifier whose natural key an earlier cohort's row already has is dropped
-    (with its truth row), so that every natural key maps to exactly one person."""
+    """A row with a blank identifier whose natural key an earlier cohort's row already has is
+    dropped (with its truth row), so that every natural key maps to exactly one person."""
     import numpy as np
     import pyarrow.compute as pc
 
@@ -351,7 +352,8 @@ def _with_progress(it: Iterator[CohortData], bar) -> Iterator[CohortData]:
 def simulate_truth(
     settings: Settings, config: GeneratorConfig, sql_dir: Path | None = None
 ) -> dict[str, pa.Table]:
-    """The truth tables a run would write (person, spells, earnings, faults), in memory, without the views.
+    """The truth tables a run would write (person, spells, earnings, faults), in memory, without
+    the views.
 
     Identifier and fault tables that depend on the ILR records are built too (the ILR rows are
     generated and discarded)."""
