@@ -125,7 +125,7 @@ checks:
 --- */
 select
     spells.edukey,  -- person key
-    count(*) as n_spells  -- spells of this edukey
+    cast(count(*) as int) as n_spells  -- spells of this edukey
 from ws.stg_leo__employment as spells
 where spells.edukey is not null
 group by spells.edukey

@@ -32,8 +32,8 @@ BENEFITS_MART = """
 description: One row per edukey with a benefit, for staleness tests.
 grain: [edukey]
 --- */
-select claims.edukey, count(*) as n_claims from ws.stg_leo__benefits as claims where claims.edukey
-is not null group by claims.edukey
+select claims.edukey, cast(count(*) as int) as n_claims from ws.stg_leo__benefits as claims
+where claims.edukey is not null group by claims.edukey
 """
 TOP_MART = """
 /* ---

@@ -348,8 +348,8 @@ def portability_problems(tree: exp.Expression) -> list[str]:
             problems.append("string '+': use CONCAT()")
         if (
             isinstance(node, exp.Div)
-            and not _has_decimal_cast(node.this)
-            and not _has_decimal_cast(node.expression)
+            and not _is_decimal(node.this)
+            and not _is_decimal(node.expression)
         ):
             problems.append(
                 f"division {node.sql(dialect='tsql')!r}: T-SQL divides integers as integers; "
@@ -416,6 +416,40 @@ def _outer_join_or_problems(join: exp.Join) -> list[str]:
                 "find the matches with an INNER JOIN, aggregate them, then LEFT JOIN the result"
             )
     return problems
+
+
+_DECIMAL_TYPES = (exp.DataType.Type.DECIMAL, exp.DataType.Type.DOUBLE, exp.DataType.Type.FLOAT)
+
+
+def _is_decimal(node: exp.Expression | None) -> bool:
+    """Whether an expression's T-SQL type is decimal (or float) by SQL Server's type rules.
+
+    A CAST to DECIMAL/FLOAT, a literal with a decimal point, arithmetic with such an operand,
+    and SUM/MIN/MAX/ABS/ROUND/COALESCE/NULLIF/CASE over one (T-SQL gives CASE and COALESCE the
+    type of highest precedence among their results). Anything else, a bare column included,
+    could be an integer: ``CAST(a AS INT) / CASE WHEN CAST(b AS DECIMAL) > 0 THEN 2 END`` is
+    still integer division.
+    """
+    if node is None:
+        return False
+    if isinstance(node, exp.Paren):
+        return _is_decimal(node.this)
+    if isinstance(node, exp.Cast):
+        return node.to.this in _DECIMAL_TYPES
+    if isinstance(node, exp.Literal):
+        return not node.is_string and "." in node.this
+    if isinstance(node, (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod)):
+        return _is_decimal(node.left) or _is_decimal(node.right)
+    if isinstance(node, exp.Neg):
+        return _is_decimal(node.this)
+    if isinstance(node, exp.Case):
+        branches = [i.args.get("true") for i in node.args.get("ifs") or []]
+        return any(_is_decimal(b) for b in [*branches, node.args.get("default")])
+    if isinstance(node, (exp.Sum, exp.Min, exp.Max, exp.Abs, exp.Round, exp.Nullif, exp.Window)):
+        return _is_decimal(node.this)
+    if isinstance(node, exp.Coalesce):
+        return _is_decimal(node.this) or any(_is_decimal(e) for e in node.expressions)
+    return False
 
 
 def _has_decimal_cast(node: exp.Expression | None) -> bool:

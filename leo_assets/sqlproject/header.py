@@ -58,6 +58,8 @@ class Header(BaseModel):
     tags: dict[str, str] = Field(default_factory=dict)
     depends_on: list[str] = Field(default_factory=list)
     indexes: list[list[str]] = Field(default_factory=list)
+    # keys the author declares unique for CTEs or aliases the loader cannot infer (rule 11)
+    unique: dict[str, list[str] | list[list[str]]] = Field(default_factory=dict)
     severity: Severity = "error"  # for *.check.sql files
     body_line: int = 1
 
