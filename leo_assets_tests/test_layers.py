@@ -83,15 +83,17 @@ def _resolve(module: str, is_package: bool, node: ast.ImportFrom) -> str:
     return ".".join(base + ([node.module] if node.module else []))
 
 
-def import_graph() -> tuple[dict[str, set[str]], list[tuple[str, str]], set[tuple[str, str]]]:
-    """(module -> project modules it imports, [(module, private name imported from another)],
-    {(module, project module imported inside a function)})."""
-    files = sorted((ROOT / PACKAGE).rglob("*.py"))
-    files += sorted((ROOT / "benchmarks").rglob("*.py")) + sorted((ROOT / "scripts").rglob("*.py"))
-    modules = {_module_name(f): f for f in files}
-    graph: dict[str, set[str]] = {m: set() for m in modules}
-    private: list[tuple[str, str]] = []
-    deferred: set[tuple[str, str]] = set()
+def scan(
+    module: str, source: str, modules: set[str], is_package: bool = False
+) -> tuple[set[str], list[str], set[str]]:
+    """(project modules ``module`` imports, private names of other modules it uses, project
+    modules it imports inside a function or block) from its source."""
+    tree = ast.parse(source)
+    top_level = {id(node) for node in tree.body}
+    imports: set[str] = set()
+    private: list[str] = []
+    deferred: set[str] = set()
+    aliases: dict[str, str] = {}  # local name -> project module it is bound to
 
     def known(name: str) -> str | None:
         # the longest importable prefix: `from a.b import c` may name module a.b.c or a name in a.b
@@ -101,27 +103,55 @@ def import_graph() -> tuple[dict[str, set[str]], list[tuple[str, str]], set[tupl
                 return ".".join(parts[:n])
         return None
 
-    for module, path in modules.items():
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        is_package = path.name == "__init__.py"
-        top_level = {id(node) for node in tree.body}
-        for node in ast.walk(tree):  # every import, at module level or inside a function
-            if isinstance(node, ast.Import):
-                targets = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                base = _resolve(module, is_package, node)
-                targets = [f"{base}.{alias.name}" for alias in node.names]
-                for alias in node.names:
-                    if alias.name.startswith("_") and known(base) and known(base) != module:
-                        private.append((module, f"{base}.{alias.name}"))
-            else:
-                continue
-            for target in targets:
-                found = known(target)
-                if found and found != module:
-                    graph[module].add(found)
-                    if id(node) not in top_level:
-                        deferred.add((module, found))
+    for node in ast.walk(tree):  # every import, at module level or inside a function
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+            for alias in node.names:
+                if alias.asname and alias.name in modules:
+                    aliases[alias.asname] = alias.name
+        elif isinstance(node, ast.ImportFrom):
+            base = _resolve(module, is_package, node)
+            targets = [f"{base}.{alias.name}" for alias in node.names]
+            for alias in node.names:
+                if alias.name.startswith("_") and known(base) and known(base) != module:
+                    private.append(f"{base}.{alias.name}")
+                if f"{base}.{alias.name}" in modules:
+                    aliases[alias.asname or alias.name] = f"{base}.{alias.name}"
+        else:
+            continue
+        for target in targets:
+            found = known(target)
+            if found and found != module:
+                imports.add(found)
+                if id(node) not in top_level:
+                    deferred.add(found)
+    for node in ast.walk(tree):  # module._name: a private name reached through its module
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in aliases
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+        ):
+            private.append(f"{aliases[node.value.id]}.{node.attr}")
+    return imports, private, deferred
+
+
+def import_graph() -> tuple[dict[str, set[str]], list[tuple[str, str]], set[tuple[str, str]]]:
+    """(module -> project modules it imports, [(module, private name of another it uses)],
+    {(module, project module imported inside a function)})."""
+    files = sorted((ROOT / PACKAGE).rglob("*.py"))
+    files += sorted((ROOT / "benchmarks").rglob("*.py")) + sorted((ROOT / "scripts").rglob("*.py"))
+    paths = {_module_name(f): f for f in files}
+    graph: dict[str, set[str]] = {}
+    private: list[tuple[str, str]] = []
+    deferred: set[tuple[str, str]] = set()
+    for module, path in paths.items():
+        source = path.read_text(encoding="utf-8")
+        imports, used, inner = scan(module, source, set(paths), path.name == "__init__.py")
+        graph[module] = imports
+        private += [(module, name) for name in used]
+        deferred |= {(module, target) for target in inner}
     return graph, private, deferred
 
 
@@ -204,6 +234,27 @@ def test_the_checks_can_fail():
     assert upward_imports(planted) == [] and cycle(planted) is not None
     with pytest.raises(KeyError, match="leo_assets.newmodule"):
         layer_of("leo_assets.newmodule", {"leo_assets.settings": 0})
+
+
+def test_the_scan_finds_private_names_and_deferred_imports():
+    """On planted sources: a private name imported or reached through its module, and an import
+    inside a function, are each found (relative imports resolved)."""
+    modules = {"leo_assets.resources", "leo_assets.sqlproject.loader", "leo_assets.sqlproject"}
+    imports, private, deferred = scan(
+        "leo_assets.sqlproject.compile",
+        "from .loader import _references, load_project\n"
+        "from leo_assets import resources\n"
+        "def f():\n"
+        "    import leo_assets.resources as r\n"
+        "    return resources._PASSWORDS, r.redact, resources.__name__\n",
+        modules,
+    )
+    assert imports == {"leo_assets.sqlproject.loader", "leo_assets.resources"}
+    assert private == [
+        "leo_assets.sqlproject.loader._references",
+        "leo_assets.resources._PASSWORDS",
+    ]
+    assert deferred == {"leo_assets.resources"}
 
 
 def test_the_graph_reads_function_level_and_relative_imports():
