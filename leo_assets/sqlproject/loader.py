@@ -203,13 +203,13 @@ def _analyse(
         line = _line(table, base_line)
         if table.catalog:
             raise LoadError(
-                f"{rel}:{line}: {table.sql('tsql')}: write sources as <database>.<source> and models as ws.<name>; "
-                "physical database names come from the settings"
+                f"{rel}:{line}: {table.sql('tsql')}: write sources as <database>.<source> and "
+                "models as ws.<name>; physical database names come from the settings"
             )
         if not table.db:
             raise LoadError(
-                f"{rel}:{line}: table {table.name!r} is not schema-qualified: use ws.{table.name} for a model "
-                "or <database>.<source> for a source"
+                f"{rel}:{line}: table {table.name!r} is not schema-qualified: use ws.{table.name} "
+                "for a model or <database>.<source> for a source"
             )
         qualifier, name = table.db.lower(), table.name.lower()
         if qualifier == WORKSPACE_QUALIFIER:
@@ -225,8 +225,8 @@ def _analyse(
         name = param.name.lower()
         if name not in params_known:
             raise LoadError(
-                f"{rel}:{_text_line(text, '@' + name, base_line)}: unknown parameter @{name}; known: "
-                f"{', '.join('@' + p for p in sorted(params_known))}"
+                f"{rel}:{_text_line(text, '@' + name, base_line)}: unknown parameter @{name}; "
+                f"known: {', '.join('@' + p for p in sorted(params_known))}"
             )
         params.add(name)
     return model_deps, source_deps, params
@@ -273,7 +273,8 @@ def _load_seeds(sql_dir: Path, settings: Settings) -> list[SqlModel]:
                 reader = csv.DictReader(fh)
                 if [c for c, _, _ in columns] != reader.fieldnames:
                     raise LoadError(
-                        f"{rel}: {body['csv']} header {reader.fieldnames} differs from the declared columns"
+                        f"{rel}: {body['csv']} header {reader.fieldnames} differs from the "
+                        "declared columns"
                     )
                 rows = [tuple(_coerce(r[c], t) for c, t, _ in columns) for r in reader]
             if "overrides_from_setting" in body:
@@ -339,7 +340,8 @@ def _apply_overrides(
 
 
 def _calendar_months(first_year: int, last_year: int) -> list[tuple[Any, ...]]:
-    """(month_start_date, month_end_date, calendar_year, month_no, academic_year) for every month."""
+    """(month_start_date, month_end_date, calendar_year, month_no, academic_year) for every
+    month."""
     import calendar
     import datetime as dt
 
@@ -391,7 +393,8 @@ def load_project(sql_dir: Path, settings: Settings) -> SqlProject:
         layer = parts[0] if len(parts) > 1 else None
         if layer not in LAYERS or layer == "reference":
             raise LoadError(
-                f"{rel}: SQL files live in a layer folder: {', '.join(l for l in LAYERS if l != 'reference')}"
+                f"{rel}: SQL files live in a layer folder: "
+                f"{', '.join(l for l in LAYERS if l != 'reference')}"
             )
         text = path.read_text(encoding="utf-8")
         header = parse_header(text, rel)
@@ -426,7 +429,8 @@ def load_project(sql_dir: Path, settings: Settings) -> SqlProject:
             raise LoadError(f"{rel}: the prefix of {name!r} belongs to another layer")
         if name in models:
             raise LoadError(
-                f"{rel}: a model named {name!r} already exists ({models[name].path.relative_to(sql_dir)})"
+                f"{rel}: a model named {name!r} already exists "
+                f"({models[name].path.relative_to(sql_dir)})"
             )
         model_deps |= {d.lower() for d in header.depends_on}
         # a relationships check reads its target: the target must be built first
@@ -460,12 +464,14 @@ def load_project(sql_dir: Path, settings: Settings) -> SqlProject:
             allowed = LAYER_READS.get(m.layer, set())
             if models[dep].layer not in allowed:
                 raise LoadError(
-                    f"{rel}: layer violation: a {m.layer} model may read {', '.join(sorted(allowed))}, "
+                    f"{rel}: layer violation: a {m.layer} model may read "
+                    f"{', '.join(sorted(allowed))}, "
                     f"not ws.{dep} ({models[dep].layer})"
                 )
         if m.source_deps and "source" not in LAYER_READS.get(m.layer, set()):
             raise LoadError(
-                f"{rel}: layer violation: only staging models read sources ({', '.join(sorted(m.source_deps))})"
+                f"{rel}: layer violation: only staging models read sources "
+                f"({', '.join(sorted(m.source_deps))})"
             )
     for chk in checks:
         rel = chk.path.relative_to(sql_dir).as_posix()
