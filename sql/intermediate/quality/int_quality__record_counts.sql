@@ -11,8 +11,8 @@ description: >
   BE-5 flagged: distinct benefit codes in the source absent from ref_benefit_types (hard 0).
   SP-1 flagged: spells of the merged spell tables starting on or before the day after an earlier
   spell of the same person and type ends (an overlap or day-adjacency left after merging; hard 0),
-  by table: activity_spells (type), employment_spells, benefit_spells (benefit code),
-  nccis_spells (activity category).
+  by table: activity_spells (type), employment_spells, benefit_spells (benefit code), read from
+  int_spells__merged, which makes all three, and nccis_spells (activity category).
   SP-2 flagged: person-months of metrics_monthly and person-years of metrics_annual with the days
   of one activity above the days of the period (hard 0), by table.
   HE-4 flagged: HESA records (stg_hesa__instances) with both dates whose end precedes the
@@ -34,39 +34,40 @@ checks:
 
 with
 
-spell_keys as (
-
-    -- SP-1: the merged spell tables, keyed by what they merge over
-    select 'activity_spells' as table_name, spells.person_id, spells.activity_type as spell_key, spells.start_date, spells.end_date
-    from ws.activity_spells as spells
-
-    union all
-
-    select 'employment_spells', spells.person_id, 'employment', spells.start_date, spells.end_date
-    from ws.employment_spells as spells
-
-    union all
-
-    select 'benefit_spells', spells.person_id, spells.benefit_type, spells.start_date, spells.end_date
-    from ws.benefit_spells as spells
-
-    union all
-
-    select 'nccis_spells', spells.person_id, spells.activity_category, spells.start_date, spells.end_date
-    from ws.nccis_spells as spells
-
-),
-
 spell_neighbours as (
 
+    -- SP-1: the merged spell tables with the latest end of the same person's earlier spells of the
+    -- same type; int_spells__merged carries it for the spells it merges
     select
-        spell_keys.*,
-        max(spell_keys.end_date) over (
-            partition by spell_keys.table_name, spell_keys.person_id, spell_keys.spell_key
-            order by spell_keys.start_date, spell_keys.end_date
+        case
+            when spells.spell_kind = 'activity' then 'activity_spells'
+            when spells.spell_kind = 'employment' then 'employment_spells'
+            else 'benefit_spells'
+        end as table_name,
+        spells.person_id,
+        spells.start_date,
+        spells.previous_end_date as previous_max_end_date
+    from ws.int_spells__merged as spells
+
+    union all
+
+    -- activity_spells takes the employment spells as they are
+    select 'activity_spells', spells.person_id, spells.start_date, spells.previous_end_date
+    from ws.int_spells__merged as spells
+    where spells.spell_kind = 'employment'
+
+    union all
+
+    select
+        'nccis_spells',
+        spells.person_id,
+        spells.start_date,
+        max(spells.end_date) over (
+            partition by spells.person_id, spells.activity_category
+            order by spells.start_date, spells.end_date
             rows between unbounded preceding and 1 preceding
-        ) as previous_max_end_date
-    from spell_keys
+        )
+    from ws.nccis_spells as spells
 
 ),
 

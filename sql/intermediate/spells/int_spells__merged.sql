@@ -1,0 +1,281 @@
+/* ---
+description: >
+  One row per spell kind x person x spell key x merged spell: the project's one gaps-and-islands
+  merge, read by employment_spells (kind employment), benefit_spells (kind benefit, key the
+  benefit code), activity_spells (kind activity, key the activity type) and diagnostic SP-1
+  (int_quality__record_counts). Input, one branch per kind and source in source_spells:
+  employment: PAYE spells (stg_leo__employment) under a person's EduKeys (person_identifier);
+  benefit: DWP claims (stg_leo__benefits) with a code; activity: school_spells, fe_spells
+  (classroom_fe -> fe, traineeship; the rest apprenticeship), he_spells, the claims with a code in
+  ref_benefit_types (out_of_work_benefit, in_work_benefit; unknown codes left out),
+  self_employment (a tax year, 6 April to 5 April, with self-employment earnings above 0 in
+  earnings) and nccis_spells (custody; neet). Employment is no activity input: the merged spells
+  of kind employment are more than a day apart already, so activity_spells takes them as they
+  are. PAYE spells and claims without an EduKey or with a row_issue (an unknown start or end;
+  counted per reason in staging), starting after the reference date or ending before they start
+  are left out; open ones (NULL end) and ends past the reference date end there with
+  is_censored = 1; activity spells starting after the reference date are left out. Merge rule:
+  within one kind, person and key, spells are read by start date, then end date; a spell opens a
+  new merged spell when it starts more than one day after the latest end of the spells read
+  before it, so overlapping and abutting spells merge (a job-to-job move without a gap is one
+  spell). Ties: among spells with the same start and end (which always merge) only the first read
+  can open a merged spell, and the numbering counts every such peer together (a RANGE frame), so
+  the result never depends on how exact ties are read. Across merged rows: start_date is the
+  earliest start and end_date the latest end; is_censored is the maximum (a censored spell ends at
+  the reference date, so it is also the flag of the spells ending on the merged end);
+  is_start_uncertain (is_end_uncertain) is the minimum over the spells starting (ending) on the
+  merged start (end), uncertain only when all of them had a defaulted date (employment only);
+  source_flag is the maximum (benefit: the source's out-of-work flag); n_source_keys counts the
+  distinct EduKeys (employment and benefit; 0 for activity); previous_end_date is the latest end
+  of the earlier merged spells of the same kind, person and key (SP-1 flags a spell starting on or
+  before the day after it).
+grain: [spell_kind, person_id, spell_key, start_date]
+checks:
+  - accepted_values: {column: spell_kind, values: [employment, benefit, activity]}
+  - expression_is_true: start_date <= end_date
+  - expression_is_true: end_date <= @reference_date
+--- */
+
+with
+
+source_spells as (
+
+    -- employment: one row per PAYE source spell
+    select
+        'employment' as spell_kind,
+        ids.person_id,
+        'employment' as spell_key,
+        spells.edukey as source_key,
+        spells.spell_start_date as start_date,
+        case
+            when spells.spell_end_date is null or spells.spell_end_date > @reference_date then @reference_date
+            else spells.spell_end_date
+        end as end_date,
+        case when spells.spell_end_date is null or spells.spell_end_date > @reference_date then 1 else 0 end as is_censored,
+        spells.is_start_uncertain,
+        spells.is_end_uncertain,
+        cast(null as int) as source_flag
+    from ws.stg_leo__employment as spells
+    inner join ws.person_identifier as ids
+        on ids.identifier_type = 'edukey'
+        and ids.identifier_value = spells.edukey
+    where spells.spell_start_date is not null
+        and spells.spell_start_date <= @reference_date
+        and (spells.spell_end_date is null or spells.spell_end_date >= spells.spell_start_date)
+        and spells.row_issue is null  -- set aside and counted in staging (check row_issues)
+
+    union all
+
+    -- benefit: one row per DWP claim, keyed by its code
+    select
+        'benefit',
+        ids.person_id,
+        claims.benefit_type,
+        claims.edukey,
+        claims.spell_start_date,
+        case
+            when claims.spell_end_date is null or claims.spell_end_date > @reference_date then @reference_date
+            else claims.spell_end_date
+        end,
+        case when claims.spell_end_date is null or claims.spell_end_date > @reference_date then 1 else 0 end,
+        cast(null as smallint),
+        cast(null as smallint),
+        claims.source_out_of_work_flag
+    from ws.stg_leo__benefits as claims
+    inner join ws.person_identifier as ids
+        on ids.identifier_type = 'edukey'
+        and ids.identifier_value = claims.edukey
+    where claims.spell_start_date is not null
+        and claims.benefit_type is not null
+        and claims.spell_start_date <= @reference_date
+        and (claims.spell_end_date is null or claims.spell_end_date >= claims.spell_start_date)
+        and claims.row_issue is null  -- set aside and counted in staging (check row_issues)
+
+    union all
+
+    -- activity: every spell table mapped onto one set of activity types
+    select 'activity', spells.person_id, 'school', cast(null as varchar(20)), spells.start_date, spells.end_date, spells.is_censored,
+        cast(null as smallint), cast(null as smallint), cast(null as int)
+    from ws.school_spells as spells
+    where spells.start_date <= @reference_date
+
+    union all
+
+    select
+        'activity',
+        spells.person_id,
+        case
+            when spells.spell_type = 'classroom_fe' then 'fe'
+            when spells.spell_type = 'traineeship' then 'traineeship'
+            else 'apprenticeship'
+        end,
+        cast(null as varchar(20)), spells.start_date, spells.end_date, spells.is_censored,
+        cast(null as smallint), cast(null as smallint), cast(null as int)
+    from ws.fe_spells as spells
+    where spells.start_date <= @reference_date
+
+    union all
+
+    select 'activity', spells.person_id, 'he', cast(null as varchar(20)), spells.start_date, spells.end_date, spells.is_censored,
+        cast(null as smallint), cast(null as smallint), cast(null as int)
+    from ws.he_spells as spells
+    where spells.start_date <= @reference_date
+
+    union all
+
+    select
+        'activity',
+        pay.person_id,
+        'self_employment',
+        cast(null as varchar(20)),
+        datefromparts(pay.tax_year - 1, 4, 6),
+        case when datefromparts(pay.tax_year, 4, 5) > @reference_date then @reference_date else datefromparts(pay.tax_year, 4, 5) end,
+        case when datefromparts(pay.tax_year, 4, 5) > @reference_date then 1 else 0 end,
+        cast(null as smallint), cast(null as smallint), cast(null as int)
+    from ws.earnings as pay
+    where pay.self_employment_gbp_nominal > 0
+        and datefromparts(pay.tax_year - 1, 4, 6) <= @reference_date
+
+    union all
+
+    -- the claims of the benefit branch with a mapped code, as activity: the same filters and censoring
+    select
+        'activity',
+        ids.person_id,
+        case when benefit_types.is_out_of_work = 1 then 'out_of_work_benefit' else 'in_work_benefit' end,
+        cast(null as varchar(20)),
+        claims.spell_start_date,
+        case
+            when claims.spell_end_date is null or claims.spell_end_date > @reference_date then @reference_date
+            else claims.spell_end_date
+        end,
+        case when claims.spell_end_date is null or claims.spell_end_date > @reference_date then 1 else 0 end,
+        cast(null as smallint), cast(null as smallint), cast(null as int)
+    from ws.stg_leo__benefits as claims
+    inner join ws.person_identifier as ids
+        on ids.identifier_type = 'edukey'
+        and ids.identifier_value = claims.edukey
+    inner join ws.ref_benefit_types as benefit_types
+        on benefit_types.benefit_type = claims.benefit_type
+    where claims.spell_start_date is not null
+        and claims.spell_start_date <= @reference_date
+        and (claims.spell_end_date is null or claims.spell_end_date >= claims.spell_start_date)
+        and claims.row_issue is null  -- set aside and counted in staging (check row_issues)
+        and benefit_types.is_out_of_work is not null
+
+    union all
+
+    select
+        'activity',
+        spells.person_id,
+        case when spells.activity_category = 'custody' then 'custody' else 'neet' end,
+        cast(null as varchar(20)), spells.start_date, spells.end_date, spells.is_censored,
+        cast(null as smallint), cast(null as smallint), cast(null as int)
+    from ws.nccis_spells as spells
+    where (spells.is_neet = 1 or spells.activity_category = 'custody')
+        and spells.start_date <= @reference_date
+
+),
+
+ordered as (
+
+    select
+        source_spells.*,
+        max(source_spells.end_date) over (
+            partition by source_spells.person_id, source_spells.spell_kind, source_spells.spell_key
+            order by source_spells.start_date, source_spells.end_date
+            rows between unbounded preceding and 1 preceding
+        ) as previous_max_end_date
+    from source_spells
+
+),
+
+opened as (
+
+    select
+        ordered.*,
+        case
+            when ordered.previous_max_end_date is null
+                or ordered.start_date > dateadd(day, 1, ordered.previous_max_end_date) then 1
+            else 0
+        end as opens_island
+    from ordered
+
+),
+
+islands as (
+
+    select
+        opened.*,
+        -- range, not rows: spells with the same start and end (peers) all count the one of them
+        -- that opens an island, whatever order the first window read them in
+        sum(opened.opens_island) over (
+            partition by opened.person_id, opened.spell_kind, opened.spell_key
+            order by opened.start_date, opened.end_date
+            range between unbounded preceding and current row
+        ) as island_no
+    from opened
+
+),
+
+merged as (
+
+    select
+        islands.spell_kind,
+        islands.person_id,
+        islands.spell_key,
+        islands.island_no,
+        min(islands.start_date) as start_date,
+        max(islands.end_date) as end_date,
+        max(islands.is_censored) as is_censored,
+        max(islands.source_flag) as source_flag,
+        -- the row that opens an island read every earlier spell: its running maximum is the
+        -- latest end of the earlier merged spells
+        max(case when islands.opens_island = 1 then islands.previous_max_end_date end) as previous_end_date,
+        count(*) as n_source_spells
+    from islands
+    group by islands.person_id, islands.spell_kind, islands.spell_key, islands.island_no
+
+),
+
+by_source_key as (
+
+    -- kinds with source keys (EduKeys): how many, and the uncertain-date flags (employment)
+    select
+        merged.spell_kind,
+        merged.person_id,
+        merged.spell_key,
+        merged.island_no,
+        count(distinct islands.source_key) as n_source_keys,
+        min(case when islands.start_date = merged.start_date then islands.is_start_uncertain end) as is_start_uncertain,
+        min(case when islands.end_date = merged.end_date then islands.is_end_uncertain end) as is_end_uncertain
+    from merged
+    inner join islands
+        on islands.person_id = merged.person_id
+        and islands.spell_kind = merged.spell_kind
+        and islands.spell_key = merged.spell_key
+        and islands.island_no = merged.island_no
+    where merged.spell_kind in ('employment', 'benefit')
+    group by merged.spell_kind, merged.person_id, merged.spell_key, merged.island_no
+
+)
+
+select
+    merged.spell_kind,  -- employment, benefit or activity: the table the spell belongs to
+    merged.person_id,  -- the project's person identifier
+    merged.spell_key,  -- what spells merge within: 'employment', the benefit code, or the activity type
+    merged.start_date,  -- first day (inclusive): the earliest start merged
+    merged.end_date,  -- last day (inclusive): the latest end merged; the reference date when censored
+    merged.is_censored,  -- 1 = a merged spell was open or ran past the reference date: cut there
+    by_source_key.is_start_uncertain,  -- every spell starting on start_date had a defaulted start (employment; else NULL)
+    by_source_key.is_end_uncertain,  -- every spell ending on end_date had a defaulted end (employment; else NULL)
+    merged.source_flag,  -- maximum of the source's flag over the merged spells (benefit: its out-of-work flag; else NULL)
+    merged.n_source_spells,  -- input spells merged into this one
+    coalesce(by_source_key.n_source_keys, 0) as n_source_keys,  -- distinct source keys (EduKeys) of the merged spells; 0 for activity
+    merged.previous_end_date  -- latest end of the earlier merged spells of this kind, person and key (NULL for the first)
+from merged
+left join by_source_key
+    on by_source_key.person_id = merged.person_id
+    and by_source_key.spell_kind = merged.spell_kind
+    and by_source_key.spell_key = merged.spell_key
+    and by_source_key.island_no = merged.island_no
