@@ -110,7 +110,9 @@ def derived_destination_rates(settings) -> list[tuple[str, float, float, int]]:
             return []
         table = db.target("destinations").sql(db.dialect)
         counts = db.rows(
-            f"SELECT destination_year, destination, COUNT(*) FROM {table} GROUP BY destination_year, destination"
+            f"SELECT destination_year, destination, is_sustained, COUNT(*) FROM {table} "
+            "GROUP BY destination_year, destination, is_sustained "
+            "ORDER BY destination_year, destination, is_sustained"
         )
     except Exception:
         return []
@@ -118,10 +120,10 @@ def derived_destination_rates(settings) -> list[tuple[str, float, float, int]]:
         db.dispose()
     totals: dict[int, int] = {}
     by: dict[tuple[str, int], int] = {}
-    for year, destination, n in counts:
+    for year, destination, is_sustained, n in counts:
         totals[int(year)] = totals.get(int(year), 0) + int(n)
         by[(destination, int(year))] = by.get((destination, int(year)), 0) + int(n)
-        if destination in ("apprenticeship", "education", "employment", "combination"):
+        if is_sustained == 1:  # the sustained subset is ref_destinations.is_sustained
             by[("sustained", int(year))] = by.get(("sustained", int(year)), 0) + int(n)
     rows = []
     for (measure, year), published in PUBLISHED_DESTINATIONS.items():

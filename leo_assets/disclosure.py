@@ -259,7 +259,7 @@ def round_to(values: pd.Series, base: int) -> pd.Series:
 
 
 # ----------------------------------------------------------------------- secondary suppression
-Cell = tuple[int, str]  # (row position, column)
+Cell = tuple[int, str]  # (row position, column); protect() numbers rows in canonical_order
 
 
 @dataclass(frozen=True)
@@ -337,7 +337,13 @@ def secondary_suppression(
     constraints: list[Constraint],
     max_rounds: int = 10_000,
 ) -> set[Cell]:
-    """Cells to suppress besides ``hidden`` so that no hidden cell is recoverable; returns them."""
+    """Cells to suppress besides ``hidden`` so that no hidden cell is recoverable; returns them.
+
+    Deterministic: relations are visited in list order and a complement is the part with the
+    smallest non-zero value, ties broken by the cell ``(row, column)``. :func:`protect` numbers the
+    rows in :func:`canonical_order` (by dimension values), so the choice never depends on the order
+    the table was read in.
+    """
     hidden = set(hidden)
     added: set[Cell] = set()
 
@@ -557,15 +563,52 @@ def primary_reasons(raw: pd.DataFrame, spec: TableSpec, rules: DisclosureRules) 
     return reasons
 
 
+def canonical_order(df: pd.DataFrame, spec: TableSpec) -> np.ndarray:
+    """Row positions of ``df`` sorted by the table's dimension values (its grain), then by every
+    other published column: an order that depends on the cells' keys only, never on the order
+    the rows were read in.
+
+    Numbers sort as numbers, anything else as text; missing values last.
+
+    >>> spec = TableSpec(name="out_t", dims=("g", "y"))
+    >>> canonical_order(pd.DataFrame({"g": ["b", "a", "a"], "y": [1, 10, 9]}), spec).tolist()
+    [2, 1, 0]
+    """
+    keys = list(spec.dims) + [
+        c for c in spec.published_columns() if c in df.columns and c not in spec.dims
+    ]
+
+    def key(col: pd.Series) -> pd.Series:
+        if pd.api.types.is_numeric_dtype(col):
+            return col
+        numeric = pd.to_numeric(col, errors="coerce")
+        if numeric.notna().sum() == col.notna().sum():  # numbers read as objects (Decimal)
+            return numeric
+        return col.map(lambda v: None if v is None or v is pd.NA else str(v))
+
+    frame = df.reset_index(drop=True)[keys].assign(__position=np.arange(len(df)))
+    ordered = frame.sort_values(keys, key=key, kind="mergesort", na_position="last")
+    return ordered["__position"].to_numpy()
+
+
 def protect(raw: pd.DataFrame, spec: TableSpec, rules: DisclosureRules) -> Protected:
-    """Apply every rule to the raw aggregate table ``raw`` and return the safe table."""
+    """Apply every rule to the raw aggregate table ``raw`` and return the safe table.
+
+    The result does not depend on the order of ``raw``'s rows: the rules run on the table in its
+    :func:`canonical_order`, so secondary suppression meets the relations in the same order and
+    breaks every tie (between parts of equal value) by the cells' dimension values.
+    """
     raw = raw.reset_index(drop=True)
-    reasons = primary_reasons(raw, spec, rules)
+    order = canonical_order(raw, spec)
+    canon = raw.iloc[order].reset_index(drop=True)
+    found = primary_reasons(canon, spec, rules)
     if spec.counts:
-        values = {(i, c): float(raw.at[i, c]) for i in range(len(raw)) for c in spec.counts}
-        hidden = {cell for cell in reasons if cell[1] in spec.counts}
-        for cell in secondary_suppression(values, hidden, build_constraints(raw, spec)):
-            reasons.setdefault(cell, "secondary")
+        values = {(i, c): float(canon.at[i, c]) for i in range(len(canon)) for c in spec.counts}
+        hidden = {cell for cell in found if cell[1] in spec.counts}
+        for cell in secondary_suppression(values, hidden, build_constraints(canon, spec)):
+            found.setdefault(cell, "secondary")
+    # back to the positions of ``raw``, in canonical cell order
+    reasons = {(int(order[i]), col): why for (i, col), why in sorted(found.items())}
     safe = raw[[c for c in spec.published_columns() if c in raw.columns]].copy()
     for col in spec.counts:
         safe[col] = safe[col].astype("float64")

@@ -1,7 +1,9 @@
 """Disclosure-safe outputs: one ``out_*_safe`` asset per ``out_*`` table, their pictures, the export.
 
-* ``TABLE_SPECS`` says, per ``out_*`` SQL table, which columns are keys, counts, percentages and
-  magnitudes, and which additive relations join its cells (for secondary suppression).
+* Each ``sql/outputs/out_*.sql`` says in its header's ``disclosure:`` block which columns are
+  keys, counts, percentages and magnitudes, and which additive relations join its cells (for
+  secondary suppression); :func:`output_specs` turns the blocks into
+  :class:`leo_assets.disclosure.TableSpec`, so a new output is one SQL file and no Python.
 * ``out_<name>_safe`` (group ``outputs``) reads the small aggregate ``out_<name>`` table (never
   person-level rows), applies :func:`leo_assets.disclosure.protect`, writes the safe table into the
   workspace as ``<name>_safe__new``, re-verifies it there with :func:`leo_assets.disclosure.verify`
@@ -12,12 +14,11 @@
 """
 
 import base64
-import datetime as dt
 import hashlib
 import io
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ import dagster as dg
 import numpy as np
 import pandas as pd
 from sqlalchemy import text
+from sqlglot import exp
 
 from leo_assets import disclosure
 from leo_assets.assets import STALE_CLOSURE, model_key
@@ -45,116 +47,158 @@ from leo_assets.disclosure import (
 )
 from leo_assets.resources import BlockingChecksFailed, BuildError, WorkspaceDatabase, redact
 from leo_assets.settings import Settings
-from leo_assets.sqlproject.loader import SqlProject
+from leo_assets.sqlproject.header import LoadError
+from leo_assets.sqlproject.loader import SqlModel, SqlProject
 
 MAX_AGGREGATE_ROWS = 200_000  # an out_* table is an aggregate: anything bigger is refused
 CHECK_NAME = "no_disclosive_cells"
 SDC_CODE_VERSION = "1"
 
-DESTINATIONS = (
-    "apprenticeship",
-    "education",
-    "employment",
-    "combination",
-    "not_sustained",
-    "not_captured",
-)
-SUSTAINED = DESTINATIONS[:4]
 
-TABLE_SPECS: dict[str, TableSpec] = {
-    s.name: s
-    for s in (
-        TableSpec(
-            name="out_destinations",
-            title="Destinations 1, 3 and 5 years after KS4, by cohort and characteristic",
-            dims=("ks4_year", "destination_year", "breakdown", "group_value", "destination"),
-            keep=("sort_order",),
-            counts=("n_people",),
-            relations=(
-                Margin("destination", "all", parts=DESTINATIONS),
-                Margin("destination", "sustained", parts=SUSTAINED),
-                Margin("group_value", "all"),
-                Linked(
-                    "breakdown",
-                    by=("ks4_year", "destination_year", "destination"),
-                    where={"group_value": "all"},
-                ),
-            ),
-            shares=(Share("pct_of_group", "n_people", dim="destination", total="all"),),
-        ),
-        TableSpec(
-            name="out_state_distribution",
-            title="Monthly state distribution from KS4 to about age 25",
-            dims=("ks4_year", "month_index", "state"),
-            keep=("sort_order",),
-            counts=("n_people",),
-            relations=(Margin("state", "all"),),
-            shares=(Share("pct_of_cohort", "n_people", dim="state", total="all"),),
-        ),
-        TableSpec(
-            name="out_destination_flows",
-            title="Flows between destinations at 1, 3 and 5 years after KS4",
-            dims=("ks4_year", "from_year", "to_year", "from_destination", "to_destination"),
-            keep=("sort_order",),
-            counts=("n_people",),
-            relations=(Margin("to_destination", "all"), Margin("from_destination", "all")),
-            shares=(Share("pct_of_from", "n_people", dim="to_destination", total="all"),),
-        ),
-        TableSpec(
-            name="out_top_sequences",
-            title="The most common yearly sequences, five years after KS4",
-            dims=("ks4_year", "sequence_rank"),
-            labels=("sequence_states",),
-            counts=("n_people",),
-            relations=(Margin("sequence_rank", "0"),),
-            shares=(Share("pct_of_cohort", "n_people", dim="sequence_rank", total="0"),),
-        ),
-        TableSpec(
-            name="out_earnings_by_age",
-            title="Real earnings percentiles by age",
-            dims=("age",),
-            counts=("n_people", "n_with_earnings", "n_without_earnings"),
-            relations=(RowSum("n_people", ("n_with_earnings", "n_without_earnings")),),
-            shares=(Share("pct_with_earnings", "n_with_earnings", denominator="n_people"),),
-            magnitude=Magnitude(
-                stats=(
-                    "p10_earnings_gbp_real",
-                    "p25_earnings_gbp_real",
-                    "p50_earnings_gbp_real",
-                    "p75_earnings_gbp_real",
-                    "p90_earnings_gbp_real",
-                    "mean_earnings_gbp_real",
-                ),
-                n="n_with_earnings",
-                total="earnings_sum",
-                tops=(
-                    "earnings_top1",
-                    "earnings_top2",
-                    "earnings_top3",
-                    "earnings_top4",
-                    "earnings_top5",
-                ),
-                negatives="n_negative",
-            ),
-        ),
-        TableSpec(
-            name="out_match_quality",
-            title="Match-quality rates by KS4 cohort (every diagnostic of match_quality_summary)",
-            dims=("diagnostic_id", "measure", "ks4_year"),
-            labels=("title",),
-            counts=("n_flagged", "n_not_flagged", "n_units"),
-            relations=(RowSum("n_units", ("n_flagged", "n_not_flagged")),),
-            shares=(Share("pct_flagged", "n_flagged", denominator="n_units"),),
-        ),
+# ------------------------------------------------------------------------ specs from headers
+def _output_columns(model: SqlModel) -> list[str] | None:
+    """The columns of a model's final SELECT (None when it selects ``*``)."""
+    select = model.tree
+    while isinstance(select, exp.SetOperation):
+        select = select.left
+    if not isinstance(select, exp.Select):
+        return None
+    names = [p.alias_or_name for p in select.expressions]
+    return (
+        None if "*" in names or any(isinstance(p, exp.Star) for p in select.expressions) else names
     )
-}
+
+
+def table_spec(project: SqlProject, model: SqlModel) -> TableSpec:
+    """The :class:`TableSpec` of an ``out_*`` model from its header's ``disclosure:`` block.
+
+    Errors name the file and the key (``disclosure.relations[0].margin.dimension``): a missing
+    block, dimensions that are not the grain, a column the SELECT does not have, a reference table
+    or column that does not exist.
+    """
+    rel = model.path.relative_to(project.sql_dir).as_posix()
+    decl = model.header.disclosure
+    if decl is None:
+        raise LoadError(
+            f"{rel}:1: header: disclosure: missing: an outputs model declares how "
+            f"{model.name}_safe is protected (dimensions, counts, relations...; docs/outputs.md)"
+        )
+
+    def fail(key: str, problem: str) -> LoadError:
+        return LoadError(f"{rel}:1: header: disclosure.{key}: {problem}")
+
+    grain = list(model.header.grain)
+    dims = list(decl.dimensions) or grain
+    if not grain or sorted(dims) != sorted(grain):
+        raise fail("dimensions", f"{dims} must be the grain {grain} (the keys of a cell)")
+    columns = _output_columns(model)
+
+    def column(key: str, name: str | None) -> None:
+        if name is not None and columns is not None and name not in columns:
+            raise fail(key, f"no column {name!r} in the SELECT (columns: {', '.join(columns)})")
+
+    for key in ("counts", "labels", "keep"):
+        for i, name in enumerate(getattr(decl, key)):
+            column(f"{key}[{i}]", name)
+
+    def reference_values(key: str, ref) -> tuple[str, ...]:
+        seed = project.models.get(ref.reference)
+        if seed is None or not seed.is_seed:
+            raise fail(f"{key}.reference", f"no reference table {ref.reference!r} (sql/reference/)")
+        names = [c for c, _t, _d in seed.seed_columns]
+        for name in [ref.column, *ref.where]:
+            if name not in names:
+                raise fail(key, f"{ref.reference} has no column {name!r} ({', '.join(names)})")
+        rows = [dict(zip(names, row)) for row in seed.seed_rows]
+        return tuple(
+            str(r[ref.column])
+            for r in rows
+            if all(str(r[k]) == str(v) for k, v in ref.where.items())
+        )
+
+    relations: list[Any] = []
+    for i, rd in enumerate(decl.relations):
+        if rd.margin:
+            m, key = rd.margin, f"relations[{i}].margin"
+            column(f"{key}.dimension", m.dimension)
+            for j, b in enumerate(m.by):
+                column(f"{key}.by[{j}]", b)
+            parts = m.parts
+            if parts is not None and not isinstance(parts, list):
+                parts = reference_values(f"{key}.parts", parts)
+            relations.append(
+                Margin(
+                    m.dimension,
+                    m.total,
+                    by=tuple(m.by),
+                    parts=None if parts is None else tuple(str(p) for p in parts),
+                )
+            )
+        elif rd.linked:
+            lk, key = rd.linked, f"relations[{i}].linked"
+            column(f"{key}.dimension", lk.dimension)
+            for j, b in enumerate(lk.by):
+                column(f"{key}.by[{j}]", b)
+            for w in lk.where:
+                column(f"{key}.where.{w}", w)
+            relations.append(Linked(lk.dimension, by=tuple(lk.by), where=dict(lk.where)))
+        elif rd.row_sum:
+            relations.append(RowSum(rd.row_sum.total, tuple(rd.row_sum.parts)))
+    shares = []
+    for i, sh in enumerate(decl.shares):
+        column(f"shares[{i}].dimension", sh.dimension)
+        shares.append(Share(sh.name, sh.count, sh.dimension, sh.total, sh.denominator))
+    magnitude = None
+    if decl.magnitude:
+        mg = decl.magnitude
+        for key in ("n", "total", "negatives"):
+            column(f"magnitude.{key}", getattr(mg, key))
+        for key in ("stats", "tops"):
+            for j, name in enumerate(getattr(mg, key)):
+                column(f"magnitude.{key}[{j}]", name)
+        magnitude = Magnitude(
+            tuple(mg.stats), n=mg.n, total=mg.total, tops=tuple(mg.tops), negatives=mg.negatives
+        )
+    return TableSpec(
+        name=model.name,
+        title=decl.title,
+        dims=tuple(dims),
+        counts=tuple(decl.counts),
+        relations=tuple(relations),
+        shares=tuple(shares),
+        magnitude=magnitude,
+        labels=tuple(decl.labels),
+        keep=tuple(decl.keep),
+    )
+
+
+def output_specs(project: SqlProject) -> dict[str, TableSpec]:
+    """The disclosure spec of every ``out_*`` model, by name (sorted); a ``disclosure:`` block on
+    a model of another layer is an error (it would protect nothing)."""
+    specs: dict[str, TableSpec] = {}
+    for name in sorted(project.models):
+        model = project.models[name]
+        if model.layer == "outputs":
+            specs[name] = table_spec(project, model)
+        elif model.header.disclosure is not None:
+            rel = model.path.relative_to(project.sql_dir).as_posix()
+            raise LoadError(
+                f"{rel}:1: header: disclosure: only outputs models (sql/outputs/out_*.sql) are "
+                f"protected; this is a {model.layer} model"
+            )
+    return specs
 
 
 # ------------------------------------------------------------------------------ database io
 def read_frame(
-    db: WorkspaceDatabase, name: str, max_rows: int = MAX_AGGREGATE_ROWS
+    db: WorkspaceDatabase,
+    name: str,
+    order_by: Sequence[str] | None = None,
+    max_rows: int = MAX_AGGREGATE_ROWS,
 ) -> pd.DataFrame:
-    """A small workspace table as a DataFrame; refuses a table bigger than an aggregate should be."""
+    """A small workspace table as a DataFrame, its rows ordered by ``order_by`` (default: every
+    column, left to right), so that nothing downstream sees the engine's arbitrary row order.
+    Refuses a table bigger than an aggregate should be."""
     table = db.target(name).sql(db.dialect)
     n = int(db.scalar(f"SELECT COUNT(*) FROM {table}"))
     if n > max_rows:
@@ -163,7 +207,10 @@ def read_frame(
             "person-level data stay in the database"
         )
     with db.connect() as conn:
-        result = conn.execute(text(f"SELECT * FROM {table}"))
+        if not order_by:
+            order_by = list(conn.execute(text(f"SELECT * FROM {table} WHERE 1 = 0")).keys())
+        order = ", ".join(exp.to_identifier(c, quoted=True).sql(db.dialect) for c in order_by)
+        result = conn.execute(text(f"SELECT * FROM {table} ORDER BY {order}"))
         frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
     for col in frame.columns:
         if (
@@ -333,9 +380,16 @@ def plot_flows(safe: pd.DataFrame, rules: DisclosureRules) -> list[Picture]:
         ]
         return rows.set_index("to_destination")["n_people"].fillna(0)
 
+    # the destinations in display order (the table's sort_order, from ref_destinations)
+    destinations = (
+        part[(part["to_destination"] == "all") & (part["from_destination"] != "all")]
+        .sort_values("sort_order")["from_destination"]
+        .drop_duplicates()
+        .tolist()
+    )
     layout: dict[tuple[int, str], list[float]] = {}
     for year in years:
-        sizes = node_sizes(year).reindex(list(DESTINATIONS)).fillna(0)
+        sizes = node_sizes(year).reindex(destinations).fillna(0)
         total = sizes.sum() or 1.0
         bottom = 0.0
         for dest, n in sizes.items():
@@ -564,7 +618,7 @@ def plot_sequence_index(
             f"SELECT seq.person_id, seq.month_index, seq.state FROM {ws} AS seq "
             f"INNER JOIN ({sample_sql}) AS sampled ON sampled.person_id = seq.person_id"
         )
-    rows = db.rows(sql)
+    rows = db.rows(sql + " ORDER BY seq.person_id, seq.month_index")
     if not rows:
         return []
     frame = pd.DataFrame(rows, columns=["person_id", "month_index", "state"])
@@ -672,12 +726,12 @@ def materialize_safe(
 ) -> tuple[dict[str, Any], disclosure.Verification, list[Picture]]:
     """Protect ``spec.name`` into ``spec.safe_name``, gated by the blocking re-verification."""
     rules = rules_for(settings)
-    raw = read_frame(db, spec.name)
+    raw = read_frame(db, spec.name, spec.dims)
     protected = disclosure.protect(raw, spec, rules)
     outcome: list[disclosure.Verification] = []
 
     def gate(new_name: str) -> None:
-        written = read_frame(db, new_name)
+        written = read_frame(db, new_name, spec.dims)
         result = verify(written, raw, spec, rules)
         outcome.append(result)
         if not result.passed:
@@ -688,7 +742,7 @@ def materialize_safe(
             )
 
     info = write_safe_table(db, spec, protected.table, gate)
-    safe = read_frame(db, spec.safe_name)
+    safe = read_frame(db, spec.safe_name, spec.dims)
     pictures = pictures_for(spec, safe, db, settings, rules)
     summary = suppression_summary(safe, raw, spec, rules)
     cells = sum(
@@ -793,20 +847,13 @@ def build_safe_asset(
 
 
 def build_output_assets(project: SqlProject, backend: str) -> list[dg.AssetsDefinition]:
-    """One ``out_*_safe`` asset per ``out_*`` model; an ``out_*`` model without a spec fails the load."""
+    """One ``out_*_safe`` asset per ``out_*`` model, protected as its header's ``disclosure:``
+    block says; a missing or bad block fails the load naming the file and the key."""
     settings = project.settings
     rules_for(settings)  # a bad disclosure setting fails here, naming disclosure.<key>
-    missing = [
-        n for n, m in project.models.items() if m.layer == "outputs" and n not in TABLE_SPECS
-    ]
-    if missing:
-        raise disclosure.SettingsError(
-            f"outputs {', '.join(sorted(missing))}: no disclosure spec; add one to TABLE_SPECS in leo_assets/outputs.py"
-        )
     return [
-        build_safe_asset(project, TABLE_SPECS[n], backend, settings)
-        for n in sorted(project.models)
-        if n in TABLE_SPECS
+        build_safe_asset(project, spec, backend, settings)
+        for spec in output_specs(project).values()
     ]
 
 
@@ -842,14 +889,15 @@ def export_outputs(project: SqlProject, db: WorkspaceDatabase, folder: Path) -> 
     session (``acro/``) to ``folder``. Every table is re-verified first; any failure exports nothing."""
     settings = project.settings
     rules = rules_for(settings)
-    specs = [TABLE_SPECS[n] for n in sorted(project.models) if n in TABLE_SPECS]
+    specs = list(output_specs(project).values())
     checked = []
     for spec in specs:
         if not db.relation_kind(spec.safe_name):
             raise ExportRefused(
                 f"{spec.safe_name} has not been built: run 'leo-assets build {spec.safe_name}' first"
             )
-        raw, safe = read_frame(db, spec.name), read_frame(db, spec.safe_name)
+        raw = read_frame(db, spec.name, spec.dims)
+        safe = read_frame(db, spec.safe_name, spec.dims)
         result = verify(safe, raw, spec, rules)
         if not result.passed:
             raise ExportRefused(
@@ -930,7 +978,7 @@ def report_markdown(
     lines = [
         "# Output-checking report",
         "",
-        f"Produced by `leo-assets export-outputs` on {dt.date.today().isoformat()} (project schema "
+        "Produced by `leo-assets export-outputs` (project schema "
         f"`{settings.project_schema}`, KS4 cohorts {', '.join(map(str, settings.ks4_cohorts))}, reference date "
         f"{settings.reference_date.isoformat()}).",
         "",

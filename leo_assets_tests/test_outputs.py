@@ -10,13 +10,16 @@ import yaml
 
 from leo_assets import disclosure
 from leo_assets.cli import main
-from leo_assets.outputs import CHECK_NAME, TABLE_SPECS, read_frame
+from leo_assets.outputs import CHECK_NAME, output_specs, read_frame
 from leo_assets.resources import WorkspaceDatabase
+from leo_assets.settings import make_settings
+from leo_assets.sqlproject.loader import load_project
 from leo_assets.synthetic import GeneratorConfig, generate
-from leo_assets_tests.helpers import build_selection, settings_for, write_sources
+from leo_assets_tests.helpers import REAL_SQL, build_selection, settings_for, write_sources
 from leo_assets_tests.test_activity import _people
 
-SAFE = [spec.safe_name for spec in TABLE_SPECS.values()]
+SPECS = output_specs(load_project(REAL_SQL, make_settings()))  # from the out_*.sql headers
+SAFE = [spec.safe_name for spec in SPECS.values()]
 
 
 # --------------------------------------------------------------- a hand-built case, both engines
@@ -63,7 +66,7 @@ def test_outputs_count_the_hand_built_people(small):
 
 def test_five_people_publish_nothing_and_every_check_passes(small):
     db, result = small
-    for spec in TABLE_SPECS.values():
+    for spec in SPECS.values():
         safe = read_frame(db, spec.safe_name)
         assert len(safe) == len(read_frame(db, spec.name))
         assert safe[list(spec.counts)].isna().all().all(), spec.name  # every count under 10
@@ -100,7 +103,7 @@ def test_export_writes_tables_pictures_and_report(demo, capsys):
     folder = root / "export"
     assert main(["--settings", str(settings_file), "export-outputs", str(folder)]) == 0
     assert "output_checking_report.md" in capsys.readouterr().out
-    for spec in TABLE_SPECS.values():
+    for spec in SPECS.values():
         csv = pd.read_csv(folder / "tables" / f"{spec.name}.csv", dtype=str)
         assert list(csv.columns) == [c for c in spec.published_columns() if c not in spec.keep]
         assert "person_id" not in csv.columns
@@ -131,7 +134,7 @@ def test_export_writes_tables_pictures_and_report(demo, capsys):
         and medians.is_monotonic_increasing is not None
     )
     report = (folder / "output_checking_report.md").read_text()
-    for spec in TABLE_SPECS.values():
+    for spec in SPECS.values():
         assert f"`{spec.name}`" in report
     assert (
         "below 10 are suppressed" in report and "nearest 5" in report and "nearest £100" in report
@@ -145,7 +148,6 @@ def test_export_writes_tables_pictures_and_report(demo, capsys):
 def test_real_data_never_exports_the_individual_picture(demo):
     from leo_assets.outputs import export_outputs
     from leo_assets.sqlproject.loader import load_project
-    from leo_assets_tests.helpers import REAL_SQL
 
     settings, _file, root = demo
     real = settings.model_copy(

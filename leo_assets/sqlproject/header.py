@@ -15,7 +15,14 @@ import re
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 _HEADER = re.compile(r"\A\s*/\*\s*---\s*\n(?P<yaml>.*?)\n\s*---\s*\*/", re.DOTALL)
 
@@ -48,6 +55,116 @@ class CheckDecl(BaseModel):
     description: str = ""
 
 
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ReferenceValues(_Strict):
+    """Values of a column of a reference table (``sql/reference/``), optionally filtered."""
+
+    reference: str  # ref_<name>, declared in sql/reference/_reference.yml
+    column: str
+    where: dict[str, Any] = Field(default_factory=dict)  # column: value, all must hold
+
+
+class MarginDecl(_Strict):
+    """Within each group of the other dimensions (or of ``by``), the row whose ``dimension`` is
+    ``total`` is the sum of the rows whose ``dimension`` is one of ``parts`` (default: every
+    other value)."""
+
+    dimension: str
+    total: str = "all"
+    by: list[str] = Field(default_factory=list)
+    parts: list[str] | ReferenceValues | None = None
+
+
+class LinkedDecl(_Strict):
+    """Rows equal across ``dimension`` within each group of ``by`` (where ``where`` holds)."""
+
+    dimension: str
+    by: list[str]
+    where: dict[str, Any] = Field(default_factory=dict)
+
+
+class RowSumDecl(_Strict):
+    """Within a row, count ``total`` is the sum of the counts ``parts``."""
+
+    total: str
+    parts: list[str]
+
+
+class RelationDecl(_Strict):
+    """One additive relation between cells: exactly one of ``margin``, ``linked``, ``row_sum``."""
+
+    margin: MarginDecl | None = None
+    linked: LinkedDecl | None = None
+    row_sum: RowSumDecl | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> "RelationDecl":
+        given = [k for k in ("margin", "linked", "row_sum") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("a relation is exactly one of margin, linked, row_sum")
+        return self
+
+
+class ShareDecl(_Strict):
+    """A percentage column of the safe table: ``count`` over the same count of the row where
+    ``dimension`` is ``total``, or over the count ``denominator`` of the same row."""
+
+    name: str
+    count: str
+    dimension: str | None = None
+    total: str = "all"
+    denominator: str | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> "ShareDecl":
+        if (self.dimension is None) == (self.denominator is None):
+            raise ValueError("a share gives either dimension (and total) or denominator")
+        return self
+
+
+class MagnitudeDecl(_Strict):
+    """Statistics of a magnitude (earnings) and the evidence columns the dominance rules need."""
+
+    stats: list[str] = Field(min_length=1)
+    n: str
+    total: str
+    tops: list[str] = Field(min_length=2)
+    negatives: str
+
+
+class DisclosureDecl(_Strict):
+    """How an ``out_*`` table is protected (docs/outputs.md): the ``disclosure:`` header block."""
+
+    title: str = Field(min_length=5)
+    dimensions: list[str] = Field(default_factory=list)  # default: the grain
+    counts: list[str] = Field(default_factory=list)
+    relations: list[RelationDecl] = Field(default_factory=list)
+    shares: list[ShareDecl] = Field(default_factory=list)
+    magnitude: MagnitudeDecl | None = None
+    labels: list[str] = Field(default_factory=list)
+    keep: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "DisclosureDecl":
+        counts = set(self.counts)
+        for share in self.shares:
+            if share.count not in counts:
+                raise ValueError(f"share {share.name}: count {share.count!r} is not in counts")
+            if share.denominator and share.denominator not in counts:
+                raise ValueError(
+                    f"share {share.name}: denominator {share.denominator!r} is not in counts"
+                )
+        for rel in self.relations:
+            if rel.row_sum and not {rel.row_sum.total, *rel.row_sum.parts} <= counts:
+                raise ValueError("row_sum: total and parts must be in counts")
+        if not self.counts and not self.magnitude:
+            raise ValueError("give counts or a magnitude: a table with neither needs no control")
+        return self
+
+
 class Header(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -61,6 +178,7 @@ class Header(BaseModel):
     # keys the author declares unique for CTEs or aliases the loader cannot infer (rule 11)
     unique: dict[str, list[str] | list[list[str]]] = Field(default_factory=dict)
     severity: Severity = "error"  # for *.check.sql files
+    disclosure: DisclosureDecl | None = None  # outputs only: how out_<name>_safe is protected
     body_line: int = 1
 
     @field_validator("description")

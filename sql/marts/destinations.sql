@@ -11,11 +11,12 @@ description: >
   benefit or a NEET record in the year (sub-type out_of_work_benefit, neet or participation, in
   that order); else not_captured (nothing recorded all year). education_type is the education
   with most days October to March: school_sixth_form, fe, he or other (traineeship). Source:
-  int_destination_months (activity_spells by month).
+  int_destination_months (activity_spells by month). The list of destinations and which of them
+  are sustained (is_sustained) are reference data: ref_destinations.
 grain: [person_id, destination_year]
 checks:
   - relationships: {column: person_id, to: ws.ks4_cohort, field: person_id}
-  - accepted_values: {column: destination, values: [apprenticeship, education, employment, combination, not_sustained, not_captured]}
+  - relationships: {column: destination, to: ws.ref_destinations, field: destination}
   - accepted_values: {column: destination_year, values: [1, 3, 5]}
 indexes: [[person_id]]
 --- */
@@ -107,7 +108,7 @@ select
     measured.destination_year,  -- 1, 3 or 5 years after KS4
     measured.ks4_year + measured.destination_year as academic_year,  -- academic-year end of the destination year
     measured.destination,  -- apprenticeship, education, employment, combination, not_sustained or not_captured
-    case when measured.destination in ('apprenticeship', 'education', 'employment', 'combination') then 1 else 0 end as is_sustained,  -- 1 = a sustained destination
+    reference.is_sustained,  -- 1 = a sustained destination (ref_destinations)
     case
         when measured.destination <> 'education' then null
         when measured.days_he >= measured.days_fe and measured.days_he >= measured.days_school and measured.days_he >= measured.days_traineeship then 'he'
@@ -128,3 +129,5 @@ select
     measured.has_out_of_work_benefit,  -- an out-of-work benefit at any point in the year
     measured.has_neet  -- a NEET record at any point in the year
 from measured
+left join ws.ref_destinations as reference  -- a code missing there fails the relationships check
+    on reference.destination = measured.destination

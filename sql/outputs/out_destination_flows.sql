@@ -4,10 +4,21 @@ description: >
   year x destination in the second: the number of cohort members who moved between them
   (destinations), with 'all' as either destination for the margins (everyone with a destination
   in the other year). Only people measured in both years count. Every cell of the grid is
-  present, zeros included. Raw counts: the disclosure-safe table is out_destination_flows_safe.
+  present, zeros included; the destinations are those of ref_destinations, in its order
+  (sort_order = from * 10 + to, 'all' after the last). Raw counts: the disclosure-safe table is
+  out_destination_flows_safe.
 grain: [ks4_year, from_year, to_year, from_destination, to_destination]
 checks:
   - expression_is_true: n_people >= 0
+disclosure:
+  title: Flows between destinations at 1, 3 and 5 years after KS4
+  keep: [sort_order]
+  counts: [n_people]
+  relations:
+    - margin: {dimension: to_destination, total: all}
+    - margin: {dimension: from_destination, total: all}
+  shares:
+    - {name: pct_of_from, count: n_people, dimension: to_destination, total: all}
 --- */
 
 with
@@ -52,13 +63,11 @@ year_pairs as (
 
 destination_list as (
 
-    select 'apprenticeship' as destination, 1 as sort_order
-    union all select 'education', 2
-    union all select 'employment', 3
-    union all select 'combination', 4
-    union all select 'not_sustained', 5
-    union all select 'not_captured', 6
-    union all select 'all', 7
+    select reference.destination, reference.sort_order
+    from ws.ref_destinations as reference
+    union all
+    select 'all', max(reference.sort_order) + 1
+    from ws.ref_destinations as reference
 
 )
 

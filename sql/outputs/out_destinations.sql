@@ -6,13 +6,26 @@ description: >
   (DfE major group), attainment (ks4_cohort.has_good_pass_em: good pass in English and maths or
   not) and region (of the LEO address after KS4); every breakdown has a group 'all' (its total, the
   same count as breakdown 'all'), and an unknown characteristic is the group 'unknown'.
-  Destinations: the six of destinations, 'sustained' (apprenticeship + education + employment +
-  combination) and 'all' (the group's size, the denominator). Every cell of the grid is present,
-  zeros included. Raw counts: the disclosure-safe table is out_destinations_safe.
+  Destinations: those of ref_destinations, 'sustained' (those with is_sustained = 1) and 'all'
+  (the group's size, the denominator); sort_order is ten times the reference's, 'sustained' right
+  after the last sustained destination, 'all' last. Every cell of the grid is present, zeros
+  included. Raw counts: the disclosure-safe table is out_destinations_safe (disclosure block:
+  a destination's 'all' and 'sustained' are sums of the reference's destinations, a breakdown's
+  'all' group the sum of its groups and equal to every other breakdown's 'all' group).
 grain: [ks4_year, destination_year, breakdown, group_value, destination]
 checks:
-  - accepted_values: {column: destination, values: [apprenticeship, education, employment, combination, not_sustained, not_captured, sustained, all]}
   - expression_is_true: n_people >= 0
+disclosure:
+  title: Destinations 1, 3 and 5 years after KS4, by cohort and characteristic
+  keep: [sort_order]
+  counts: [n_people]
+  relations:
+    - margin: {dimension: destination, total: all, parts: {reference: ref_destinations, column: destination}}
+    - margin: {dimension: destination, total: sustained, parts: {reference: ref_destinations, column: destination, where: {is_sustained: 1}}}
+    - margin: {dimension: group_value, total: all}
+    - linked: {dimension: breakdown, by: [ks4_year, destination_year, destination], where: {group_value: all}}
+  shares:
+    - {name: pct_of_group, count: n_people, dimension: destination, total: all}
 --- */
 
 with
@@ -88,14 +101,14 @@ panels as (
 
 destination_list as (
 
-    select 'apprenticeship' as destination, 1 as sort_order
-    union all select 'education', 2
-    union all select 'employment', 3
-    union all select 'combination', 4
-    union all select 'sustained', 5
-    union all select 'not_sustained', 6
-    union all select 'not_captured', 7
-    union all select 'all', 8
+    select reference.destination, reference.sort_order * 10 as sort_order
+    from ws.ref_destinations as reference
+    union all
+    select 'sustained', max(reference.sort_order) * 10 + 5
+    from ws.ref_destinations as reference
+    where reference.is_sustained = 1
+    union all
+    select 'all', 999
 
 )
 
@@ -104,7 +117,7 @@ select
     panels.destination_year,  -- 1, 3 or 5 years after KS4
     panels.breakdown,  -- all, sex, ever_fsm_6, sen, eal, ethnicity, attainment or region
     panels.group_value,  -- the group of the breakdown ('all' = the breakdown's total)
-    destination_list.destination,  -- a destination, sustained (the four sustained ones) or all (the group)
+    destination_list.destination,  -- a destination of ref_destinations, sustained or all (the group)
     destination_list.sort_order,  -- display order of the destination
     coalesce(counted.n_people, 0) as n_people  -- cohort members of the group with the destination (raw count)
 from panels

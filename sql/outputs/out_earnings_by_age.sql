@@ -12,6 +12,19 @@ description: >
 grain: [age]
 checks:
   - expression_is_true: n_people = n_with_earnings + n_without_earnings
+disclosure:
+  title: Real earnings percentiles by age
+  counts: [n_people, n_with_earnings, n_without_earnings]
+  relations:
+    - row_sum: {total: n_people, parts: [n_with_earnings, n_without_earnings]}
+  shares:
+    - {name: pct_with_earnings, count: n_with_earnings, denominator: n_people}
+  magnitude:
+    stats: [p10_earnings_gbp_real, p25_earnings_gbp_real, p50_earnings_gbp_real, p75_earnings_gbp_real, p90_earnings_gbp_real, mean_earnings_gbp_real]
+    n: n_with_earnings
+    total: earnings_sum
+    tops: [earnings_top1, earnings_top2, earnings_top3, earnings_top4, earnings_top5]
+    negatives: n_negative
 --- */
 
 with

@@ -12,6 +12,14 @@ description: >
 grain: [diagnostic_id, measure, ks4_year]
 checks:
   - expression_is_true: n_units = n_flagged + n_not_flagged
+disclosure:
+  title: Match-quality rates by KS4 cohort (every diagnostic of match_quality_summary)
+  labels: [title]
+  counts: [n_flagged, n_not_flagged, n_units]
+  relations:
+    - row_sum: {total: n_units, parts: [n_flagged, n_not_flagged]}
+  shares:
+    - {name: pct_flagged, count: n_flagged, denominator: n_units}
 --- */
 
 select

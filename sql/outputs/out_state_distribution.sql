@@ -8,6 +8,14 @@ description: >
 grain: [ks4_year, month_index, state]
 checks:
   - expression_is_true: n_people >= 0
+disclosure:
+  title: Monthly state distribution from KS4 to about age 25
+  keep: [sort_order]
+  counts: [n_people]
+  relations:
+    - margin: {dimension: state, total: all}
+  shares:
+    - {name: pct_of_cohort, count: n_people, dimension: state, total: all}
 --- */
 
 with

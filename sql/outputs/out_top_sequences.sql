@@ -10,6 +10,14 @@ description: >
 grain: [ks4_year, sequence_rank]
 checks:
   - expression_is_true: n_people >= 0
+disclosure:
+  title: The most common yearly sequences, five years after KS4
+  labels: [sequence_states]
+  counts: [n_people]
+  relations:
+    - margin: {dimension: sequence_rank, total: "0"}
+  shares:
+    - {name: pct_of_cohort, count: n_people, dimension: sequence_rank, total: "0"}
 --- */
 
 with
