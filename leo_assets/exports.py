@@ -1,11 +1,14 @@
 """Wide sequence files for sequence-analysis tools (TraMineR, seqdef and friends).
 
-One row per KS4 cohort member, one column per month (``m001``...) or academic year after KS4
-(``y01``...), plus characteristics. The pivot runs in the database as one generated T-SQL query
-(compiled like a model); rows are streamed to the file in chunks, so nothing person-level is held
-in memory whole. Yearly states are the most frequent monthly state of the year, ties broken by
-the state hierarchy. These files are person-level: they stay inside the secure environment
-(disclosure-safe outputs are the ``outputs`` layer).
+One row per KS4 cohort member, one column per month (``m001``...) or year after KS4 (``y01``...),
+plus characteristics, ordered by person_id. The states come from models: ``transition_sequence``
+(monthly) and ``transition_sequence_yearly`` (yearly: the most frequent monthly state of the
+year, ties broken by the state hierarchy, the rule in that model's header). The export only pivots
+them, in the database, as one generated T-SQL query (compiled like a model); rows are streamed to
+the file in chunks, so nothing person-level is held in memory whole. Columns run to the last month
+any cohort can reach by the reference date (:func:`observable_months`), never to a month no one
+can have. These files are person-level: they stay inside the secure environment (disclosure-safe
+outputs are the ``outputs`` layer).
 """
 
 from pathlib import Path
@@ -16,6 +19,7 @@ import pyarrow.parquet as pq
 from sqlalchemy import text
 
 from leo_assets.resources import WorkspaceDatabase
+from leo_assets.settings import Settings
 from leo_assets.sqlproject.compile import compile_text, compile_tree
 from leo_assets.sqlproject.dialects import parse_tsql
 from leo_assets.sqlproject.loader import SqlProject
@@ -44,42 +48,47 @@ CHARACTERISTICS = (
 )
 
 
+def observable_months(settings: Settings) -> int:
+    """Months after KS4 that any configured cohort can be observed for: ``months_after_ks4``, or
+    fewer when the reference date ends the earliest cohort's window sooner (month 1 is the
+    September after KS4, as in ``int_cohort_months``). With the defaults (cohorts from 2012,
+    reference date 2021-07-31) that is 107: month 108 of the 2012 cohort is August 2021.
+
+    >>> from leo_assets.settings import make_settings
+    >>> observable_months(make_settings(ks4_cohorts=[2012, 2014], reference_date="2021-07-31"))
+    107
+    >>> observable_months(make_settings(ks4_cohorts=[2012], reference_date="2030-01-01"))
+    108
+    """
+    ref = settings.reference_date
+    last = (ref.year - min(settings.ks4_cohorts)) * 12 + ref.month - 8
+    return max(0, min(settings.months_after_ks4, last))
+
+
 def sequence_sql(project: SqlProject, by: str) -> str:
-    """T-SQL of the wide sequence table (``by`` = month or year)."""
-    months = project.settings.months_after_ks4
+    """T-SQL of the wide sequence table (``by`` = month or year): one row per cohort member, one
+    column per month of ``transition_sequence`` or year of ``transition_sequence_yearly`` (the
+    model that holds the yearly states), to the last month the reference date lets any cohort
+    reach (:func:`observable_months`). A pivot only: every state comes from a model."""
+    months = observable_months(project.settings)
     traits = ", ".join(f"cohort.{c}" for c in CHARACTERISTICS)
     if by == "month":
-        columns = ", ".join(
-            f"max(case when sequence.month_index = {i} then sequence.state end) as m{i:03d}"
-            for i in range(1, months + 1)
-        )
-        return (
-            f"select cohort.person_id, {traits}, {columns} "
-            "from ws.ks4_cohort as cohort "
-            "left join ws.transition_sequence as sequence on sequence.person_id = cohort.person_id "
-            f"group by cohort.person_id, {traits}"
-        )
-    if by != "year":
+        model, index, columns = "transition_sequence", "month_index", months
+        name = "m{:03d}"
+    elif by == "year":
+        model, index, columns = "transition_sequence_yearly", "year_index", (months + 11) // 12
+        name = "y{:02d}"
+    else:
         raise ValueError("by must be 'month' or 'year'")
-    years = (months + 11) // 12
-    columns = ", ".join(
-        f"max(case when yearly.year_index = {i} then yearly.state end) as y{i:02d}"
-        for i in range(1, years + 1)
+    wide = ", ".join(
+        f"max(case when states.{index} = {i} then states.state end) as {name.format(i)}"
+        for i in range(1, columns + 1)
     )
     return (
-        "with counted as ("
-        " select sequence.person_id, cast(floor(cast(sequence.month_index - 1 as decimal(9, 2)) / 12) as int) + 1 as year_index,"
-        " sequence.state, count(*) as n_months"
-        " from ws.transition_sequence as sequence"
-        " group by sequence.person_id, cast(floor(cast(sequence.month_index - 1 as decimal(9, 2)) / 12) as int) + 1, sequence.state),"
-        " ranked as ("
-        " select counted.*, row_number() over (partition by counted.person_id, counted.year_index"
-        " order by counted.n_months desc, coalesce(hierarchy.priority, 999), counted.state) as state_rank"
-        " from counted left join ws.ref_state_hierarchy as hierarchy on hierarchy.activity_type = counted.state),"
-        " yearly as (select ranked.person_id, ranked.year_index, ranked.state from ranked where ranked.state_rank = 1)"
-        f" select cohort.person_id, {traits}, {columns}"
-        " from ws.ks4_cohort as cohort left join yearly on yearly.person_id = cohort.person_id"
-        f" group by cohort.person_id, {traits}"
+        f"select cohort.person_id, {traits}, {wide} "
+        "from ws.ks4_cohort as cohort "
+        f"left join ws.{model} as states on states.person_id = cohort.person_id "
+        f"group by cohort.person_id, {traits}"
     )
 
 

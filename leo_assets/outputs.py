@@ -72,7 +72,7 @@ def _output_columns(model: SqlModel) -> list[str] | None:
 def table_spec(project: SqlProject, model: SqlModel) -> TableSpec:
     """The :class:`TableSpec` of an ``out_*`` model from its header's ``disclosure:`` block.
 
-    Errors name the file and the key (``disclosure.relations[0].margin.dimension``): a missing
+    Errors name the file and the key (``disclosure.relations.0.margin.dimension``): a missing
     block, dimensions that are not the grain, a column the SELECT does not have, a reference table
     or column that does not exist.
     """
@@ -99,7 +99,7 @@ def table_spec(project: SqlProject, model: SqlModel) -> TableSpec:
 
     for key in ("counts", "labels", "keep"):
         for i, name in enumerate(getattr(decl, key)):
-            column(f"{key}[{i}]", name)
+            column(f"{key}.{i}", name)
 
     def reference_values(key: str, ref) -> tuple[str, ...]:
         seed = project.models.get(ref.reference)
@@ -119,10 +119,10 @@ def table_spec(project: SqlProject, model: SqlModel) -> TableSpec:
     relations: list[Any] = []
     for i, rd in enumerate(decl.relations):
         if rd.margin:
-            m, key = rd.margin, f"relations[{i}].margin"
+            m, key = rd.margin, f"relations.{i}.margin"
             column(f"{key}.dimension", m.dimension)
             for j, b in enumerate(m.by):
-                column(f"{key}.by[{j}]", b)
+                column(f"{key}.by.{j}", b)
             parts = m.parts
             if parts is not None and not isinstance(parts, list):
                 parts = reference_values(f"{key}.parts", parts)
@@ -135,10 +135,10 @@ def table_spec(project: SqlProject, model: SqlModel) -> TableSpec:
                 )
             )
         elif rd.linked:
-            lk, key = rd.linked, f"relations[{i}].linked"
+            lk, key = rd.linked, f"relations.{i}.linked"
             column(f"{key}.dimension", lk.dimension)
             for j, b in enumerate(lk.by):
-                column(f"{key}.by[{j}]", b)
+                column(f"{key}.by.{j}", b)
             for w in lk.where:
                 column(f"{key}.where.{w}", w)
             relations.append(Linked(lk.dimension, by=tuple(lk.by), where=dict(lk.where)))
@@ -146,7 +146,7 @@ def table_spec(project: SqlProject, model: SqlModel) -> TableSpec:
             relations.append(RowSum(rd.row_sum.total, tuple(rd.row_sum.parts)))
     shares = []
     for i, sh in enumerate(decl.shares):
-        column(f"shares[{i}].dimension", sh.dimension)
+        column(f"shares.{i}.dimension", sh.dimension)
         shares.append(Share(sh.name, sh.count, sh.dimension, sh.total, sh.denominator))
     magnitude = None
     if decl.magnitude:
@@ -155,7 +155,7 @@ def table_spec(project: SqlProject, model: SqlModel) -> TableSpec:
             column(f"magnitude.{key}", getattr(mg, key))
         for key in ("stats", "tops"):
             for j, name in enumerate(getattr(mg, key)):
-                column(f"magnitude.{key}[{j}]", name)
+                column(f"magnitude.{key}.{j}", name)
         magnitude = Magnitude(
             tuple(mg.stats), n=mg.n, total=mg.total, tops=tuple(mg.tops), negatives=mg.negatives
         )

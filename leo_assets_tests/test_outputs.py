@@ -199,3 +199,144 @@ def test_a_disclosive_output_is_blocked_and_the_run_fails(demo, monkeypatch):
     finally:
         db.dispose()
     pd.testing.assert_frame_equal(before, after)  # the previous safe table is kept
+
+
+# ------------------------------------------------- a new output is one SQL file (no Python)
+NEW_MART = """
+/* ---
+description: One row per KS4 cohort x sex, the number of cohort members (a test mart).
+grain: [ks4_year, sex]
+--- */
+select
+    cohort.ks4_year,  -- KS4 cohort
+    coalesce(cohort.sex, 'unknown') as sex,  -- sex, unknown when missing
+    count(*) as n_people  -- cohort members
+from ws.ks4_cohort as cohort
+group by cohort.ks4_year, coalesce(cohort.sex, 'unknown')
+"""
+
+NEW_OUTPUT = """
+/* ---
+description: One row per KS4 cohort x sex (and 'all'), the number of cohort members (a test output).
+grain: [ks4_year, sex]
+disclosure:
+  title: Cohort members by sex
+  counts: [n_people]
+  relations:
+    - margin: {dimension: sex, total: all}
+  shares:
+    - {name: pct_of_cohort, count: n_people, dimension: sex, total: all}
+--- */
+select sizes.ks4_year, sizes.sex, sizes.n_people  -- cohort members
+from ws.cohort_sizes as sizes
+union all
+select sizes.ks4_year, 'all', sum(sizes.n_people)
+from ws.cohort_sizes as sizes
+group by sizes.ks4_year
+"""
+
+
+def _copy_project(tmp_path):
+    import shutil
+
+    sql = tmp_path / "sql"
+    shutil.copytree(REAL_SQL, sql)
+    return sql
+
+
+def test_a_new_output_and_a_new_mart_are_one_sql_file_each(tmp_path):
+    """In a copy of sql/: a new mart and a new out_* file load into the definitions with their
+    _safe twin, protected as the header says; no Python is touched."""
+    from leo_assets.definitions import build_definitions
+
+    sql = _copy_project(tmp_path)
+    (sql / "marts" / "cohort_sizes.sql").write_text(NEW_MART.lstrip(), encoding="utf-8")
+    (sql / "outputs" / "out_cohort_sizes.sql").write_text(NEW_OUTPUT.lstrip(), encoding="utf-8")
+    settings = settings_for(tmp_path)
+    defs = build_definitions(settings, sql_dir=sql)
+    keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
+    assert {
+        "marts/cohort_sizes",
+        "outputs/out_cohort_sizes",
+        "outputs/out_cohort_sizes_safe",
+    } <= keys
+    safe = defs.resolve_assets_def(dg.AssetKey(["outputs", "out_cohort_sizes_safe"]))
+    assert CHECK_NAME in {spec.name for spec in safe.check_specs}
+    spec = output_specs(load_project(sql, settings))["out_cohort_sizes"]
+    assert spec == disclosure.TableSpec(
+        name="out_cohort_sizes",
+        title="Cohort members by sex",
+        dims=("ks4_year", "sex"),
+        counts=("n_people",),
+        relations=(disclosure.Margin("sex", "all"),),
+        shares=(disclosure.Share("pct_of_cohort", "n_people", "sex", "all"),),
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (  # an unknown key of a relation
+            "- margin: {dimension: group_value, total: all}",
+            "- margin: {dimensoin: group_value, total: all}",
+            r"disclosure\.relations\.2\.margin\.dimensoin: Extra inputs are not permitted",
+        ),
+        (  # a column the SELECT does not have
+            "  keep: [sort_order]\n",
+            "  keep: [sort_ordre]\n",
+            r"disclosure\.keep\.0: no column 'sort_ordre' in the SELECT",
+        ),
+        (  # a reference column that does not exist
+            "where: {is_sustained: 1}",
+            "where: {is_sustaned: 1}",
+            r"disclosure\.relations\.1\.margin\.parts: ref_destinations has no column 'is_sustaned'",
+        ),
+        (  # a share whose count is not a count
+            "{name: pct_of_group, count: n_people,",
+            "{name: pct_of_group, count: sort_order,",
+            r"disclosure: Value error, share pct_of_group: count 'sort_order' is not in counts",
+        ),
+        (  # dimensions that are not the grain
+            "  keep: [sort_order]\n",
+            "  keep: [sort_order]\n  dimensions: [ks4_year, destination]\n",
+            r"disclosure\.dimensions: .* must be the grain",
+        ),
+        (  # no disclosure block at all
+            "disclosure:\n  title: Destinations",
+            "not_disclosure:\n  title: Destinations",
+            r"header: .*not_disclosure",
+        ),
+    ],
+)
+def test_a_bad_disclosure_block_fails_the_load_naming_file_and_key(tmp_path, old, new, message):
+    from leo_assets.definitions import build_definitions
+    from leo_assets.sqlproject.header import LoadError
+
+    sql = _copy_project(tmp_path)
+    path = sql / "outputs" / "out_destinations.sql"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(LoadError, match=r"^outputs/out_destinations\.sql:1: header: ") as info:
+        build_definitions(settings_for(tmp_path), sql_dir=sql)
+    assert info.match(message)
+
+
+def test_an_output_without_a_disclosure_block_fails_the_load(tmp_path):
+    from leo_assets.definitions import build_definitions
+    from leo_assets.sqlproject.header import LoadError
+
+    sql = _copy_project(tmp_path)
+    (sql / "marts" / "cohort_sizes.sql").write_text(NEW_MART.lstrip(), encoding="utf-8")
+    bare = NEW_OUTPUT.split("disclosure:")[0] + "--- */" + NEW_OUTPUT.split("--- */")[1]
+    (sql / "outputs" / "out_cohort_sizes.sql").write_text(bare.lstrip(), encoding="utf-8")
+    with pytest.raises(
+        LoadError, match=r"^outputs/out_cohort_sizes\.sql:1: header: disclosure: missing"
+    ):
+        build_definitions(settings_for(tmp_path), sql_dir=sql)
+    # and a disclosure block on a mart protects nothing: an error too
+    (sql / "outputs" / "out_cohort_sizes.sql").unlink()
+    mart = NEW_OUTPUT.replace("from ws.cohort_sizes", "from ws.ks4_cohort")
+    (sql / "marts" / "cohort_sizes.sql").write_text(mart.lstrip(), encoding="utf-8")
+    with pytest.raises(LoadError, match=r"^marts/cohort_sizes\.sql:1: header: disclosure: only"):
+        build_definitions(settings_for(tmp_path), sql_dir=sql)

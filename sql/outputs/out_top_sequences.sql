@@ -2,9 +2,9 @@
 description: >
   One row per KS4 cohort x rank of the most common yearly sequences: the 20 most common
   sequences of yearly states in the five years after KS4 (about ages 16 to 21), with rank 21 =
-  every other sequence and rank 0 = everyone counted (the denominator). A year's state is the
-  most frequent monthly state of transition_sequence in that year (ties broken by the state
-  hierarchy, then the state's name); only cohort members observed for all 60 months count.
+  every other sequence and rank 0 = everyone counted (the denominator). A year's state is that of
+  transition_sequence_yearly (the most frequent monthly state of the year, ties broken by the
+  state hierarchy, then the state's name); only cohort members observed for all 60 months count.
   Ranks are by count, ties by the sequence text. Raw counts: the disclosure-safe table is
   out_top_sequences_safe, where the text of a suppressed sequence is blanked too.
 grain: [ks4_year, sequence_rank]
@@ -22,61 +22,34 @@ disclosure:
 
 with
 
-counted as (
-
-    select
-        sequence.person_id,
-        sequence.ks4_year,
-        cast(floor(cast(sequence.month_index - 1 as decimal(9, 2)) / 12) as int) + 1 as year_index,
-        sequence.state,
-        count(*) as n_months
-    from ws.transition_sequence as sequence
-    where sequence.month_index <= 60
-    group by sequence.person_id, sequence.ks4_year,
-        cast(floor(cast(sequence.month_index - 1 as decimal(9, 2)) / 12) as int) + 1, sequence.state
-
-),
-
-ranked as (
-
-    select
-        counted.*,
-        row_number() over (
-            partition by counted.person_id, counted.year_index
-            order by counted.n_months desc, coalesce(hierarchy.priority, 999), counted.state
-        ) as state_rank
-    from counted
-    left join ws.ref_state_hierarchy as hierarchy
-        on hierarchy.activity_type = counted.state
-
-),
-
 observed as (
 
-    select sequence.person_id
-    from ws.transition_sequence as sequence
-    group by sequence.person_id
-    having count(distinct case when sequence.month_index <= 60 then sequence.month_index end) = 60
+    -- cohort members observed for all 60 months of years 1 to 5
+    select years.person_id
+    from ws.transition_sequence_yearly as years
+    where years.year_index <= 5
+    group by years.person_id
+    having sum(years.months_observed) = 60
 
 ),
 
 yearly as (
 
     select
-        ranked.person_id,
-        ranked.ks4_year,
+        years.person_id,
+        years.ks4_year,
         concat(
-            max(case when ranked.year_index = 1 then ranked.state end), '-',
-            max(case when ranked.year_index = 2 then ranked.state end), '-',
-            max(case when ranked.year_index = 3 then ranked.state end), '-',
-            max(case when ranked.year_index = 4 then ranked.state end), '-',
-            max(case when ranked.year_index = 5 then ranked.state end)
+            max(case when years.year_index = 1 then years.state end), '-',
+            max(case when years.year_index = 2 then years.state end), '-',
+            max(case when years.year_index = 3 then years.state end), '-',
+            max(case when years.year_index = 4 then years.state end), '-',
+            max(case when years.year_index = 5 then years.state end)
         ) as sequence_states
-    from ranked
+    from ws.transition_sequence_yearly as years
     inner join observed
-        on observed.person_id = ranked.person_id
-    where ranked.state_rank = 1
-    group by ranked.person_id, ranked.ks4_year
+        on observed.person_id = years.person_id
+    where years.year_index <= 5
+    group by years.person_id, years.ks4_year
 
 ),
 
