@@ -95,7 +95,16 @@ def built(module_backend):
     backend, pg, root = module_backend
     settings = settings_for(root, backend, pg, ks4_cohorts=[2014], months_after_ks4=24)
     write_sources(settings, _people())
-    build_selection(settings, ["destinations", "metrics_monthly", "metrics_annual", "transitions"])
+    build_selection(
+        settings,
+        [
+            "destinations",
+            "metrics_monthly",
+            "metrics_annual",
+            "transitions",
+            "transition_sequence_yearly",
+        ],
+    )
     db = WorkspaceDatabase.from_settings(settings)
     yield db
     db.dispose()
