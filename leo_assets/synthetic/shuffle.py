@@ -17,6 +17,7 @@ themselves (values and count) are unchanged. Returns ``{view: rows}``.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import sqlalchemy as sa
@@ -27,6 +28,22 @@ from leo_assets.sqlproject.sources import load_catalog
 
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def shuffle_table_rows(conn: Any, dialect: str, schema: str, name: str, seed: int = 1) -> int:
+    """Rewrite table ``schema.name`` in a seeded shuffled physical order on an open SQLAlchemy
+    connection to DuckDB or PostgreSQL (same rows, another order); returns its rows."""
+    if dialect == "duckdb":
+        order = f"hash(t, {int(seed)}), hash(CAST(t AS VARCHAR), {int(seed) + 1})"
+    elif dialect == "postgres":
+        order = f"md5(CAST(t AS text) || '{int(seed)}')"
+    else:
+        raise ValueError(f"shuffle_table_rows: {dialect} is not supported (DuckDB, PostgreSQL)")
+    table, tmp = f"{_q(schema)}.{_q(name)}", f"{_q(schema)}.{_q(name + '__shuf')}"
+    conn.execute(sa.text(f"CREATE TABLE {tmp} AS SELECT * FROM {table} AS t ORDER BY {order}"))
+    conn.execute(sa.text(f"DROP TABLE {table}"))
+    conn.execute(sa.text(f"ALTER TABLE {tmp} RENAME TO {_q(name)}"))
+    return int(conn.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar())
 
 
 def shuffle_source_rows(
@@ -85,21 +102,11 @@ def shuffle_source_rows(
                 ).scalar()
                 if kind != "BASE TABLE":
                     continue
-                table = f"{_q(database)}.{_q(pv.view)}"
-                tmp = f"{_q(database)}.{_q(pv.view + '__shuf')}"
-                conn.execute(
-                    sa.text(
-                        f"CREATE TABLE {tmp} AS SELECT * FROM {table} AS t "
-                        f"ORDER BY md5(CAST(t AS text) || '{seed}')"
-                    )
-                )
-                conn.execute(sa.text(f"DROP TABLE {table}"))
-                conn.execute(sa.text(f"ALTER TABLE {tmp} RENAME TO {_q(pv.view)}"))
-                conn.execute(sa.text(f"ANALYZE {table}"))
-                done[pv.view] = int(conn.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar())
+                done[pv.view] = shuffle_table_rows(conn, "postgres", database, pv.view, seed)
+                conn.execute(sa.text(f"ANALYZE {_q(database)}.{_q(pv.view)}"))
     finally:
         engine.dispose()
     return done
 
 
-__all__ = ["shuffle_source_rows"]
+__all__ = ["shuffle_source_rows", "shuffle_table_rows"]
