@@ -2,9 +2,10 @@
 synthetic sources and a second build from the same sources with their rows rewritten in another
 physical order (:func:`leo_assets.synthetic.shuffle.shuffle_source_rows`) and from a copy of
 ``sql/`` whose ``out_destinations.sql`` differs by a comment and whitespace only, its ``_safe``
-tables then rebuilt from raw ``out_*`` tables rewritten in another physical order too, give identical
-tables (every relation of the workspace, EXCEPT ALL both ways), identical ``_safe`` outputs, and
-a byte-identical export folder (``leo-assets export-outputs`` and ``export-sequences``).
+tables then rebuilt from raw ``out_*`` tables rewritten in another physical order too, give
+identical tables (every relation of the workspace, EXCEPT ALL both ways), identical ``_safe``
+outputs, and a byte-identical export folder (``leo-assets export-outputs`` and
+``export-sequences``).
 
 The cohort is small (150 pupils) but big enough that disclosure control has work to do: the test
 asserts that primary and secondary suppression both happened in ``out_destinations_safe``.

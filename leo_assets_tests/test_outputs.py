@@ -289,7 +289,10 @@ def test_a_new_output_and_a_new_mart_are_one_sql_file_each(tmp_path):
         (  # a reference column that does not exist
             "where: {is_sustained: 1}",
             "where: {is_sustaned: 1}",
-            r"disclosure\.relations\.1\.margin\.parts: ref_destinations has no column 'is_sustaned'",
+            (
+                r"disclosure\.relations\.1\.margin\.parts: "
+                r"ref_destinations has no column 'is_sustaned'"
+            ),
         ),
         (  # a share whose count is not a count
             "{name: pct_of_group, count: n_people,",
