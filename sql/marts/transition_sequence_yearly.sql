@@ -22,15 +22,14 @@ counted as (
 
     select
         sequence.person_id,
-        sequence.ks4_year,
-        cast(floor(cast(sequence.month_index - 1 as decimal(9, 2)) / 12) as int) + 1 as year_index,
+        cast(floor(cast(sequence.month_index - 1 as decimal(9, 2)) / 12) + 1 as int) as year_index,
         sequence.state,
+        min(sequence.ks4_year) as ks4_year,
         cast(count(*) as int) as n_months
     from ws.transition_sequence as sequence
     group by
         sequence.person_id,
-        sequence.ks4_year,
-        cast(floor(cast(sequence.month_index - 1 as decimal(9, 2)) / 12) as int) + 1,
+        cast(floor(cast(sequence.month_index - 1 as decimal(9, 2)) / 12) + 1 as int),
         sequence.state
 
 ),
