@@ -50,7 +50,9 @@ The cell rules are ACRO's (``acro.sdcchecks.SDCChecks``: ``check_min_threshold``
 risk appetite above on *evidence tables* (counts; for magnitudes the sum, the largest value, the
 sums of the two and the N largest, the number of negative values) that the ``out_*`` SQL computes
 in the database, so that person-level rows never come into Python (ACRO's ``crosstab`` and
-``pivot_table`` need the microdata). Rounding and secondary suppression, which ACRO does not
+``pivot_table`` need the microdata). ACRO gets the tables in a fixed order: :func:`protect` hands it
+the table in :func:`canonical_order` (by the cells' dimension values), :func:`verify` the tables
+as read, which ``leo_assets.outputs.read_frame`` orders by the dimensions. Rounding and secondary suppression, which ACRO does not
 offer for tables built elsewhere, are ours. The export writes an ACRO session (``finalise``) with
 every file as a custom output, for output checkers who use SACRO.
 """

@@ -210,7 +210,7 @@ grain: [ks4_year, sex]
 select
     cohort.ks4_year,  -- KS4 cohort
     coalesce(cohort.sex, 'unknown') as sex,  -- sex, unknown when missing
-    count(*) as n_people  -- cohort members
+    cast(count(*) as int) as n_people  -- cohort members
 from ws.ks4_cohort as cohort
 group by cohort.ks4_year, coalesce(cohort.sex, 'unknown')
 """
@@ -230,7 +230,7 @@ disclosure:
 select sizes.ks4_year, sizes.sex, sizes.n_people  -- cohort members
 from ws.cohort_sizes as sizes
 union all
-select sizes.ks4_year, 'all', sum(sizes.n_people)
+select sizes.ks4_year, 'all', cast(sum(sizes.n_people) as int)
 from ws.cohort_sizes as sizes
 group by sizes.ks4_year
 """

@@ -39,10 +39,14 @@ def shuffle_table_rows(conn: Any, dialect: str, schema: str, name: str, seed: in
         order = f"md5(CAST(t AS text) || '{int(seed)}')"
     else:
         raise ValueError(f"shuffle_table_rows: {dialect} is not supported (DuckDB, PostgreSQL)")
-    table, tmp = f"{_q(schema)}.{_q(name)}", f"{_q(schema)}.{_q(name + '__shuf')}"
-    conn.execute(sa.text(f"CREATE TABLE {tmp} AS SELECT * FROM {table} AS t ORDER BY {order}"))
-    conn.execute(sa.text(f"DROP TABLE {table}"))
-    conn.execute(sa.text(f"ALTER TABLE {tmp} RENAME TO {_q(name)}"))
+    # rewritten in place (views that read the table, e.g. staging, stay valid)
+    table, tmp = f"{_q(schema)}.{_q(name)}", _q(f"shuffled__{name}")
+    conn.execute(
+        sa.text(f"CREATE TEMPORARY TABLE {tmp} AS SELECT * FROM {table} AS t ORDER BY {order}")
+    )
+    conn.execute(sa.text(f"TRUNCATE TABLE {table}"))
+    conn.execute(sa.text(f"INSERT INTO {table} SELECT * FROM {tmp}"))
+    conn.execute(sa.text(f"DROP TABLE {tmp}"))
     return int(conn.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar())
 
 
