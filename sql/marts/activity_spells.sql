@@ -41,7 +41,7 @@ activity as (
     union all
 
     -- employment_spells, one activity spell each
-    select spells.person_id, 'employment', spells.start_date, spells.end_date, spells.is_censored, 1
+    select spells.person_id, 'employment', spells.start_date, spells.end_date, spells.is_censored, cast(1 as bigint)
     from ws.int_spells__merged as spells
     where spells.spell_kind = 'employment'
 
@@ -50,7 +50,7 @@ activity as (
 benefit_counts as (
 
     -- the benefit_spells rows (mapped codes) within each benefit activity spell
-    select activity.person_id, activity.activity_type, activity.start_date, count(*) as n_benefit_spells
+    select activity.person_id, activity.activity_type, activity.start_date, cast(count(*) as bigint) as n_benefit_spells
     from activity
     inner join ws.int_spells__merged as spells
         on spells.person_id = activity.person_id
@@ -72,7 +72,7 @@ select
     activity.end_date,  -- last day of the activity (inclusive)
     datediff(day, activity.start_date, activity.end_date) + 1 as n_days,  -- length in days
     activity.is_censored,  -- 1 = a merged spell was cut at the reference date or was open
-    coalesce(benefit_counts.n_benefit_spells, activity.n_source_spells) as n_source_spells  -- spells of the spell tables merged into this one
+    cast(coalesce(benefit_counts.n_benefit_spells, activity.n_source_spells) as bigint) as n_source_spells  -- spells of the spell tables merged into this one
 from activity
 left join benefit_counts
     on benefit_counts.person_id = activity.person_id

@@ -18,9 +18,9 @@ description: >
   within one kind, person and key, spells are read by start date, then end date; a spell opens a
   new merged spell when it starts more than one day after the latest end of the spells read
   before it, so overlapping and abutting spells merge (a job-to-job move without a gap is one
-  spell). Ties: among spells with the same start and end (which always merge) only the first read
-  can open a merged spell, and the numbering counts every such peer together (a RANGE frame), so
-  the result never depends on how exact ties are read. Across merged rows: start_date is the
+  spell). Ties: spells with the same start always merge, so the windows read one row per start
+  (the latest end of the spells starting then) in a total order, and every spell takes its start's
+  merged spell: the result never depends on how ties are read. Across merged rows: start_date is the
   earliest start and end_date the latest end; is_censored is the maximum (a censored spell ends at
   the reference date, so it is also the flag of the spells ending on the merged end);
   is_start_uncertain (is_end_uncertain) is the minimum over the spells starting (ending) on the
@@ -30,6 +30,7 @@ description: >
   of the earlier merged spells of the same kind, person and key (SP-1 flags a spell starting on or
   before the day after it).
 grain: [spell_kind, person_id, spell_key, start_date]
+unique: {opened: [person_id, spell_kind, spell_key, start_date]}  # one row per start (starts groups by it)
 checks:
   - accepted_values: {column: spell_kind, values: [employment, benefit, activity]}
   - expression_is_true: start_date <= end_date
@@ -177,16 +178,31 @@ source_spells as (
 
 ),
 
+starts as (
+
+    -- one row per kind, person, key and start date: spells sharing a start always merge, and
+    -- keyed by the start the windows below read the rows in one total order
+    select
+        source_spells.person_id,
+        source_spells.spell_kind,
+        source_spells.spell_key,
+        source_spells.start_date,
+        max(source_spells.end_date) as end_date
+    from source_spells
+    group by source_spells.person_id, source_spells.spell_kind, source_spells.spell_key, source_spells.start_date
+
+),
+
 ordered as (
 
     select
-        source_spells.*,
-        max(source_spells.end_date) over (
-            partition by source_spells.person_id, source_spells.spell_kind, source_spells.spell_key
-            order by source_spells.start_date, source_spells.end_date
+        starts.*,
+        max(starts.end_date) over (
+            partition by starts.person_id, starts.spell_kind, starts.spell_key
+            order by starts.start_date
             rows between unbounded preceding and 1 preceding
         ) as previous_max_end_date
-    from source_spells
+    from starts
 
 ),
 
@@ -203,18 +219,32 @@ opened as (
 
 ),
 
-islands as (
+numbered as (
 
     select
         opened.*,
-        -- range, not rows: spells with the same start and end (peers) all count the one of them
-        -- that opens an island, whatever order the first window read them in
         sum(opened.opens_island) over (
             partition by opened.person_id, opened.spell_kind, opened.spell_key
-            order by opened.start_date, opened.end_date
-            range between unbounded preceding and current row
+            order by opened.start_date
+            rows unbounded preceding
         ) as island_no
     from opened
+
+),
+
+islands as (
+
+    select
+        source_spells.*,
+        numbered.island_no,
+        numbered.opens_island,
+        numbered.previous_max_end_date
+    from source_spells
+    inner join numbered
+        on numbered.person_id = source_spells.person_id
+        and numbered.spell_kind = source_spells.spell_kind
+        and numbered.spell_key = source_spells.spell_key
+        and numbered.start_date = source_spells.start_date
 
 ),
 
@@ -232,7 +262,7 @@ merged as (
         -- the row that opens an island read every earlier spell: its running maximum is the
         -- latest end of the earlier merged spells
         max(case when islands.opens_island = 1 then islands.previous_max_end_date end) as previous_end_date,
-        count(*) as n_source_spells
+        cast(count(*) as bigint) as n_source_spells
     from islands
     group by islands.person_id, islands.spell_kind, islands.spell_key, islands.island_no
 
@@ -246,7 +276,7 @@ by_source_key as (
         merged.person_id,
         merged.spell_key,
         merged.island_no,
-        count(distinct islands.source_key) as n_source_keys,
+        cast(count(distinct islands.source_key) as bigint) as n_source_keys,
         min(case when islands.start_date = merged.start_date then islands.is_start_uncertain end) as is_start_uncertain,
         min(case when islands.end_date = merged.end_date then islands.is_end_uncertain end) as is_end_uncertain
     from merged
@@ -271,7 +301,7 @@ select
     by_source_key.is_end_uncertain,  -- every spell ending on end_date had a defaulted end (employment; else NULL)
     merged.source_flag,  -- maximum of the source's flag over the merged spells (benefit: its out-of-work flag; else NULL)
     merged.n_source_spells,  -- input spells merged into this one
-    coalesce(by_source_key.n_source_keys, 0) as n_source_keys,  -- distinct source keys (EduKeys) of the merged spells; 0 for activity
+    cast(coalesce(by_source_key.n_source_keys, 0) as bigint) as n_source_keys,  -- distinct source keys (EduKeys) of the merged spells; 0 for activity
     merged.previous_end_date  -- latest end of the earlier merged spells of this kind, person and key (NULL for the first)
 from merged
 left join by_source_key
