@@ -12,7 +12,7 @@ PIP    := $(BIN)/pip --disable-pip-version-check -qq
 $(BIN)/leo-assets: pyproject.toml
 	@PYTHON=$(PYTHON) scripts/system_packages.sh venv
 	@echo "setting up $(VENV) (a few minutes the first time) ..."
-	@$(PYTHON) -m venv $(VENV)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(PIP) install --upgrade pip
 	@$(PIP) install -e ".[dev,mssql]"
 	@touch $@

@@ -5,8 +5,11 @@ Runs are recorded in the Dagster instance of ``$DAGSTER_HOME`` (``dagster_home/`
 so a build from the command line shows in the UI as any other run.
 """
 
+import logging
 import os
 import shutil
+import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,16 +95,45 @@ def stale_closure(defs: dg.Definitions, instance: dg.DagsterInstance) -> set[dg.
     return closure
 
 
+# what a check's result means, the same words in the command line, the summary and the README
+PASSED, WARNING, ERROR, BLOCKING = "passed", "warning", "error", "blocking error"
+
+
+def check_outcome(passed: bool, severity: str, blocking: bool | None) -> str:
+    """One word for a check result: passed, warning (past warn), error (past error), blocking error.
+
+    Dagster records ``passed`` and a ``severity`` (WARN or ERROR) that only matters when the check
+    did not pass; ``blocking`` checks stop the asset (or its downstream) when they fail at ERROR.
+    """
+    if passed:
+        return PASSED
+    if severity != "ERROR":
+        return WARNING
+    return BLOCKING if blocking else ERROR
+
+
+@dataclass
+class CheckLine:
+    asset: str
+    check: str
+    outcome: str  # passed / warning / error / blocking error
+    detail: str
+
+
 @dataclass
 class BuildSummary:
     success: bool
     assets: list[tuple[str, str, str]] = field(default_factory=list)  # key, status, rows
-    checks: list[tuple[str, str, str, str, str]] = field(
-        default_factory=list
-    )  # asset, check, severity, result, detail
+    checks: list[CheckLine] = field(default_factory=list)
+    seconds: float = 0.0
+    log_file: Path | None = None
 
-    def failed_error_checks(self) -> list[tuple[str, str, str, str, str]]:
-        return [c for c in self.checks if c[2] == "ERROR" and c[3] == "FAILED"]
+    def failed_error_checks(self) -> list[CheckLine]:
+        """Failures that fail the build: blocking checks and failed steps."""
+        return [c for c in self.checks if c.outcome == BLOCKING]
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for c in self.checks if c.outcome == outcome)
 
     def row_accounting(self) -> list[str]:
         """One line per staging view that removed duplicates or set aside / changed rows."""
@@ -113,6 +145,7 @@ class BuildSummary:
         ]
 
     def table(self) -> str:
+        """Every asset and every check (the full record; the command line prints :meth:`tally`)."""
         parts = [tabulate(self.assets, headers=["asset", "status", "rows"], tablefmt="github")]
         accounting = self.row_accounting()
         if accounting:
@@ -123,25 +156,148 @@ class BuildSummary:
         if self.checks:
             parts.append(
                 tabulate(
-                    self.checks,
-                    headers=["asset", "check", "severity", "result", "detail"],
+                    [(c.asset, c.check, c.outcome, c.detail) for c in self.checks],
+                    headers=["asset", "check", "outcome", "detail"],
                     tablefmt="github",
                 )
             )
         return "\n\n".join(parts)
 
+    def tally(self, full_table: Path | None = None, limit: int = 8) -> str:
+        """One screen: counts, blocking failures named first, then errors, then warnings."""
+        built = sum(1 for a in self.assets if a[1] == "built")
+        observed = sum(1 for a in self.assets if a[1] == "observed")
+        not_built = [a[0] for a in self.assets if a[1] not in ("built", "observed")]
+        minutes, seconds = divmod(round(self.seconds), 60)
+        lines = [
+            f"Assets: {built} built, {observed} sources observed"
+            + (f", {len(not_built)} NOT built" if not_built else "")
+            + f" ({minutes} min {seconds:02d} s)",
+            (
+                f"Checks: {self.count(PASSED)} passed, {self.count(WARNING)} warnings, "
+                f"{self.count(ERROR)} errors (non-blocking), {self.count(BLOCKING)} blocking failures"
+            ),
+        ]
+
+        def section(title: str, rows: list[CheckLine], n: int) -> None:
+            if not rows:
+                return
+            lines.append(f"\n{title} ({len(rows)}):")
+            for c in rows[:n]:
+                lines.append(f"  {c.asset} {c.check}: {_short(c.detail)}")
+            if len(rows) > n:
+                lines.append(f"  ... and {len(rows) - n} more")
+
+        section("BLOCKING failures (the previous table was kept)", self.failed_error_checks(), 20)
+        if not_built:
+            lines.append(f"\nNot built ({len(not_built)}, upstream failed or skipped):")
+            lines.append("  " + _short(", ".join(not_built), 300))
+        section(
+            "Errors (past the error threshold; the build went on)",
+            [c for c in self.checks if c.outcome == ERROR],
+            limit,
+        )
+        section(
+            "Warnings (past the warn threshold)",
+            [c for c in self.checks if c.outcome == WARNING],
+            limit,
+        )
+        lines.append("")
+        if full_table is not None:
+            lines.append(f"Every asset and check: {full_table}")
+        if self.log_file is not None:
+            lines.append(f"Dagster's log of the run: {self.log_file}")
+        lines.append(
+            "Next: leo-assets ui (checks, columns and pictures per table), "
+            "leo-assets export-outputs (tables for output checking)"
+        )
+        return "\n".join(lines)
+
+
+def _short(text: str, width: int = 110) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+class _Progress(logging.Handler):
+    """Dagster's log records of a run -> a progress bar of assets built (and a debug log file)."""
+
+    def __init__(self, bar) -> None:
+        super().__init__(logging.DEBUG)
+        self.bar = bar
+
+    def emit(self, record: logging.LogRecord) -> None:
+        meta = getattr(record, "dagster_meta", None) or {}
+        event = meta.get("dagster_event")
+        if event is None:
+            return
+        kind = event.event_type_value
+        if kind == "STEP_START":
+            self.bar.set_postfix_str(event.step_key or "", refresh=True)
+        elif kind in ("ASSET_MATERIALIZATION", "ASSET_OBSERVATION"):
+            self.bar.update(1)
+        elif kind == "STEP_FAILURE":
+            self.bar.write(f"  failed: {event.step_key}")
+
+
+def _logger_def(handlers: list[logging.Handler]) -> dg.LoggerDefinition:
+    # Dagster may create the logger more than once in a run: the handlers are made once, outside
+    @dg.logger(description="leo-assets command line: debug log to a file, progress bar on stderr")
+    def leo_cli(_init_context) -> logging.Logger:
+        log = logging.getLogger(f"leo_assets.run.{id(handlers)}")
+        log.setLevel(logging.DEBUG)
+        log.propagate = False
+        log.handlers[:] = handlers
+        return log
+
+    return leo_cli
+
 
 def run_build(
-    defs: dg.Definitions, keys: set[dg.AssetKey], instance: dg.DagsterInstance
+    defs: dg.Definitions,
+    keys: set[dg.AssetKey],
+    instance: dg.DagsterInstance,
+    progress: bool = False,
+    log_file: Path | None = None,
 ) -> BuildSummary:
-    """Materialise (or observe) ``keys`` and their checks in one in-process run."""
+    """Materialise (or observe) ``keys`` and their checks in one in-process run.
+
+    ``progress``: a progress bar of assets on stderr; ``log_file``: Dagster's event log of the
+    run (DEBUG and up) goes there instead of the console.
+    """
+    from tqdm import tqdm
+
     job = defs.resolve_job_def("build_all")
-    result = job.execute_in_process(
-        instance=instance,
-        asset_selection=sorted(keys, key=lambda k: k.to_user_string()),
-        raise_on_error=False,
+    bar = tqdm(total=len(keys), desc="build", unit="asset", disable=not progress, file=sys.stderr)
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+    run_config = None
+    handlers: list[logging.Handler] = []
+    if log_file is not None:
+        log_file.write_text("", encoding="utf-8")
+        # append mode: Dagster closes its loggers' handlers between phases; "a" reopens, "w" would not
+        handlers.append(logging.FileHandler(log_file, mode="a", encoding="utf-8", delay=True))
+        handlers[-1].setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    if progress:
+        handlers.append(_Progress(bar))
+    if handlers:
+        job = job.with_logger_defs({"leo_cli": _logger_def(handlers)})
+        run_config = {"loggers": {"leo_cli": {}}}  # instead of Dagster's console logger
+    started = time.monotonic()
+    try:
+        result = job.execute_in_process(
+            run_config=run_config,
+            instance=instance,
+            asset_selection=sorted(keys, key=lambda k: k.to_user_string()),
+            raise_on_error=False,
+        )
+    finally:
+        bar.close()
+        for handler in handlers:
+            handler.close()
+    summary = BuildSummary(
+        success=result.success, seconds=time.monotonic() - started, log_file=log_file
     )
-    summary = BuildSummary(success=result.success)
     materialized = {}
     for event in result.get_asset_materialization_events():
         mat = event.materialization
@@ -166,21 +322,12 @@ def run_build(
             summary.assets.append((key.to_user_string(), "FAILED or skipped", ""))
     summary.checks.extend(source_warnings)
     for ev in result.get_asset_check_evaluations():
-        detail = ev.description or ""
-        # a non-blocking check escalated to ERROR (match-quality diagnostics) does not fail the
-        # build
-        severity = (
-            ev.severity.value
-            if ev.blocking is not False or ev.severity.value != "ERROR"
-            else "ERROR (non-blocking)"
-        )
         summary.checks.append(
-            (
+            CheckLine(
                 ev.asset_key.to_user_string(),
                 ev.check_name,
-                severity,
-                "passed" if ev.passed else "FAILED",
-                detail,
+                check_outcome(ev.passed, ev.severity.value, ev.blocking),
+                ev.description or "",
             )
         )
     for event in result.all_events:
@@ -192,12 +339,8 @@ def run_build(
                 else (err.message if err else "")
             )
             summary.checks.append(
-                (
-                    event.step_key or "",
-                    "step failed",
-                    "ERROR",
-                    "FAILED",
-                    (message or "").strip()[:300],
+                CheckLine(
+                    event.step_key or "", "step failed", BLOCKING, (message or "").strip()[:300]
                 )
             )
     return summary

@@ -157,11 +157,21 @@ def cmd_build(args: argparse.Namespace) -> int:
             return 0
     else:
         keys = resolve_selection(defs, args.selection)
-    summary = run_build(defs, keys, instance)
-    print(summary.table())
+    logs = Path(os.environ["DAGSTER_HOME"]) / "logs"
+    summary = run_build(
+        defs, keys, instance, progress=not args.no_progress, log_file=logs / "last_build.log"
+    )
+    full = logs / "last_build_checks.md"
+    full.write_text(summary.table() + "\n", encoding="utf-8")
+    if args.full:
+        print(summary.table() + "\n")
+    print(summary.tally(full_table=full))
     failed = summary.failed_error_checks()
     if not summary.success or failed:
-        print(f"\nBuild FAILED: {len(failed)} error check(s) or step(s) failed.", file=sys.stderr)
+        print(
+            f"\nBuild FAILED: {len(failed)} blocking check(s) or step(s) failed (named above).",
+            file=sys.stderr,
+        )
         return 1
     print(f"\nBuild succeeded: {len(summary.assets)} asset(s).")
     return 0
@@ -255,9 +265,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from leo_assets.synthetic import generate
 
     settings = _settings(args)
-    print("1/2 generating synthetic LEO ...")
+    print("1/2 generating synthetic LEO ...", flush=True)
     print(generate(settings, _generator_config(args)))
-    print("2/2 building every asset and check ...")
+    print("\n2/2 building every asset and running every check ...", flush=True)
     args.selection, args.stale = [], False
     return cmd_build(args)
 
@@ -294,7 +304,16 @@ def _add_generator_options(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="text as the SRS holds it: ids and codes right-padded like char(n), codes in mixed case",
     )
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+
+def _add_output_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--full",
+        action="store_true",
+        help="also print every asset and every check "
+        "(always written to dagster_home/logs/last_build_checks.md)",
+    )
 
 
 def parser() -> argparse.ArgumentParser:
@@ -323,9 +342,11 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument(
         "selection", nargs="*", help="asset names; +name adds upstream, name+ downstream"
     )
+    b.add_argument("--no-progress", action="store_true", help="no progress bar")
     b.add_argument(
         "--stale", action="store_true", help="build what changed and everything downstream"
     )
+    _add_output_options(b)
     b.set_defaults(func=cmd_build)
     sub.add_parser("list", help="list the assets").set_defaults(func=cmd_list)
     s = sub.add_parser("sql", help="print the compiled SQL of an asset")
@@ -352,6 +373,7 @@ def parser() -> argparse.ArgumentParser:
     eo.set_defaults(func=cmd_export_outputs)
     d = sub.add_parser("demo", help="synthetic LEO into DuckDB, then every asset and check")
     _add_generator_options(d)
+    _add_output_options(d)
     d.set_defaults(func=cmd_demo)
     u = sub.add_parser("ui", help="start the Dagster UI")
     u.add_argument("--host", default="127.0.0.1")
@@ -361,6 +383,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import warnings
+
+    # Dagster flags the beta APIs the graph uses on every load: noise for a researcher
+    warnings.filterwarnings("ignore", message=".*is currently in (beta|preview).*")
     args = parser().parse_args(argv)
     try:
         return args.func(args)

@@ -1,5 +1,7 @@
 """The command line: compiled SQL, the SSMS script, builds with a summary and an exit code."""
 
+import re
+
 import pytest
 
 from leo_assets.cli import main
@@ -34,19 +36,44 @@ def test_render_writes_a_script(project_env, tmp_path):
     assert script.index("[person_identifier__new]") < script.index("[person_lookup__new]")
 
 
-def test_build_selection_and_exit_codes(project_env, capsys):
+def test_build_selection_and_exit_codes(project_env, capsys, tmp_path):
     write_sources(project_env, employment_rows("A"))
-    assert main(["build", "+person_lookup"]) == 0
+    assert main(["build", "+person_lookup", "--no-progress"]) == 0
     out = capsys.readouterr().out
-    assert "| marts/person_lookup" in out and "Build succeeded" in out
-    assert main(["build", "--stale"]) == 0  # the assets never built are missing: built now
+    assert "Checks: " in out and "Build succeeded" in out
+    full = (tmp_path / "dagster_home" / "logs" / "last_build_checks.md").read_text()
+    assert "| marts/person_lookup" in full
+    assert (
+        main(["build", "--stale", "--full"]) == 0
+    )  # the assets never built are missing: built now
     assert "| marts/ks4_cohort" in capsys.readouterr().out
     assert main(["build", "--stale"]) == 0
     assert "Nothing is stale" in capsys.readouterr().out
     write_sources(project_env, employment_rows("A"), skip_views={"leo_employment"})
     assert main(["build", "+person_lookup"]) == 1
     captured = capsys.readouterr()
-    assert "leo_employment does not exist" in captured.out and "Build FAILED" in captured.err
+    assert "BLOCKING failures" in captured.out and "leo_employment does not exist" in captured.out
+    assert "Build FAILED" in captured.err
+
+
+def test_build_output_fits_one_screen_and_ends_with_the_tally(project_env, capfd, tmp_path):
+    """What a researcher reads: no Dagster log lines, no asset table, a tally of counts at the end."""
+    write_sources(project_env, employment_rows("A", "B"))
+    assert main(["build", "+person_lookup"]) == 0
+    captured = capfd.readouterr()
+    lines = captured.out.strip().splitlines()
+    assert len(lines) <= 40, captured.out
+    assert lines[-1].startswith("Build succeeded"), captured.out
+    tally = next(line for line in lines if line.startswith("Checks: "))
+    assert re.fullmatch(
+        r"Checks: \d+ passed, \d+ warnings, \d+ errors \(non-blocking\), 0 blocking failures", tally
+    )
+    assert "DEBUG" not in captured.out + captured.err and "INFO:" not in captured.err
+    assert "BetaWarning" not in captured.err
+    log = tmp_path / "dagster_home" / "logs" / "last_build.log"
+    assert f"Dagster's log of the run: {log}" in captured.out
+    assert "STEP_SUCCESS" in log.read_text() or "step_success" in log.read_text().lower()
+    assert "build: 100%" in captured.err  # the progress bar, on stderr
 
 
 def test_bad_settings_exit_2(tmp_path, monkeypatch, capsys):

@@ -265,6 +265,12 @@ def test_no_personal_attributes_in_check_metadata(extracts):
                 continue
             if isinstance(value, (int, float)) or value is None:
                 continue
+            if key == "by_scope":  # a Dagster table: its column names and every cell as text
+                assert [c.name for c in value.schema.columns][:2] == ["status", "measure"]
+                value = " ".join(
+                    [c.name for c in value.schema.columns]
+                    + [str(v) for r in value.records for v in r.data.values() if v is not None]
+                )
             assert key in SAFE_TEXT_KEYS, (ev.check_name, key, value)
             tokens = set(str(value).replace("|", " ").split())
             assert not tokens & identifiers, (ev.check_name, key)
@@ -380,3 +386,49 @@ def test_every_diagnostic_is_documented_with_its_defaults():
             rf"^\| {re.escape(diag.id)}( \(new\))? \| {diag.asset} \|", docs, re.MULTILINE
         ), diag.id
         assert re.search(rf"\b{re.escape(diag.id)}\s+{diag.asset}\s", settings_text), diag.id
+
+
+def _summary_row(year, status, rate, num, den, warn=0.03, error=0.10, subgroup="all", value="all"):
+    return {
+        "diagnostic_id": "PL-1",
+        "measure": "flagged",
+        "ks4_year": year,
+        "subgroup": subgroup,
+        "subgroup_value": value,
+        "numerator": num,
+        "denominator": den,
+        "rate": rate,
+        "gap_from_cohort": None,
+        "threshold_warn": warn,
+        "threshold_error": error,
+        "status": status,
+    }
+
+
+def test_outcome_words_match_the_status_of_every_scope():
+    """Within every threshold: passed; a scope past warn: a warning naming it; past error: an error."""
+    from leo_assets.diagnostics import DIAGNOSTICS, evaluate
+
+    pl1 = next(d for d in DIAGNOSTICS if d.id == "PL-1")
+    ok = [_summary_row("all", "ok", 0.02, 20, 1000), _summary_row("2013", "ok", 0.02, 10, 500)]
+    passed, _sev, md, text = evaluate(pl1, ok)
+    assert passed and text.endswith("every scope within the thresholds: passed")
+    assert md["by_scope"].schema.columns[0].name == "status"
+
+    scope_warn = [
+        _summary_row("all", "ok", 0.02, 20, 1000),
+        _summary_row("2012", "ok", 0.0, 0, 500),
+        _summary_row("2013", "warn", 0.04, 20, 500),
+    ]
+    passed, severity, md, text = evaluate(pl1, scope_warn)
+    assert not passed and severity == "warn"
+    assert (
+        "WARNING: KS4 cohort 2013 at 4.00%, above the warn threshold 3.00% (overall within)" in text
+    )
+    assert "status ok" not in text
+    assert md["by_scope"].records[0].data["status"] == "warn"  # the worst scope first
+
+    error = [_summary_row("all", "error", 0.2, 200, 1000)]
+    passed, severity, _md, text = evaluate(pl1, error)
+    assert not passed and severity == "error"
+    assert "ERROR: overall at 20.00%, above the error threshold 10.00%" in text
