@@ -1,6 +1,7 @@
 """The only asset factory: every SQL file (and reference table) becomes one Dagster asset.
 
-* Asset key ``[layer, name]``; group = the folder path (``staging_leo``, ``marts``...).
+* Asset key ``[layer, name]``; group = the layer (``staging``, ``marts``...); the sub-folder
+  (``fe``, ``quality``...) is the tag ``domain``.
 * ``code_version`` = hash of the normalised SQL, header, checks and the settings the file uses.
 * Error-severity checks run on the new table *before* it is swapped in (blocking check specs of
   the asset); warn-severity checks are separate asset checks, re-runnable on their own.
@@ -149,11 +150,14 @@ def build_model_asset(project: SqlProject, model: SqlModel, backend: str) -> dg.
     @dg.asset(
         key=key,
         description=describe_model(model),
-        group_name=model.group,
+        # a handful of groups, one per layer (sources, staging, intermediate, marts, outputs,
+        # reference); the research domain (the sub-folder: fe, school, quality...) is a tag
+        group_name=model.layer,
         code_version=model.code_version,
         deps=deps,
         kinds={"sql", backend},
-        tags={"layer": model.layer},
+        tags={"layer": model.layer}
+        | ({"domain": model.group.split("_", 1)[1]} if "_" in model.group else {}),
         metadata={"grain": ", ".join(model.header.grain), "materialization": model.materialize},
         check_specs=[
             dg.AssetCheckSpec(name=s.name, asset=key, description=s.description, blocking=True)
@@ -210,6 +214,17 @@ def build_warn_checks(project: SqlProject, model: SqlModel) -> dg.AssetChecksDef
     return _checks
 
 
+def _source_schema(decl) -> dg.TableSchema:
+    """A source's logical columns (as the staging SQL reads them), declared in sql/sources/*.yml."""
+    described = {c.name: c.description for c in decl.columns}
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(name=name, type=str(typ), description=described.get(name) or None)
+            for name, typ in decl.logical_columns()
+        ]
+    )
+
+
 def build_source_observer(project: SqlProject, backend: str) -> dg.AssetsDefinition:
     decls = project.catalog.decls
     specs = [
@@ -219,7 +234,10 @@ def build_source_observer(project: SqlProject, backend: str) -> dg.AssetsDefinit
             description=f"{decl.description}\n\n**Read as:** `{decl.reference}`; "
             f"{len(project.catalog.views(name))} physical view(s) under these settings.",
             kinds={backend},
-            metadata={"views": ", ".join(v.view for v in project.catalog.views(name))[:2000]},
+            metadata={
+                "views": ", ".join(v.view for v in project.catalog.views(name))[:2000],
+                "dagster/column_schema": _source_schema(decl),
+            },
         )
         for name, decl in sorted(decls.items())
     ]

@@ -184,7 +184,10 @@ class BuildSummary:
                 return
             lines.append(f"\n{title} ({len(rows)}):")
             for c in rows[:n]:
-                lines.append(f"  {c.asset} {c.check}: {_short(c.detail)}")
+                detail = c.detail.split(": ", 1)[
+                    -1
+                ]  # the check's own name or title is already shown
+                lines.append(f"  {c.asset.split('/')[-1]} {c.check}: {_short(detail, 180)}")
             if len(rows) > n:
                 lines.append(f"  ... and {len(rows) - n} more")
 
@@ -208,8 +211,11 @@ class BuildSummary:
         if self.log_file is not None:
             lines.append(f"Dagster's log of the run: {self.log_file}")
         lines.append(
-            "Next: leo-assets ui (checks, columns and pictures per table), "
-            "leo-assets export-outputs (tables for output checking)"
+            "Next: leo-assets ui, then http://127.0.0.1:3000/asset-groups~group:%22marts%22/ "
+            "(the marts, their checks, columns and pictures; README: what the colours mean)"
+        )
+        lines.append(
+            "      leo-assets export-outputs (the disclosure-safe tables for output checking)"
         )
         return "\n".join(lines)
 

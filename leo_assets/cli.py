@@ -178,19 +178,32 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from tabulate import tabulate
-
-    from leo_assets.sqlproject.loader import load_project
-
-    project = load_project(PROJECT_DIR / "sql", _settings(args))
-    rows = [
-        (m.layer, m.name, m.materialize, ", ".join(m.header.grain), m.code_version)
-        for m in (project.models[n] for n in project.order)
-    ]
+    """Every asset of the graph: the sources, each SQL file and each disclosure-safe output."""
+    defs = _defs(args)
+    rows = []
+    for node in defs.resolve_asset_graph().asset_nodes:
+        key = node.key
+        meta = node.metadata or {}
+        kind = "source" if not node.is_materializable else str(meta.get("materialization", "table"))
+        grain = meta.get("grain", "")
+        rows.append(
+            (
+                node.group_name or "",
+                key.path[-1],
+                kind,
+                getattr(grain, "value", grain),
+                node.code_version or "",
+            )
+        )
+    order = {g: i for i, g in enumerate(LIST_ORDER)}
+    rows.sort(key=lambda r: (order.get(r[0], len(order)), r[1]))
     print(
-        tabulate(rows, headers=["layer", "asset", "as", "grain", "code version"], tablefmt="github")
+        tabulate(rows, headers=["group", "asset", "as", "grain", "code version"], tablefmt="github")
     )
     return 0
+
+
+LIST_ORDER = ("sources", "reference", "staging", "intermediate", "marts", "outputs")
 
 
 def cmd_sql(args: argparse.Namespace) -> int:

@@ -126,36 +126,78 @@ def _num(value: Any) -> float | int | None:
     return round(float(value), 6)
 
 
-def _table(rows: list[dict[str, Any]]) -> str:
-    cols = [
-        "measure",
-        "ks4_year",
-        "subgroup",
-        "subgroup_value",
-        "numerator",
-        "denominator",
-        "rate",
-        "gap_from_cohort",
+_SCOPE_COLUMNS = (
+    (
         "status",
-    ]
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for r in rows:
-        lines.append(
-            "| "
-            + " | ".join(
-                ""
-                if r[c] is None
-                else str(_num(r[c]) if c in ("rate", "gap_from_cohort") else r[c])
-                for c in cols
-            )
-            + " |"
+        "string",
+        "ok, warn or error against the thresholds (report: not judged; no_data: empty)",
+    ),
+    ("measure", "string", "what is counted"),
+    ("ks4_year", "string", "KS4 cohort, or all"),
+    ("subgroup", "string", "breakdown, or all"),
+    ("subgroup_value", "string", "value of the breakdown"),
+    ("numerator", "int", "flagged (or linked) units"),
+    ("denominator", "int", "units examined"),
+    ("rate", "float", "numerator / denominator"),
+    ("gap_from_cohort", "float", "subgroup rate minus its cohort's rate (PL-5)"),
+)
+
+
+def _table(rows: list[dict[str, Any]]) -> dg.TableMetadataValue:
+    """The summary's rows of one diagnostic as a Dagster table, the worst scopes first."""
+    ordered = sorted(rows, key=lambda r: -STATUS_ORDER.get(r["status"], 0))
+    records = [
+        dg.TableRecord(
+            {
+                c: (
+                    None
+                    if r[c] is None
+                    else _num(r[c])
+                    if t == "float"
+                    else int(r[c])
+                    if t == "int"
+                    else str(r[c])
+                )
+                for c, t, _ in _SCOPE_COLUMNS
+            }
         )
-    return "\n".join(lines)
+        for r in ordered
+    ]
+    schema = dg.TableSchema(
+        columns=[dg.TableColumn(c, t, description=d) for c, t, d in _SCOPE_COLUMNS]
+    )
+    return dg.MetadataValue.table(records, schema)
+
+
+def _scope(row: dict[str, Any]) -> str:
+    parts = []
+    if row["ks4_year"] != "all":
+        parts.append(f"KS4 cohort {row['ks4_year']}")
+    if row["subgroup"] != "all":
+        parts.append(f"{row['subgroup']} {row['subgroup_value']}")
+    if row["measure"] not in ("flagged", "leo_link"):
+        parts.append(f"measure {row['measure']}")
+    return ", ".join(parts) or "overall"
+
+
+def _threshold_words(diag: Diagnostic, row: dict[str, Any], level: str) -> str:
+    value = row.get(f"threshold_{level}")
+    if value is None:
+        return f"past its {level} threshold"
+    if diag.judged_on == "change":
+        return f"changed by more than the {level} threshold {float(value):.2%}"
+    side = "below" if diag.direction == "min" else "above"
+    return f"{side} the {level} threshold {float(value):.2%}"
 
 
 def evaluate(diag: Diagnostic, rows: list[dict[str, Any]]) -> tuple[bool, str, dict[str, Any], str]:
-    """(passed, severity 'warn'/'error', metadata, description) of one diagnostic from its summary
-    rows."""
+    """(passed, severity 'warn'/'error', metadata, description) of one diagnostic from its rows.
+
+    Every scope (overall, each cohort, each subgroup) is judged against the thresholds: the
+    diagnostic passes when every scope is within them, is a warning when the worst scope is past
+    ``warn`` and an error when past ``error`` (``severity: warn`` caps it at a warning). The
+    description says which, in words, naming the worst scope.
+    """
     headline = [r for r in rows if r["measure"] == "flagged" or r["measure"] == "leo_link"]
     overall = next((r for r in headline if r["ks4_year"] == "all" and r["subgroup"] == "all"), None)
     worst = max((STATUS_ORDER.get(r["status"], 0) for r in rows), default=0)
@@ -193,14 +235,31 @@ def evaluate(diag: Diagnostic, rows: list[dict[str, Any]]) -> tuple[bool, str, d
     severity = "error" if worst == 2 else "warn"
     passed = worst == 0
     if overall is None:
-        description = f"{diag.id} {diag.title}: no rows in {SUMMARY_MODEL}"
+        return passed, severity, md, f"{diag.id} {diag.title}: no rows in {SUMMARY_MODEL}"
+    rate = float(overall["rate"] or 0)
+    description = (
+        f"{diag.id} {diag.title}: {int(overall['numerator'])} of {int(overall['denominator'])} "
+        f"{diag.unit} ({rate:.2%})"
+    )
+    if overall["status"] == "report":
+        description += "; reported, not judged (no threshold set)"
+    if passed:
+        if overall["status"] != "report":
+            description += "; every scope within the thresholds: passed"
+        return passed, severity, md, description
+    level = "error" if worst == 2 else "warn"
+    offending = [r for r in rows if STATUS_ORDER.get(r["status"], 0) == worst]
+    first = offending[0]
+    first_rate = "" if first["rate"] is None else f" at {float(first['rate']):.2%}"
+    if first is overall:
+        where = f"overall{first_rate}, {_threshold_words(diag, first, level)}"
     else:
-        rate = float(overall["rate"] or 0)
-        description = (
-            f"{diag.id} {diag.title}: {int(overall['numerator'])} of {int(overall['denominator'])} "
-            f"{diag.unit} ({rate:.2%}); status {overall['status']}"
-            + ("" if passed else f"; worst scope {['ok', 'warn', 'error'][worst]}")
-        )
+        where = f"{_scope(first)}{first_rate}, {_threshold_words(diag, first, level)}"
+        if overall["status"] in ("ok", "report"):
+            where += " (overall within)"
+    more = f", and {len(offending) - 1} more scope(s)" if len(offending) > 1 else ""
+    verdict = "ERROR" if worst == 2 else "WARNING"
+    description += f"; {verdict}: {where}{more} (table by_scope)"
     return passed, severity, md, description
 
 
@@ -252,7 +311,7 @@ def build_diagnostic_checks(project):
     )
     def _diagnostics(context: dg.AssetCheckExecutionContext, workspace: WorkspaceDatabase):
         # a run that builds a table but not the summary (e.g. `build +ks4_cohort`) selects these
-        # checks too: without a summary they report "not evaluated" instead of failing the run
+        # checks too: without a summary they yield no result (Skipped in the UI), not a failure
         summary = read_summary(workspace) if workspace.relation_kind(SUMMARY_MODEL) else None
         for diag in present:
             spec = specs[diag.id]
@@ -260,16 +319,10 @@ def build_diagnostic_checks(project):
             if key not in context.selected_asset_check_keys:
                 continue
             if summary is None:
-                yield dg.AssetCheckResult(
-                    asset_key=spec.asset_key,
-                    check_name=spec.name,
-                    passed=False,
-                    severity=dg.AssetCheckSeverity.WARN,
-                    metadata={"status": "not evaluated"},
-                    description=(
-                        f"{diag.id} not evaluated: {SUMMARY_MODEL} has not been built (build it to "
-                        "diagnose)"
-                    ),
+                # no result: Dagster shows the check as Skipped (grey), not as a warning
+                context.log.info(
+                    f"{diag.id} not evaluated: {SUMMARY_MODEL} has not been built "
+                    "(build it to diagnose)"
                 )
                 continue
             passed, severity, md, description = evaluate(diag, summary.get(diag.id, []))

@@ -459,6 +459,8 @@ class WorkspaceDatabase(ConfigurableResource):
             raise BuildError(
                 redact(f"building {final.sql(dialect)} failed: {type(exc).__name__}: {exc}")
             ) from None
+        if dialect == "duckdb" and kind == "view":
+            self._comment_attached_sources(final, select_sql)
         index_statements: list[str] = []
         if kind == "table" and dialect != "duckdb":
             for i, cols in enumerate(indexes):
@@ -471,6 +473,25 @@ class WorkspaceDatabase(ConfigurableResource):
             "seconds": round(time.perf_counter() - started, 3),
             "statements": statements + index_statements,
         }
+
+    def _comment_attached_sources(self, view: Target, select_sql: str) -> None:
+        """Say on a DuckDB view which attached source files it reads: another client (DBeaver,
+        the duckdb shell) opening the workspace has not attached them and reports only
+        ``Catalog "LEO_i2" does not exist``; the comment (``duckdb_views().comment``) says what
+        to ATTACH."""
+        read = [d for d in sorted(set(self.source_databases.values())) if f'"{d}".' in select_sql]
+        if not read:
+            return
+        attach = "; ".join(
+            f"ATTACH '{(Path(self.source_dir) / f'{d}.duckdb').as_posix()}' AS \"{d}\" (READ_ONLY)"
+            for d in read
+        )
+        hint = (
+            f"Reads the source database(s) {', '.join(read)}, which leo-assets attaches on each "
+            f"connection. In another DuckDB client run first: {attach}"
+        )
+        escaped = hint.replace("'", "''")
+        self.execute([f"COMMENT ON VIEW {view.sql('duckdb')} IS '{escaped}'"])
 
     def _duckdb_bigint_sums(self, name: str, select_sql: str) -> str:
         """Store DuckDB's 128-bit integer sums as BIGINT, the type SQL Server and PostgreSQL give.

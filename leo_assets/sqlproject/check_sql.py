@@ -7,6 +7,7 @@ model, so a check runs the same on every engine and can be run by hand in SSMS
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from leo_assets.settings import validate_identifier
 from leo_assets.sqlproject.compile import compile_check, compile_text, compile_tree
@@ -80,6 +81,50 @@ def failing_rows_tsql(model: SqlModel, check: CheckDecl) -> str:
     raise LoadError(f"{where}: unknown check type {check.type!r}")
 
 
+def _list(values: Any) -> str:
+    values = values if isinstance(values, list) else [values]
+    return ", ".join(str(v) for v in values)
+
+
+def describe_check(check: CheckDecl) -> str:
+    """A generic check in words (its own ``description`` when the header gives one), with what a
+    failure does: a blocking (error) check keeps the previous table; a warn check only warns."""
+    args = check.args if check.args is not None else {}
+    if check.description:
+        text = check.description
+    elif check.type == "not_null":
+        text = f"no NULL in {_list(args)}"
+    elif check.type == "unique":
+        text = f"no two rows share ({_list(args)})"
+    elif check.type == "accepted_values":
+        text = f"{args.get('column')} is one of {_list(args.get('values', []))}"
+        text += "" if args.get("allow_null", True) else " (never NULL)"
+    elif check.type == "relationships":
+        field_ = args.get("field", args.get("column"))
+        text = f"every {args.get('column')} is found in {str(args.get('to', '')).removeprefix('ws.')}.{field_}"
+    elif check.type == "expression_is_true":
+        expr = args if isinstance(args, str) else args.get("expression")
+        text = f"every row satisfies {' '.join(str(expr).split())}"
+    elif check.type == "row_count":
+        text = f"at least {int(args.get('min', 1))} rows" + (
+            f" and at most {int(args['max'])}" if args.get("max") is not None else ""
+        )
+    else:
+        text = f"{check.type} check"
+    if check.max_failing_rate is not None:
+        text += f"; up to {check.max_failing_rate:.2%} of rows may fail"
+    elif check.max_failing_rows:
+        text += f"; up to {check.max_failing_rows} rows may fail"
+    return with_consequence(text, check.severity)
+
+
+def with_consequence(text: str, severity: str) -> str:
+    text = " ".join(text.split()).rstrip(".")
+    if severity == "error":
+        return f"{text}. Blocking: if it fails, the previous table is kept and the run fails."
+    return f"{text}. Warning only: a failure is reported, the table is still built."
+
+
 @dataclass
 class CheckSpec:
     """A check ready to run: generic or singular, with its severity and threshold."""
@@ -111,7 +156,7 @@ def check_specs(project: SqlProject, model: SqlModel) -> list[CheckSpec]:
             CheckSpec(
                 model.name,
                 decl.name,
-                decl.description or f"{decl.type}: {decl.args}",
+                describe_check(decl),
                 decl.severity,
                 tsql,
                 decl.max_failing_rows,
@@ -124,7 +169,7 @@ def check_specs(project: SqlProject, model: SqlModel) -> list[CheckSpec]:
             CheckSpec(
                 model.name,
                 chk.name,
-                chk.header.description,
+                with_consequence(chk.header.description, chk.header.severity),
                 chk.header.severity,
                 chk.text,
                 singular=chk,

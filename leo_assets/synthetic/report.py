@@ -274,11 +274,26 @@ def truth_rates(con: duckdb.DuckDBPyConnection, t: str, ref: dt.date) -> list[Ra
         expected = float(rate) * eligible
         sd = math.sqrt(max(eligible * float(rate) * (1 - float(rate)), 0.0))
         tol = (4 * sd + 1) / eligible if eligible else 0.0
+        if not eligible:
+            # nothing could receive the fault (e.g. one cohort: no cross-cohort over-match):
+            # 0 injected of 0 expected is what was asked for, not a rate out of tolerance
+            rows.append(
+                RateRow(
+                    f"fault_{ftype}",
+                    "truth",
+                    float(rate),
+                    float(rate),
+                    0.0,
+                    0,
+                    f"none eligible: injected {injected} of expected 0",
+                )
+            )
+            continue
         rows.append(
             RateRow(
                 f"fault_{ftype}",
                 "truth",
-                (injected / eligible) if eligible else None,
+                injected / eligible,
                 float(rate),
                 tol,
                 eligible,
