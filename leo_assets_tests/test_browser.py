@@ -118,7 +118,8 @@ def ui(tmp_path_factory):
                 body = requests.post(
                     f"http://127.0.0.1:{port}/graphql",
                     json={
-                        "query": "{ repositoriesOrError { ... on RepositoryConnection { nodes { name } } } }"
+                        "query": "{ repositoriesOrError { ... on RepositoryConnection "
+                        "{ nodes { name } } } }"
                     },
                     timeout=5,
                 ).json()

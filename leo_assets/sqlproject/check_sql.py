@@ -101,7 +101,8 @@ def describe_check(check: CheckDecl) -> str:
         text += "" if args.get("allow_null", True) else " (never NULL)"
     elif check.type == "relationships":
         field_ = args.get("field", args.get("column"))
-        text = f"every {args.get('column')} is found in {str(args.get('to', '')).removeprefix('ws.')}.{field_}"
+        target = str(args.get("to", "")).removeprefix("ws.")
+        text = f"every {args.get('column')} is found in {target}.{field_}"
     elif check.type == "expression_is_true":
         expr = args if isinstance(args, str) else args.get("expression")
         text = f"every row satisfies {' '.join(str(expr).split())}"
