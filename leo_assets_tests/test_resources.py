@@ -12,6 +12,7 @@ from leo_assets.sqlproject.loader import load_project
 from leo_assets_tests.helpers import (
     EMPLOYMENT_MART,
     EMPLOYMENT_STAGING,
+    build_selection,
     employment_rows,
     make_project,
     settings_for,
@@ -274,3 +275,22 @@ def test_postgres_sessions_get_an_analytical_work_mem(tmp_path, backend_url):
     db = WorkspaceDatabase.from_settings(settings_for(tmp_path, backend, pg))
     assert db.scalar("SHOW work_mem") == "256MB"
     db.dispose()
+
+
+def test_duckdb_views_say_which_sources_to_attach(tmp_path):
+    """Another DuckDB client has not attached the source files: the view's comment says how."""
+    import duckdb
+
+    settings = settings_for(tmp_path)
+    write_sources(settings, employment_rows("A"))
+    result = build_selection(settings, ["stg_leo__employment"])
+    assert result.success
+    con = duckdb.connect(str(tmp_path / "ws.duckdb"), read_only=True)
+    try:
+        (comment,) = con.execute(
+            "SELECT comment FROM duckdb_views() WHERE view_name = 'stg_leo__employment'"
+        ).fetchone()
+    finally:
+        con.close()
+    source = settings.source_dir_path() / "LEO_i2.duckdb"
+    assert f"""ATTACH '{source.as_posix()}' AS "LEO_i2" (READ_ONLY)""" in comment
