@@ -97,6 +97,7 @@ def stale_closure(defs: dg.Definitions, instance: dg.DagsterInstance) -> set[dg.
 
 # what a check's result means, the same words in the command line, the summary and the README
 PASSED, WARNING, ERROR, BLOCKING = "passed", "warning", "error", "blocking error"
+NOTE = "recorded"  # a source observation's warning: not a check, listed apart
 
 
 def check_outcome(passed: bool, severity: str, blocking: bool | None) -> str:
@@ -135,13 +136,17 @@ class BuildSummary:
     def count(self, outcome: str) -> int:
         return sum(1 for c in self.checks if c.outcome == outcome)
 
+    def source_notes(self) -> list[CheckLine]:
+        """What the source observations recorded (e.g. an optional view absent, read as empty)."""
+        return [c for c in self.checks if c.outcome == NOTE]
+
     def row_accounting(self) -> list[str]:
         """One line per staging view that removed duplicates or set aside / changed rows."""
         return [
-            f"warning: {detail}"
-            for _asset, check, _severity, result, detail in self.checks
-            if (check in ("source_duplicates", "row_issues") and result == "FAILED")
-            or (check == "source" and result == "recorded")
+            f"warning: {c.detail}"
+            for c in self.checks
+            if (c.check in ("source_duplicates", "row_issues") and c.outcome == WARNING)
+            or c.outcome == NOTE
         ]
 
     def table(self) -> str:
@@ -205,6 +210,7 @@ class BuildSummary:
             [c for c in self.checks if c.outcome == WARNING],
             limit,
         )
+        section("Recorded by the source observations", self.source_notes(), 3)
         lines.append("")
         if full_table is not None:
             lines.append(f"Every asset and check: {full_table}")
@@ -310,13 +316,13 @@ def run_build(
         rows = mat.metadata.get("dagster/row_count")
         materialized[mat.asset_key] = str(rows.value) if rows is not None else ""
     observed = set()
-    source_warnings: list[tuple[str, str, str, str, str]] = []
+    source_warnings: list[CheckLine] = []
     for e in result.get_asset_observation_events():
         observation = e.asset_observation_data.asset_observation
         observed.add(observation.asset_key)
         recorded = observation.metadata.get("warnings")
         for text in (recorded.value if recorded is not None else None) or []:
-            row = (observation.asset_key.to_user_string(), "source", "WARN", "recorded", text)
+            row = CheckLine(observation.asset_key.to_user_string(), "source", NOTE, text)
             if row not in source_warnings:
                 source_warnings.append(row)
     for key in sorted(keys, key=lambda k: k.to_user_string()):

@@ -59,6 +59,7 @@ every file as a custom output, for output checkers who use SACRO.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -188,9 +189,17 @@ def sequence_sample_size(settings: Settings, rules: DisclosureRules | None = Non
 
 
 # ---------------------------------------------------------------------------------------- rules
+def quiet_acro() -> None:
+    """ACRO sets the root logger to INFO when imported and logs every check it runs (20 lines of
+    ``INFO:acro:`` on stderr in an export): its loggers keep to warnings."""
+    for name in ("acro", "acro:records", "acro:summary"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def _acro_checks(rules: DisclosureRules):
     from acro.sdcchecks import SDCChecks  # heavy import (statsmodels): only when checking
 
+    quiet_acro()
     return SDCChecks(rules.risk_appetite())
 
 

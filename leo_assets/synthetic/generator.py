@@ -154,7 +154,7 @@ def generate(
     school_str = school_strings(universe)
     seen_blank: dict[str, set] = {}
     bar = tqdm(
-        total=len(cohorts) * 4 + 1,
+        total=len(cohorts) * 3 + 1,  # per cohort: generated, views, truth; then writing
         desc="synthetic LEO",
         unit="step",
         disable=not config.show_progress,
