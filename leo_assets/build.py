@@ -180,7 +180,8 @@ class BuildSummary:
             + f" ({minutes} min {seconds:02d} s)",
             (
                 f"Checks: {self.count(PASSED)} passed, {self.count(WARNING)} warnings, "
-                f"{self.count(ERROR)} errors (non-blocking), {self.count(BLOCKING)} blocking failures"
+                f"{self.count(ERROR)} errors (non-blocking), "
+                f"{self.count(BLOCKING)} blocking failures"
             ),
         ]
 
@@ -287,7 +288,7 @@ def run_build(
     handlers: list[logging.Handler] = []
     if log_file is not None:
         log_file.write_text("", encoding="utf-8")
-        # append mode: Dagster closes its loggers' handlers between phases; "a" reopens, "w" would not
+        # append mode: Dagster closes its loggers' handlers between phases; "a" reopens, "w" not
         handlers.append(logging.FileHandler(log_file, mode="a", encoding="utf-8", delay=True))
         handlers[-1].setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     if progress:

@@ -57,7 +57,7 @@ def test_build_selection_and_exit_codes(project_env, capsys, tmp_path):
 
 
 def test_build_output_fits_one_screen_and_ends_with_the_tally(project_env, capfd, tmp_path):
-    """What a researcher reads: no Dagster log lines, no asset table, a tally of counts at the end."""
+    """What a researcher reads: no Dagster log lines, no asset table, a tally at the end."""
     write_sources(project_env, employment_rows("A", "B"))
     assert main(["build", "+person_lookup"]) == 0
     captured = capfd.readouterr()
