@@ -220,9 +220,16 @@ def test_ui_shows_a_mart_its_checks_and_a_picture(ui, browser):
     assert "{'column'" not in page
     _shot(browser, "04_ks4_cohort_checks")
 
-    # an output: its picture, shown as an image in the asset's metadata
+    # an output: its picture, in the asset's metadata. Dagster 1.13 shows a Markdown value inline
+    # only under 1,000 characters: the picture opens from "[Show Markdown]" (README)
     browser.get(f"{base}/assets/outputs/out_state_distribution_safe")
-    _wait_text(browser, "out_state_distribution_safe", "Columns")
+    _wait_text(browser, "out_state_distribution_safe", "picture_state_distribution")
+    link = browser.find_element(
+        By.XPATH,
+        "//tr[.//*[contains(text(), 'picture_state_distribution')]]"
+        "//*[contains(text(), '[Show Markdown]')]",
+    )
+    link.click()
     deadline = time.time() + 30
     images = []
     while time.time() < deadline and not images:
@@ -233,7 +240,7 @@ def test_ui_shows_a_mart_its_checks_and_a_picture(ui, browser):
             and browser.execute_script("return arguments[0].naturalWidth", img) > 300
         ]
         time.sleep(0.5)
-    _shot(browser, "05_out_state_distribution_safe")
+    _shot(browser, "05_out_state_distribution_safe_picture")
     assert images, "no picture rendered on out_state_distribution_safe"
 
     # the lineage of the marts: the group alone (README: /asset-groups~group:"marts"/)
