@@ -50,8 +50,10 @@ ACTIVITY_TYPES = (
     "employment",
     "self_employment",
     "out_of_work_benefit",
+    "disability_carer_benefit",
     "in_work_benefit",
-    "neet",
+    "neet_active",
+    "neet_inactive",
 )
 # Education and training first (as DfE's destination measures), then work, then benefits and NEET.
 DEFAULT_STATE_HIERARCHY = (
@@ -64,9 +66,13 @@ DEFAULT_STATE_HIERARCHY = (
     "employment",
     "self_employment",
     "out_of_work_benefit",
-    "neet",
+    "neet_active",
+    "neet_inactive",
+    "disability_carer_benefit",
     "in_work_benefit",
 )
+BENEFIT_CLASSIFICATIONS = ("source_flag", "mapping")
+SELF_EMPLOYMENT_EVIDENCE = ("flag", "profit", "flag_or_profit")
 
 
 class SettingsError(ValueError):
@@ -296,6 +302,28 @@ class Settings(BaseModel):
         le=31,
         description="days of an activity in a month for it to count as the month's state",
     )
+    state_min_days_by_activity: dict[str, int] = Field(
+        default_factory=dict,
+        description="state_min_days for single activities, e.g. {employment: 7}; the others "
+        "keep state_min_days",
+    )
+    nccis_fills_gaps: bool = Field(
+        default=True,
+        description="transition_sequence: a month no direct source covers takes the state of "
+        "the person's NCCIS education, employment or training return "
+        "(ref_nccis_activity.fill_activity_type)",
+    )
+    benefit_classification: str = Field(
+        default="source_flag",
+        description="out-of-work benefits: source_flag = the source's own Out_of_work_benefit "
+        "flag where it is set, ref_benefit_types for the rest; mapping = ref_benefit_types only",
+    )
+    self_employment_evidence: str = Field(
+        default="flag",
+        description="a self-assessment tax year is self-employment when: flag = the return's "
+        "self-employed flag is 1; profit = its self-employment earnings are above 0; "
+        "flag_or_profit = either",
+    )
     match_quality: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description="overrides of the match-quality diagnostics' thresholds and severities, by "
@@ -348,6 +376,42 @@ class Settings(BaseModel):
             raise SettingsError("setting 'state_hierarchy': an activity is listed twice")
         return list(value)
 
+    @field_validator("state_min_days_by_activity")
+    @classmethod
+    def _min_days(cls, value: dict[str, int]) -> dict[str, int]:
+        for activity, days in value.items():
+            if activity not in ACTIVITY_TYPES:
+                raise SettingsError(
+                    f"setting 'state_min_days_by_activity': unknown activity {activity!r}; "
+                    f"known: {', '.join(ACTIVITY_TYPES)}"
+                )
+            if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 31:
+                raise SettingsError(
+                    f"setting 'state_min_days_by_activity.{activity}': {days!r} is not a whole "
+                    f"number of days from 1 to 31"
+                )
+        return dict(value)
+
+    @field_validator("benefit_classification")
+    @classmethod
+    def _benefits(cls, value: str) -> str:
+        if value not in BENEFIT_CLASSIFICATIONS:
+            raise SettingsError(
+                f"setting 'benefit_classification': {value!r} is not one of "
+                + ", ".join(BENEFIT_CLASSIFICATIONS)
+            )
+        return value
+
+    @field_validator("self_employment_evidence")
+    @classmethod
+    def _self_employment(cls, value: str) -> str:
+        if value not in SELF_EMPLOYMENT_EVIDENCE:
+            raise SettingsError(
+                f"setting 'self_employment_evidence': {value!r} is not one of "
+                + ", ".join(SELF_EMPLOYMENT_EVIDENCE)
+            )
+        return value
+
     @field_validator("source_years")
     @classmethod
     def _years(cls, value: dict[str, str]) -> dict[str, str]:
@@ -393,6 +457,14 @@ class Settings(BaseModel):
         return value
 
     # ------------------------------------------------------------------ derived values
+    @property
+    def state_hierarchy_rows(self) -> list[tuple[str, int]]:
+        """Rows of reference table ref_state_hierarchy (before numbering): activity, min days."""
+        return [
+            (activity, self.state_min_days_by_activity.get(activity, self.state_min_days))
+            for activity in self.state_hierarchy
+        ]
+
     @property
     def match_quality_overrides(self) -> dict[str, dict[str, Any]]:
         """Setting match_quality as overrides of table ref_match_quality: {diagnostic id: {column:

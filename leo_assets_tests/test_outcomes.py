@@ -52,8 +52,11 @@ def _rows():
             _claim("E1", "ESA", D(2016, 1, 15), D(2016, 1, 20), 1),  # another type: its own spell
             _claim(
                 "E1", "AA", D(2017, 1, 1), D(9999, 12, 31), 1
-            ),  # source says out of work; the mapping says not
+            ),  # source says out of work; the mapping says not (a disability benefit)
             _claim("E1", "XYZ", D(2017, 1, 1), D(2017, 2, 1), None),  # unknown code
+            _claim("E1", "DLA", D(2018, 1, 1), D(2018, 2, 1), None),  # no source flag: the mapping
+            _claim("E1", "IS", D(2018, 3, 1), D(2018, 4, 1), 0),  # source: not out of work
+            _claim("E1", "UAB", D(2018, 5, 1), D(2018, 6, 1), None),  # UC in work: the mapping
         ],
         "leo_earnings": [
             {"edukey": "E1", "taxyear": 201415, "earnings": 10000},
@@ -98,8 +101,24 @@ def test_outcome_tables(tmp_path, backend_url):
     ) == [
         ("JSA", 1, 1, D(2016, 1, 1), D(2016, 3, 1), 0, 2),
         ("ESA", 1, 1, D(2016, 1, 15), D(2016, 1, 20), 0, 1),
-        ("AA", 0, 1, D(2017, 1, 1), D(2021, 7, 31), 1, 1),
+        ("AA", 1, 1, D(2017, 1, 1), D(2021, 7, 31), 1, 1),
         ("XYZ", None, None, D(2017, 1, 1), D(2017, 2, 1), 0, 1),
+        ("DLA", 0, None, D(2018, 1, 1), D(2018, 2, 1), 0, 1),
+        ("IS", 0, 0, D(2018, 3, 1), D(2018, 4, 1), 0, 1),
+        ("UAB", 0, None, D(2018, 5, 1), D(2018, 6, 1), 0, 1),
+    ]
+    # rule 4 (docs/decisions.md): the source's own flag where the row has one, else the mapping;
+    # disability and carer benefits are their own group, never in-work
+    assert db.rows(
+        'SELECT benefit_type, classified_by, benefit_group FROM "leo_assets"."benefit_spells" ORDER BY start_date, benefit_type'
+    ) == [
+        ("JSA", "source_flag", "out_of_work_benefit"),
+        ("ESA", "source_flag", "out_of_work_benefit"),
+        ("AA", "source_flag", "out_of_work_benefit"),
+        ("XYZ", None, None),
+        ("DLA", "mapping", "disability_carer_benefit"),
+        ("IS", "source_flag", "in_work_benefit"),
+        ("UAB", "mapping", "in_work_benefit"),
     ]
     assert db.rows(
         "SELECT person_id, tax_year, paye_gbp_nominal, self_employment_gbp_nominal, total_earnings_gbp_nominal, "
@@ -122,4 +141,26 @@ def test_outcome_tables(tmp_path, backend_url):
     }
     assert checks[("benefit_spells", "unknown_benefit_type")] is False  # warns, does not block
     assert checks[("benefit_spells", "grain_unique")] is True
+    db.dispose()
+
+
+def test_benefits_by_the_mapping_alone(tmp_path, backend_url):
+    """Setting benefit_classification: mapping ignores the source's flag (FFT's approach)."""
+    backend, pg = backend_url
+    settings = settings_for(tmp_path, backend, pg, benefit_classification="mapping")
+    write_sources(settings, _rows())
+    build_selection(settings, ["benefit_spells"])
+    db = WorkspaceDatabase.from_settings(settings)
+    assert db.rows(
+        "SELECT benefit_type, is_out_of_work, classified_by, benefit_group "
+        'FROM "leo_assets"."benefit_spells" ORDER BY start_date, benefit_type'
+    ) == [
+        ("JSA", 1, "mapping", "out_of_work_benefit"),
+        ("ESA", 1, "mapping", "out_of_work_benefit"),
+        ("AA", 0, "mapping", "disability_carer_benefit"),
+        ("XYZ", None, None, None),
+        ("DLA", 0, "mapping", "disability_carer_benefit"),
+        ("IS", 1, "mapping", "out_of_work_benefit"),
+        ("UAB", 0, "mapping", "in_work_benefit"),
+    ]
     db.dispose()

@@ -100,7 +100,11 @@ def _truth_monthly_states(con, settings):
                    least(last_day(s.month_start_date), DATE '{settings.reference_date}') AS month_end_date, s.state
             FROM cohort_map AS m JOIN ws.leo_assets.transition_sequence AS s ON s.person_id = m.our_id),
         truth AS (
-            SELECT person_id, CASE activity_type WHEN 'sixth_form' THEN 'school' ELSE activity_type END AS activity_type,
+            SELECT person_id,
+                   CASE WHEN activity_type = 'sixth_form' THEN 'school'
+                        WHEN activity_type = 'neet' THEN 'neet_' || detail
+                        WHEN activity_type = 'in_work_benefit' AND detail IN ('AA', 'DLA', 'PIP', 'ICA') THEN 'disability_carer_benefit'
+                        ELSE activity_type END AS activity_type,
                    start_date, end_date
             FROM tr.truth.truth_activity_spell),
         present AS (
@@ -122,8 +126,9 @@ def test_monthly_states_agree_with_the_true_histories(world):
         ours == truth for month, ours, truth in rows if month <= 24
     ]  # ages 16-18: NCCIS observes NEET
     later = [ours == truth for month, ours, truth in rows if month > 24]
-    assert sum(early) / len(early) >= 0.88  # measured 0.93
-    assert sum(later) / len(later) >= 0.80  # measured 0.85: true NEET after 18 is unobservable
+    # measured 0.978 (0.926 before the NCCIS fill and the source's benefit flag, docs/decisions.md)
+    assert sum(early) / len(early) >= 0.95
+    assert sum(later) / len(later) >= 0.83  # measured 0.866: true NEET after 18 is unobservable
 
 
 def test_destinations_agree_with_the_truth_and_the_published_figures(world):

@@ -49,7 +49,10 @@ def parameter_values(settings: Settings) -> dict[str, tuple[str, Any]]:
         "last_ks4_cohort": ("INT", max(settings.ks4_cohorts)),
         "price_base_year": ("INT", settings.price_base_year),
         "months_after_ks4": ("INT", settings.months_after_ks4),
-        "state_min_days": ("INT", settings.state_min_days),
+        "nccis_fills_gaps": ("INT", int(settings.nccis_fills_gaps)),
+        "benefit_source_flag": ("INT", int(settings.benefit_classification == "source_flag")),
+        "self_employment_by_flag": ("INT", int(settings.self_employment_evidence != "profit")),
+        "self_employment_by_profit": ("INT", int(settings.self_employment_evidence != "flag")),
     }
 
 

@@ -5,11 +5,17 @@ description: >
   after the previous end). Types and sources: school (school_spells), fe (fe_spells of type
   classroom_fe), apprenticeship (fe_spells apprenticeship_*, programme and component aims),
   traineeship (fe_spells traineeship), he (he_spells), employment (employment_spells),
-  self_employment (a tax year, 6 April to 5 April, with self-employment earnings above 0 in
-  earnings: self-assessment gives years, not dates), out_of_work_benefit and in_work_benefit
-  (benefit_spells by ref_benefit_types; unknown codes left out), neet and custody (nccis_spells).
-  NCCIS education, employment and training returns are not activities here: the ILR, HESA, the
-  census and HMRC record those directly. Spells end at the reference date at the latest
+  self_employment (a tax year, 6 April to 5 April: self-assessment gives years, not dates; rule
+  3 of docs/decisions.md, setting self_employment_evidence: by default a year whose return has
+  the self-employed flag set, as Sickotra, since a business making a loss or no profit is still
+  self-employment; profit = self-employment earnings above 0, as the earnings-based FFT tables;
+  flag_or_profit = either), out_of_work_benefit, disability_carer_benefit and in_work_benefit
+  (benefit_spells.benefit_group: the source's out-of-work flag, else ref_benefit_types; unknown
+  codes without a flag left out), neet_active, neet_inactive and custody (nccis_spells: NEET
+  available and not available to the labour market kept apart, as DfE and FFT do). NCCIS
+  education, employment and training returns are not activities here: the ILR, HESA, the census
+  and HMRC record those directly (transition_sequence may fill a month no source covers from
+  them). Spells end at the reference date at the latest
   (is_censored = 1 when any merged spell was cut). The merge and its rules are
   int_spells__merged's: kind activity, keyed by the type, for every type but employment, whose
   spells are that model's merged spells of kind employment (employment_spells) as they are (they
@@ -20,7 +26,7 @@ grain: [person_id, activity_type, start_date]
 checks:
   - relationships: {column: person_id, to: ws.person_lookup, field: person_id}
   - expression_is_true: start_date <= end_date
-  - accepted_values: {column: activity_type, values: [school, fe, apprenticeship, traineeship, he, employment, self_employment, out_of_work_benefit, in_work_benefit, neet, custody]}
+  - accepted_values: {column: activity_type, values: [school, fe, apprenticeship, traineeship, he, employment, self_employment, out_of_work_benefit, disability_carer_benefit, in_work_benefit, neet_active, neet_inactive, custody]}
 indexes: [[person_id]]
 --- */
 
@@ -49,25 +55,22 @@ activity as (
 
 benefit_counts as (
 
-    -- the benefit_spells rows (mapped codes) within each benefit activity spell
+    -- the benefit_spells rows (classified claims) within each benefit activity spell
     select activity.person_id, activity.activity_type, activity.start_date, cast(count(*) as bigint) as n_benefit_spells
     from activity
-    inner join ws.int_spells__merged as spells
+    inner join ws.benefit_spells as spells
         on spells.person_id = activity.person_id
-        and spells.spell_kind = 'benefit'
+        and spells.benefit_group = activity.activity_type
         and spells.start_date >= activity.start_date
         and spells.start_date <= activity.end_date
-    inner join ws.ref_benefit_types as benefit_types
-        on benefit_types.benefit_type = spells.spell_key
-        and benefit_types.is_out_of_work = case when activity.activity_type = 'out_of_work_benefit' then 1 else 0 end
-    where activity.activity_type in ('out_of_work_benefit', 'in_work_benefit')
+    where activity.activity_type in ('out_of_work_benefit', 'disability_carer_benefit', 'in_work_benefit')
     group by activity.person_id, activity.activity_type, activity.start_date
 
 )
 
 select
     activity.person_id,  -- the project's person identifier
-    activity.activity_type,  -- school, fe, apprenticeship, traineeship, he, employment, self_employment, out_of_work_benefit, in_work_benefit, neet or custody
+    activity.activity_type,  -- school, fe, apprenticeship, traineeship, he, employment, self_employment, out_of_work_benefit, disability_carer_benefit, in_work_benefit, neet_active, neet_inactive or custody
     activity.start_date,  -- first day of the activity (inclusive)
     activity.end_date,  -- last day of the activity (inclusive)
     datediff(day, activity.start_date, activity.end_date) + 1 as n_days,  -- length in days

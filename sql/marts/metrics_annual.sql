@@ -87,8 +87,11 @@ wide as (
         sum(case when clipped.activity_type = 'employment' then clipped.days else 0 end) as days_employment,
         sum(case when clipped.activity_type = 'self_employment' then clipped.days else 0 end) as days_self_employment,
         sum(case when clipped.activity_type = 'out_of_work_benefit' then clipped.days else 0 end) as days_out_of_work_benefit,
+        sum(case when clipped.activity_type = 'disability_carer_benefit' then clipped.days else 0 end) as days_disability_carer_benefit,
         sum(case when clipped.activity_type = 'in_work_benefit' then clipped.days else 0 end) as days_in_work_benefit,
-        sum(case when clipped.activity_type = 'neet' then clipped.days else 0 end) as days_neet,
+        sum(case when clipped.activity_type in ('neet_active', 'neet_inactive') then clipped.days else 0 end) as days_neet,
+        sum(case when clipped.activity_type = 'neet_active' then clipped.days else 0 end) as days_neet_active,
+        sum(case when clipped.activity_type = 'neet_inactive' then clipped.days else 0 end) as days_neet_inactive,
         sum(case when clipped.activity_type = 'custody' then clipped.days else 0 end) as days_custody,
         max(case when clipped.activity_type = 'employment' then clipped.longest_spell_days else 0 end) as longest_employment_spell_days
     from clipped
@@ -112,8 +115,11 @@ select
     coalesce(wide.days_employment, 0) as days_employment,  -- days in PAYE employment
     coalesce(wide.days_self_employment, 0) as days_self_employment,  -- days in a self-employed tax year
     coalesce(wide.days_out_of_work_benefit, 0) as days_out_of_work_benefit,  -- days on out-of-work benefits
+    coalesce(wide.days_disability_carer_benefit, 0) as days_disability_carer_benefit,  -- days on disability or carer's benefits (AA, DLA, PIP, ICA)
     coalesce(wide.days_in_work_benefit, 0) as days_in_work_benefit,  -- days on in-work or other benefits
-    coalesce(wide.days_neet, 0) as days_neet,  -- days recorded NEET by NCCIS
+    coalesce(wide.days_neet, 0) as days_neet,  -- days recorded NEET by NCCIS (active and inactive: they never overlap)
+    coalesce(wide.days_neet_active, 0) as days_neet_active,  -- days NEET and available to the labour market (NCCIS)
+    coalesce(wide.days_neet_inactive, 0) as days_neet_inactive,  -- days NEET and not available to the labour market (NCCIS)
     coalesce(wide.days_custody, 0) as days_custody,  -- days in custody (NCCIS)
     coalesce(wide.longest_employment_spell_days, 0) as longest_employment_spell_days,  -- whole length of the longest employment spell touching the year
     case when wide.longest_employment_spell_days >= 181 then 1 else 0 end as is_continuously_employed,  -- 1 = that spell lasts at least 181 days

@@ -27,8 +27,11 @@ days as (
         sum(case when activity.activity_type = 'employment' then activity.days_in_month else 0 end) as days_employment,
         sum(case when activity.activity_type = 'self_employment' then activity.days_in_month else 0 end) as days_self_employment,
         sum(case when activity.activity_type = 'out_of_work_benefit' then activity.days_in_month else 0 end) as days_out_of_work_benefit,
+        sum(case when activity.activity_type = 'disability_carer_benefit' then activity.days_in_month else 0 end) as days_disability_carer_benefit,
         sum(case when activity.activity_type = 'in_work_benefit' then activity.days_in_month else 0 end) as days_in_work_benefit,
-        sum(case when activity.activity_type = 'neet' then activity.days_in_month else 0 end) as days_neet,
+        sum(case when activity.activity_type in ('neet_active', 'neet_inactive') then activity.days_in_month else 0 end) as days_neet,
+        sum(case when activity.activity_type = 'neet_active' then activity.days_in_month else 0 end) as days_neet_active,
+        sum(case when activity.activity_type = 'neet_inactive' then activity.days_in_month else 0 end) as days_neet_inactive,
         sum(case when activity.activity_type = 'custody' then activity.days_in_month else 0 end) as days_custody
     from ws.int_activity_months as activity
     group by activity.person_id, activity.month_index
@@ -50,8 +53,11 @@ select
     coalesce(days.days_employment, 0) as days_employment,  -- days in PAYE employment
     coalesce(days.days_self_employment, 0) as days_self_employment,  -- days in a self-employed tax year
     coalesce(days.days_out_of_work_benefit, 0) as days_out_of_work_benefit,  -- days on out-of-work benefits
+    coalesce(days.days_disability_carer_benefit, 0) as days_disability_carer_benefit,  -- days on disability or carer's benefits (AA, DLA, PIP, ICA)
     coalesce(days.days_in_work_benefit, 0) as days_in_work_benefit,  -- days on in-work or other benefits
-    coalesce(days.days_neet, 0) as days_neet,  -- days recorded NEET by NCCIS
+    coalesce(days.days_neet, 0) as days_neet,  -- days recorded NEET by NCCIS (active and inactive: they never overlap)
+    coalesce(days.days_neet_active, 0) as days_neet_active,  -- days NEET and available to the labour market (NCCIS)
+    coalesce(days.days_neet_inactive, 0) as days_neet_inactive,  -- days NEET and not available to the labour market (NCCIS)
     coalesce(days.days_custody, 0) as days_custody  -- days in custody (NCCIS)
 from ws.int_cohort_months as months
 left join days

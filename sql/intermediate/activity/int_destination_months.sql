@@ -67,7 +67,7 @@ activity as (
         max(case when month_overlaps.activity_type = 'apprenticeship' then 1 else 0 end) as has_apprenticeship,
         max(case when month_overlaps.activity_type in ('employment', 'self_employment') then 1 else 0 end) as has_employment,
         max(case when month_overlaps.activity_type = 'out_of_work_benefit' then 1 else 0 end) as has_out_of_work_benefit,
-        max(case when month_overlaps.activity_type = 'neet' then 1 else 0 end) as has_neet,
+        max(case when month_overlaps.activity_type in ('neet_active', 'neet_inactive') then 1 else 0 end) as has_neet,
         sum(case when month_overlaps.activity_type = 'school' then month_overlaps.days else 0 end) as days_school,
         sum(case when month_overlaps.activity_type = 'fe' then month_overlaps.days else 0 end) as days_fe,
         sum(case when month_overlaps.activity_type = 'he' then month_overlaps.days else 0 end) as days_he,

@@ -110,7 +110,7 @@ period_days as (
         datediff(day, periods.month_start_date, periods.month_end_date) + 1 as n_period_days,
         periods.days_school, periods.days_fe, periods.days_apprenticeship, periods.days_traineeship, periods.days_he,
         periods.days_employment, periods.days_self_employment, periods.days_out_of_work_benefit,
-        periods.days_in_work_benefit, periods.days_neet, periods.days_custody
+        periods.days_disability_carer_benefit, periods.days_in_work_benefit, periods.days_neet, periods.days_custody
     from ws.metrics_monthly as periods
 
     union all
@@ -119,7 +119,7 @@ period_days as (
         datediff(day, periods.year_start_date, periods.year_end_date) + 1,
         periods.days_school, periods.days_fe, periods.days_apprenticeship, periods.days_traineeship, periods.days_he,
         periods.days_employment, periods.days_self_employment, periods.days_out_of_work_benefit,
-        periods.days_in_work_benefit, periods.days_neet, periods.days_custody
+        periods.days_disability_carer_benefit, periods.days_in_work_benefit, periods.days_neet, periods.days_custody
     from ws.metrics_annual as periods
 
 ),
@@ -169,6 +169,7 @@ units as (
                  or period_days.days_employment > period_days.n_period_days
                  or period_days.days_self_employment > period_days.n_period_days
                  or period_days.days_out_of_work_benefit > period_days.n_period_days
+                 or period_days.days_disability_carer_benefit > period_days.n_period_days
                  or period_days.days_in_work_benefit > period_days.n_period_days
                  or period_days.days_neet > period_days.n_period_days
                  or period_days.days_custody > period_days.n_period_days

@@ -7,9 +7,12 @@ description: >
   employment: PAYE spells (stg_leo__employment) under a person's EduKeys (person_identifier);
   benefit: DWP claims (stg_leo__benefits) with a code; activity: school_spells, fe_spells
   (classroom_fe -> fe, traineeship; the rest apprenticeship), he_spells, the claims with a code in
-  ref_benefit_types (out_of_work_benefit, in_work_benefit; unknown codes left out),
-  self_employment (a tax year, 6 April to 5 April, with self-employment earnings above 0 in
-  earnings) and nccis_spells (custody; neet). Employment is no activity input: the merged spells
+  a classification as benefit_spells.benefit_group (out_of_work_benefit, disability_carer_benefit,
+  in_work_benefit: the source's out-of-work flag, else ref_benefit_types, setting
+  benefit_classification; unknown codes without a flag left out), self_employment (a tax year,
+  6 April to 5 April, of a self-assessment return by setting self_employment_evidence: the
+  self-employed flag by default, or profit above 0, or either) and nccis_spells (custody,
+  neet_active, neet_inactive). Employment is no activity input: the merged spells
   of kind employment are more than a day apart already, so activity_spells takes them as they
   are. PAYE spells and claims without an EduKey or with a row_issue (an unknown start or end;
   counted per reason in staging), starting after the reference date or ending before they start
@@ -38,6 +41,55 @@ checks:
 --- */
 
 with
+
+self_assessment as (
+
+    -- one row per person x tax year with a self-assessment return (under any of their EduKeys)
+    select
+        ids.person_id,
+        returns.tax_year,
+        max(returns.is_self_employed) as is_self_employed,
+        sum(returns.earnings_gbp_nominal) as earnings_gbp_nominal
+    from ws.stg_leo__self_assessment as returns
+    inner join ws.person_identifier as ids
+        on ids.identifier_type = 'edukey'
+        and ids.identifier_value = returns.edukey
+    group by ids.person_id, returns.tax_year
+
+),
+
+classified_claims as (
+
+    -- the claims of the benefit branch with their activity type (rule 4 of docs/decisions.md)
+    select
+        ids.person_id,
+        claims.spell_start_date,
+        claims.spell_end_date,
+        case
+            when (case
+                    when @benefit_source_flag = 1 and claims.source_out_of_work_flag is not null then claims.source_out_of_work_flag
+                    else benefit_types.is_out_of_work
+                  end) is null then null
+            when (case
+                    when @benefit_source_flag = 1 and claims.source_out_of_work_flag is not null then claims.source_out_of_work_flag
+                    else benefit_types.is_out_of_work
+                  end) = 1 then 'out_of_work_benefit'
+            when benefit_types.benefit_group is null or benefit_types.benefit_group = 'out_of_work_benefit' then 'in_work_benefit'
+            else benefit_types.benefit_group
+        end as benefit_group
+    from ws.stg_leo__benefits as claims
+    inner join ws.person_identifier as ids
+        on ids.identifier_type = 'edukey'
+        and ids.identifier_value = claims.edukey
+    left join ws.ref_benefit_types as benefit_types
+        on benefit_types.benefit_type = claims.benefit_type
+    where claims.spell_start_date is not null
+        and claims.benefit_type is not null
+        and claims.spell_start_date <= @reference_date
+        and (claims.spell_end_date is null or claims.spell_end_date >= claims.spell_start_date)
+        and claims.row_issue is null  -- set aside and counted in staging (check row_issues)
+
+),
 
 source_spells as (
 
@@ -126,24 +178,26 @@ source_spells as (
 
     select
         'activity',
-        pay.person_id,
+        returns.person_id,
         'self_employment',
         cast(null as varchar(20)),
-        datefromparts(pay.tax_year - 1, 4, 6),
-        case when datefromparts(pay.tax_year, 4, 5) > @reference_date then @reference_date else datefromparts(pay.tax_year, 4, 5) end,
-        case when datefromparts(pay.tax_year, 4, 5) > @reference_date then 1 else 0 end,
+        datefromparts(returns.tax_year - 1, 4, 6),
+        case when datefromparts(returns.tax_year, 4, 5) > @reference_date then @reference_date else datefromparts(returns.tax_year, 4, 5) end,
+        case when datefromparts(returns.tax_year, 4, 5) > @reference_date then 1 else 0 end,
         cast(null as smallint), cast(null as smallint), cast(null as int)
-    from ws.earnings as pay
-    where pay.self_employment_gbp_nominal > 0
-        and datefromparts(pay.tax_year - 1, 4, 6) <= @reference_date
+    from self_assessment as returns
+    where ((@self_employment_by_flag = 1 and returns.is_self_employed = 1)
+            or (@self_employment_by_profit = 1 and returns.earnings_gbp_nominal > 0))
+        and datefromparts(returns.tax_year - 1, 4, 6) <= @reference_date
 
     union all
 
-    -- the claims of the benefit branch with a mapped code, as activity: the same filters and censoring
+    -- the claims of the benefit branch with a classification, as activity: the same filters and
+    -- censoring; the group as benefit_spells.benefit_group (the source's flag, else the mapping)
     select
         'activity',
-        ids.person_id,
-        case when benefit_types.is_out_of_work = 1 then 'out_of_work_benefit' else 'in_work_benefit' end,
+        claims.person_id,
+        claims.benefit_group,
         cast(null as varchar(20)),
         claims.spell_start_date,
         case
@@ -152,28 +206,19 @@ source_spells as (
         end,
         case when claims.spell_end_date is null or claims.spell_end_date > @reference_date then 1 else 0 end,
         cast(null as smallint), cast(null as smallint), cast(null as int)
-    from ws.stg_leo__benefits as claims
-    inner join ws.person_identifier as ids
-        on ids.identifier_type = 'edukey'
-        and ids.identifier_value = claims.edukey
-    inner join ws.ref_benefit_types as benefit_types
-        on benefit_types.benefit_type = claims.benefit_type
-    where claims.spell_start_date is not null
-        and claims.spell_start_date <= @reference_date
-        and (claims.spell_end_date is null or claims.spell_end_date >= claims.spell_start_date)
-        and claims.row_issue is null  -- set aside and counted in staging (check row_issues)
-        and benefit_types.is_out_of_work is not null
+    from classified_claims as claims
+    where claims.benefit_group is not null
 
     union all
 
     select
         'activity',
         spells.person_id,
-        case when spells.activity_category = 'custody' then 'custody' else 'neet' end,
+        spells.activity_category,
         cast(null as varchar(20)), spells.start_date, spells.end_date, spells.is_censored,
         cast(null as smallint), cast(null as smallint), cast(null as int)
     from ws.nccis_spells as spells
-    where (spells.is_neet = 1 or spells.activity_category = 'custody')
+    where spells.activity_category in ('neet_active', 'neet_inactive', 'custody')
         and spells.start_date <= @reference_date
 
 ),
