@@ -89,6 +89,10 @@ Truth schema (DuckDB ``truth`` / PostgreSQL ``leo_truth``; never read by the pip
 ``truth_earnings``       person_id, taxyear (201415 = 2014/15), paye_earnings,
                          self_employment_earnings (NULL = none), complete tax years to the reference
                          date.
+``truth_characteristic`` one row per person: what marts/characteristics recovers (CIN, CLA,
+                         fixed and permanent exclusions, AP and PRU in Years 10-11; region at 16,
+                         18 and 25), ks5_year and has_plams_aim (issue #16: events drawn in
+                         ``needs.py``, recorded in ``views_more.py``).
 ``truth_record_<source>`` the record-level truth of every source row, one table per source: ``view``
                          (year-split sources), the row's natural key columns named by their stems,
                          person_id.

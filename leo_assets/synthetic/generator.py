@@ -18,6 +18,7 @@ from leo_assets.sqlproject.sources import SourceCatalog, load_catalog
 from .config import GenerationSummary, GeneratorConfig
 from .lifecourse import Life, simulate_life
 from .linkage import Identity, PartnerCohort, plan_identity
+from .needs import make_needs
 from .population import Persons, Universe, build_universe, make_persons
 from .truth import (
     TRUTH_COLUMNS,
@@ -40,6 +41,7 @@ from .views import (
     make_ctx,
     school_strings,
 )
+from .views_more import characteristic_truth
 from .writer import DuckDBSink, PostgresSink, Sink, cached_sql_type, view_columns
 
 GENERATOR_VERSION = "1"
@@ -87,7 +89,8 @@ def iter_cohorts(
         persons = make_persons(
             config.seed, universe, cohort, config.pupils_per_cohort, ci * PERSON_BLOCK
         )
-        life = simulate_life(config.seed, universe, persons, ref)
+        needs = make_needs(config.seed, universe, persons)
+        life = simulate_life(config.seed, universe, persons, ref, needs)
         ident = plan_identity(
             config.seed,
             persons,
@@ -108,6 +111,7 @@ def iter_cohorts(
             config.quirk_scale,
             school_str,
         )
+        ctx.needs = needs
         yield CohortData(persons, life, ident, ctx)
 
 
@@ -224,6 +228,7 @@ def generate(
                 faults[name] = faults.get(name, 0) + int(injected)
             put_truth("truth_activity_spell", spell_table(data.persons, data.life))
             put_truth("truth_earnings", earnings_table(data.persons, data.life))
+            put_truth("truth_characteristic", characteristic_truth(ctx))
             bar.update(1)
         for source, pv, table, _ in lars_table(catalog, day(settings.reference_date)):
             if config.srs_text:

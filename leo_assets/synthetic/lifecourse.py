@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .needs import Needs
 from .population import Persons, Universe, pick_in_groups
 from .util import (
     academic_year_end,
@@ -80,6 +81,7 @@ DETAILS = [
     "active",
     "inactive",
     "alternative_provision",
+    "pupil_referral_unit",
 ]
 D = {name: i for i, name in enumerate(DETAILS)}
 
@@ -189,7 +191,10 @@ def _take(d: dict, idx) -> dict:
     return {k: v[idx] for k, v in d.items()}
 
 
-def simulate_life(seed: int, universe: Universe, p: Persons, reference_day: int) -> Life:
+def simulate_life(
+    seed: int, universe: Universe, p: Persons, reference_day: int, needs: Needs | None = None
+) -> Life:
+    """``needs`` (CIN, exclusions, AP/PRU placements) shapes school enrolments and post-16 risk."""
     rng = stream(seed, "life", p.cohort)
     C = p.cohort
     n = p.n
@@ -205,6 +210,13 @@ def simulate_life(seed: int, universe: Universe, p: Persons, reference_day: int)
     s_end = ymd(C, 7, 18) + rng.integers(0, 7, n)
     enrol_parts.append(_moves(rng, universe, p, p.primary, p_start, p_end, 0, 0.08))
     sec_enrol = _moves(rng, universe, p, p.secondary, s_start, s_end, 1, 0.06)
+    placed = np.zeros(n, bool)
+    cin_ever = np.zeros(n, bool)
+    if needs is not None:
+        placed = needs.placed
+        cin_ever = needs.ever(needs.cin, n)
+        sec_enrol, pru_enrol = _placements(needs, sec_enrol, n)
+        enrol_parts.append(pru_enrol)
     # dual registration: a subsidiary registration at a PRU / AP for a few months
     dual = rng.random(n) < 0.004
     d_idx = idx[dual]
@@ -257,7 +269,11 @@ def simulate_life(seed: int, universe: Universe, p: Persons, reference_day: int)
                     -0.35 * z + 0.2 * (p.sen > 0),  # FE
                     0.1 * z + 0.3 * male,  # APP
                     -0.6 * z,  # EMP
-                    -1.1 * z + 0.7 * p.fsm + 0.5 * (p.sen > 0),  # NEET
+                    -1.1 * z
+                    + 0.7 * p.fsm
+                    + 0.5 * (p.sen > 0)
+                    + 1.3 * placed
+                    + 0.3 * cin_ever,  # NEET
                     -0.3 * z + 0.8 * (p.eth != 0),  # NONE
                 ],
                 axis=1,
@@ -270,7 +286,7 @@ def simulate_life(seed: int, universe: Universe, p: Persons, reference_day: int)
             tab = np.array([_T[c] for c in range(1, 14)], float)
             probs = tab[np.clip(prev[m], 1, 13) - 1].copy()
             probs *= np.exp(np.outer(z[m], _TILT))
-            probs[:, 7] *= np.exp(0.4 * p.fsm[m] + 0.3 * (p.sen[m] > 0))
+            probs[:, 7] *= np.exp(0.4 * p.fsm[m] + 0.3 * (p.sen[m] > 0) + 0.6 * placed[m])
             if t > 2:
                 probs[:, 0] = 0
                 probs[:, 1] = 0
@@ -657,13 +673,26 @@ def simulate_life(seed: int, universe: Universe, p: Persons, reference_day: int)
         _sp(
             enrol["person"][sch],
             A["school"],
-            np.array([D["primary"], D["secondary"], D["special"], D["alternative_provision"]])[
+            np.array([D["primary"], D["secondary"], D["special"], D["pupil_referral_unit"]])[
                 skind[sch]
             ],
             enrol["entry"][sch],
             np.minimum(enrol["leave"], s_end[enrol["person"]])[sch],
         )
     )
+
+    if needs is not None:
+        # AP placements outside schools (the AP census): school spells of their own
+        ap = needs.placements["kind"] == 0
+        spells.append(
+            _sp(
+                needs.placements["person"][ap],
+                A["school"],
+                D["alternative_provision"],
+                needs.placements["start"][ap],
+                needs.placements["end"][ap],
+            )
+        )
 
     # ------------------------------------------------------------ truth spells of programmes
     kind_act = {
@@ -875,6 +904,32 @@ def _add_years(birth: np.ndarray, years: int) -> np.ndarray:
     d = (b - b.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64) + 1
     d = np.where((m == 2) & (d == 29), 28, d)
     return ymd(y + years, m, d)
+
+
+def _placements(needs: Needs, sec_enrol: dict, n: int) -> tuple[dict, dict]:
+    """A permanent exclusion ends the school enrolment on its day (the enrolment starting later is
+    dropped); PRU placements are enrolments at the PRU (main registration)."""
+    pl = needs.placements
+    excl_day = np.full(n, np.iinfo(np.int64).max)
+    perm = needs.excl["permanent"]
+    excl_day[needs.excl["person"][perm]] = needs.excl["day"][perm]
+    e = dict(sec_enrol)
+    d = excl_day[e["person"]]
+    keep = e["entry"] <= d
+    cut = keep & (e["leave"] > d)
+    e["leave"] = np.where(cut, d, e["leave"])
+    e["natural"] = e["natural"] & ~cut
+    e = {k: v[keep] for k, v in e.items()}
+    pru = pl["kind"] == 1
+    pru_enrol = {
+        "person": pl["person"][pru],
+        "school": pl["school"][pru],
+        "entry": pl["start"][pru],
+        "leave": pl["end"][pru],
+        "natural": np.ones(pru.sum(), bool),
+        "subsidiary": np.zeros(pru.sum(), bool),
+    }
+    return e, pru_enrol
 
 
 def _sixth_schools(universe: Universe, la: int) -> np.ndarray:

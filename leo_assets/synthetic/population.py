@@ -20,7 +20,10 @@ REGIONS = [
     "E12000008",
     "E12000009",
 ]
-REGION_WEIGHTS = np.array([0.05, 0.13, 0.10, 0.085, 0.11, 0.11, 0.16, 0.16, 0.095])
+# population shares of England's regions (ONS mid-2019 estimates: NE 4.7%, NW 13.1%, Y&H 9.8%,
+# EM 8.6%, WM 10.5%, East 11.1%, London 16.0%, SE 16.3%, SW 10.0%)
+REGION_WEIGHTS = np.array([0.047, 0.131, 0.098, 0.086, 0.105, 0.111, 0.160, 0.163, 0.100])
+REGION_WEIGHTS = REGION_WEIGHTS / REGION_WEIGHTS.sum()
 LONDON = 6
 
 # EthnicGroupMinor codes and national shares of the non-WBRI part
@@ -138,6 +141,7 @@ FIRST_LANGUAGES = [
     "ROM",
     "OTL",
 ]
+IDACI_LSOAS = 32844  # LSOAs ranked by IDACI 2015 (rank 1 = most deprived)
 KS4_EXPECTED = {"level2_em": 0.59, "level2_em_ptq": 0.566, "level2_em_ptq_ee": 0.571}
 
 
@@ -294,7 +298,8 @@ class Persons:
     fsm_first_year: int
     sen: np.ndarray  # 0 none, 1 SEN support, 2 statement/EHCP
     deprivation: np.ndarray
-    idaci: np.ndarray
+    idaci: np.ndarray  # IDACI score of the home LSOA
+    idaci_rank: np.ndarray  # its rank in England, 1 = most deprived
     la: np.ndarray
     region: np.ndarray
     lsoa: np.ndarray
@@ -337,13 +342,15 @@ def make_persons(seed: int, universe: Universe, cohort: int, n: int, pid_offset:
     lang = np.where(eal, 1 + rng.integers(0, len(FIRST_LANGUAGES) - 1, n), 0)
     deprivation = rng.normal(0, 1, n) + ETH_DEPRIVATION[eth] + np.where(region == LONDON, 0.2, 0.0)
     fsm = rng.random(n) < calibrated_prob(1.7 * deprivation, 0.14)
-    idaci = np.clip(
-        1 / (1 + np.exp(-(-1.5 + 0.75 * deprivation + 0.6 * fsm + rng.normal(0, 0.35, n)))),
-        0.0,
-        0.999,
-    )
+    # IDACI: the home LSOA's place in England's ranking. Pupils are spread evenly over the
+    # national deciles (about 10% each, as LSOAs are), ordered by deprivation and FSM: u is the
+    # pupil's percentile of deprivation (1 = most deprived), rank 1 = most deprived LSOA.
+    latent = 0.75 * deprivation + 0.6 * fsm + rng.normal(0, 0.35, n)
+    u = (np.argsort(np.argsort(latent, kind="stable"), kind="stable") + 0.5) / max(n, 1)
+    idaci_rank = 1 + np.minimum((1 - u) * IDACI_LSOAS, IDACI_LSOAS - 1).astype(np.int64)
+    idaci = np.round(0.005 + 0.9 * u**2.5, 4)
     lsoa = universe.la_lsoa_start[la] + np.minimum(
-        (np.clip(idaci + rng.normal(0, 0.05, n), 0, 0.999) * universe.la_lsoa_count[la]).astype(
+        (np.clip(u + rng.normal(0, 0.05, n), 0, 0.999) * universe.la_lsoa_count[la]).astype(
             np.int64
         ),
         universe.la_lsoa_count[la] - 1,
@@ -409,6 +416,7 @@ def make_persons(seed: int, universe: Universe, cohort: int, n: int, pid_offset:
         sen,
         deprivation,
         idaci,
+        idaci_rank,
         la,
         region,
         lsoa,

@@ -84,6 +84,21 @@ TRUTH_COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("paye_earnings", "BIGINT"),
         ("self_employment_earnings", "BIGINT"),
     ],
+    # what characteristics.sql should recover (issue #16), one row per person of the cohort
+    "truth_characteristic": [
+        ("person_id", "BIGINT"),
+        ("is_ever_cin", "INTEGER"),
+        ("is_ever_looked_after", "INTEGER"),
+        ("n_fixed_exclusions_ks4", "INTEGER"),
+        ("was_permanently_excluded_ks4", "INTEGER"),
+        ("was_in_ap_ks4", "INTEGER"),
+        ("was_in_pru_ks4", "INTEGER"),
+        ("region_at_16", "VARCHAR"),
+        ("region_at_18", "VARCHAR"),
+        ("region_at_25", "VARCHAR"),
+        ("ks5_year", "INTEGER"),
+        ("has_plams_aim", "INTEGER"),
+    ],
 }
 TRUTH_SORT = {
     "truth_person": ["person_id"],
@@ -92,6 +107,7 @@ TRUTH_SORT = {
     "truth_fault_rate": ["cohort", "fault_type"],
     "truth_activity_spell": ["person_id", "activity_type", "start_date", "end_date", "detail"],
     "truth_earnings": ["person_id", "taxyear"],
+    "truth_characteristic": ["person_id"],
 }
 
 

@@ -27,6 +27,7 @@ from .linkage import (
     pmr_at,
     recordid_codes,
 )
+from .needs import Needs
 from .population import ETHNICITIES, FIRST_LANGUAGES, OLD_ETHNIC, Persons, Universe
 from .util import (
     OPEN_DAY,
@@ -74,6 +75,16 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "earnings": ("edukey", "taxyear"),
     "self_assessment": ("edukey", "taxyear"),
     "benefits": ("edukey", "benefit_type", "startdate"),
+    # issue #16 sources (views_more)
+    "geography": ("edukey", "taxyear"),
+    "ap_census": ("ap_pupilmatchingrefanonymous", "ap_acadyr", "ap_lanumber_anon"),
+    "pru_census": ("pru_pupilmatchingrefanonymous", "pru_academicyear", "pru_laestab_anon"),
+    "cin": ("cin_pupilmatchingrefanonymous", "cin_acadyr", "cin_cinreferraldate"),
+    "cla": ("cla_pupilmatchingrefanonymous", "cla_processing_year"),
+    "exclusions": ("pupilmatchingrefanonymous", "startdate", "category"),
+    "absence": ("pupilmatchingrefanonymous", "laestab_anon"),
+    "plams": ("pl_pupilmatchingrefanonymous", "pl_qan_att", "pl_learningstartdate"),
+    "ks5": ("ks5_pupilmatchingrefanonymous",),
 }
 # sources with blank ('') identifiers on some rows: identifier column of the natural key
 BLANKABLE = {
@@ -174,6 +185,7 @@ class Ctx:
     recordid_faults: dict | None = None
     ilr_ids: dict | None = None  # every ILR learner record: external_id, recordid, person
     other_records: dict | None = None  # NPD / HESA records in education_records_lookup
+    needs: Needs | None = None  # CIN, CLA, exclusions, AP/PRU placements, absence
 
     def rng(self, *names) -> np.random.Generator:
         return stream(self.seed, "views", self.cohort, *names)
@@ -331,6 +343,10 @@ def census_views(ctx: Ctx) -> Iterator:
             leaver = (
                 (~e["natural"]) & (e["leave"] < d) & (e["leave"] > dprev) & (e["entry"] <= dprev)
             )
+        if 2010 <= pv.year <= 2013:
+            # PRUs made their own census (pru_census) from 2010 to 2013
+            onroll &= ctx.universe.school_kind[e["school"]] != 3
+            leaver &= ctx.universe.school_kind[e["school"]] != 3
         sel = np.flatnonzero(onroll | leaver)
         if sel.size == 0:
             continue
@@ -382,7 +398,10 @@ def census_views(ctx: Ctx) -> Iterator:
         fl = np.array(FIRST_LANGUAGES, object)[p.first_lang[person]]
         lsoa = fmt_ids("E01", p.lsoa[person], 6)
         score = np.round(p.idaci[person], 3)
-        rank = (1 + (1 - p.idaci[person]) * 32843).astype(np.int64)
+        rank = p.idaci_rank[person]
+        stems = {stem for _p, stem, _d in pv.columns}
+        if "llsoa" in stems and "lsoa11" not in stems:
+            rank = 1 + (rank - 1) * 32482 // 32844  # 2001 LSOAs: 32,482 ranked
         leaving = np.where(is_on, -1, leave)
         leave_null = is_on & ~ctx.quirk(rng, n, 0.01)
         leaving = np.where(is_on & ~leave_null, OPEN_DAY, leaving)
@@ -1197,6 +1216,9 @@ def cohort_views(ctx: Ctx) -> Iterator:
     yield from employment_views(ctx)
     yield from self_assessment_views(ctx)
     yield from benefit_views(ctx)
+    from .views_more import more_views
+
+    yield from more_views(ctx)
 
 
 def lars_table(catalog: SourceCatalog, ref: int) -> Iterator:
