@@ -163,3 +163,75 @@ def test_ks4_cohort(tmp_path, backend_url):
         ),  # FSM two years earlier: ever-FSM
     ]
     db.dispose()
+
+
+def test_school_spells_with_pru_ap_and_exclusions(tmp_path, backend_url):
+    """PRU and AP census records give typed spells; a permanent exclusion ends the spell at its
+    school on its day, a fixed-period one changes nothing (issue #16)."""
+    backend, pg = backend_url
+    settings = settings_for(tmp_path, backend, pg)
+    rows = rows_by_view(
+        # P6: S1 from autumn 2012, permanently excluded on 10 Feb 2013 (no leaving date), then a PRU
+        census_row("P6", 2013, "autumn", "S1"),
+        census_row("P6", 2013, "spring", "S1"),
+        (
+            "exclusions_table_1_2013",
+            {
+                "pupilmatchingrefanonymous_ex13": "P6",
+                "laestab_anon_ex13": "S1",
+                "category_ex13": "PERM",
+                "startdate_ex13": D(2013, 2, 10),
+                "sessions_ex13": 0,
+                "perm_duplicate_ex13": False,
+            },
+        ),
+        (
+            "pru_census_2010_to_2013",
+            {
+                "pru_pupilmatchingrefanonymous": "P6",
+                "pru_academicyear": "2012/2013",
+                "pru_laestab_anon": "R1",
+                "pru_enrolstatus": "C",
+                "pru_onroll": True,
+            },
+        ),
+        # P7: S1 in spring 2013 with a fixed-period exclusion, and an AP placement funded by LA9
+        census_row("P7", 2013, "spring", "S1"),
+        (
+            "exclusions_table_1_2013",
+            {
+                "pupilmatchingrefanonymous_ex13": "P7",
+                "laestab_anon_ex13": "S1",
+                "category_ex13": "FIXD",
+                "startdate_ex13": D(2013, 1, 20),
+                "sessions_ex13": 4,
+                "perm_duplicate_ex13": False,
+            },
+        ),
+        (
+            "ap_census_2008_to_2021",
+            {
+                "ap_pupilmatchingrefanonymous": "P7",
+                "ap_acadyr": "2012/2013",
+                "ap_lanumber_anon": "LA9",
+            },
+        ),
+        # P8: in the School Census at R1 (a PRU: it is in the PRU census) after 2013
+        census_row("P8", 2014, "spring", "R1"),
+    )
+    write_sources(settings, rows)
+    build_selection(settings, ["school_spells"])
+    db = WorkspaceDatabase.from_settings(settings)
+    spells = db.rows(
+        "SELECT p.primary_pmr, s.school_id, s.start_date, s.end_date, s.end_rule, s.provision_type "
+        'FROM "leo_assets"."school_spells" AS s JOIN "leo_assets"."person_lookup" AS p ON p.person_id = s.person_id '
+        "ORDER BY p.primary_pmr, s.start_date, s.school_id"
+    )
+    assert spells == [
+        ("P6", "S1", D(2012, 9, 1), D(2013, 2, 10), "permanent_exclusion", "mainstream"),
+        ("P6", "R1", D(2013, 1, 1), D(2013, 3, 31), "term_end", "pru"),
+        ("P7", "AP-LA9", D(2013, 1, 1), D(2013, 3, 31), "term_end", "ap"),
+        ("P7", "S1", D(2013, 1, 1), D(2013, 3, 31), "term_end", "mainstream"),
+        ("P8", "R1", D(2014, 1, 1), D(2014, 3, 31), "term_end", "pru"),
+    ]
+    db.dispose()

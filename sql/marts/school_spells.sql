@@ -10,13 +10,20 @@ description: >
   within a year of the last census term, else the last day of the last census term of the run
   (31 December, 31 March, or 31 August for the summer term). Spells past the reference date are
   censored there (is_censored = 1); spells starting after it are dropped. is_open_at_data_end
-  marks spells still running at the last census in the data. Source: int_school_census_records.
+  marks spells still running at the last census in the data. provision_type (mainstream, pru
+  or ap) says where: the PRU census and the AP census (a January snapshot, so an AP spell is
+  the spring terms it is seen in) add spells beside the School Census ones. A permanent
+  exclusion (exclusions table 1, category PERM, not a repeated one) from the school on a day
+  inside the spell ends the spell on that day when it would otherwise end later (end_rule
+  permanent_exclusion); fixed-period exclusions do not shorten or split spells (the pupil stays
+  on roll). Source: int_school__placement_records, stg_npd__exclusions.
 grain: [person_id, school_id, start_date]
 checks:
   - relationships: {column: person_id, to: ws.person_lookup, field: person_id}
   - expression_is_true: start_date <= end_date
   - accepted_values: {column: start_rule, values: [recorded_entry, term_start]}
-  - accepted_values: {column: end_rule, values: [recorded_leaving, term_end, reference_date]}
+  - accepted_values: {column: end_rule, values: [recorded_leaving, term_end, permanent_exclusion, reference_date]}
+  - accepted_values: {column: provision_type, values: [mainstream, pru, ap]}
 indexes: [[person_id]]
 --- */
 
@@ -24,7 +31,7 @@ with
 
 records as (
 
-    select * from ws.int_school_census_records
+    select * from ws.int_school__placement_records
 
 ),
 
@@ -61,6 +68,7 @@ runs as (
         min(numbered.entry_date) as recorded_entry_date,
         max(numbered.leaving_date) as recorded_leaving_date,
         min(numbered.registration_rank) as registration_rank,
+        max(numbered.provision_type) as provision_type,
         count(*) as n_censuses
     from numbered
     group by numbered.person_id, numbered.school_id, numbered.run_key
@@ -98,6 +106,7 @@ dated as (
         spells.person_id,
         spells.school_id,
         spells.registration_rank,
+        spells.provision_type,
         spells.n_censuses,
         spells.last_term_key,
         case
@@ -122,7 +131,29 @@ dated as (
 
 ),
 
-ended as (
+permanent_exclusions as (
+
+    -- the first permanent exclusion from the school inside each spell (found by an inner join)
+    select
+        dated.person_id,
+        dated.school_id,
+        dated.start_date,
+        min(excl.start_date) as exclusion_date
+    from dated
+    inner join ws.person_identifier as ids
+        on ids.person_id = dated.person_id
+        and ids.identifier_type = 'pmr'
+    inner join ws.stg_npd__exclusions as excl
+        on excl.pmr = ids.identifier_value
+        and excl.school_id = dated.school_id
+        and excl.category = 'permanent'
+        and excl.is_duplicate_permanent = 0
+        and excl.start_date >= dated.start_date
+    group by dated.person_id, dated.school_id, dated.start_date
+
+),
+
+inferred as (
 
     select
         dated.*,
@@ -137,8 +168,33 @@ ended as (
                 and dated.recorded_leaving_date <= dateadd(year, 1, dated.last_term_end_date)
                 then 'recorded_leaving'
             else 'term_end'
-        end as inferred_end_rule
+        end as inferred_end_rule,
+        permanent_exclusions.exclusion_date
     from dated
+    left join permanent_exclusions
+        on permanent_exclusions.person_id = dated.person_id
+        and permanent_exclusions.school_id = dated.school_id
+        and permanent_exclusions.start_date = dated.start_date
+
+),
+
+ended as (
+
+    -- a permanent exclusion inside the spell ends it (only where the inferred end is later)
+    select
+        inferred.person_id,
+        inferred.school_id,
+        inferred.registration_rank,
+        inferred.provision_type,
+        inferred.n_censuses,
+        inferred.last_term_key,
+        inferred.start_date,
+        inferred.start_rule,
+        case when inferred.exclusion_date < inferred.inferred_end_date then inferred.exclusion_date
+             else inferred.inferred_end_date end as inferred_end_date,
+        case when inferred.exclusion_date < inferred.inferred_end_date then 'permanent_exclusion'
+             else inferred.inferred_end_rule end as inferred_end_rule
+    from inferred
 
 ),
 
@@ -157,10 +213,11 @@ select
     ended.start_date,  -- first day enrolled
     case when ended.inferred_end_date > @reference_date then @reference_date else ended.inferred_end_date end as end_date,  -- last day enrolled (inclusive)
     ended.start_rule,  -- recorded_entry or term_start
-    case when ended.inferred_end_date > @reference_date then 'reference_date' else ended.inferred_end_rule end as end_rule,  -- recorded_leaving, term_end or reference_date
+    case when ended.inferred_end_date > @reference_date then 'reference_date' else ended.inferred_end_rule end as end_rule,  -- recorded_leaving, term_end, permanent_exclusion or reference_date
     case when ended.inferred_end_date > @reference_date then 1 else 0 end as is_censored,  -- 1 = cut at the reference date
     case when ended.last_term_key = last_census.last_term_key then 1 else 0 end as is_open_at_data_end,  -- on roll in the last census of the data
     case ended.registration_rank when 1 then 'single' when 2 then 'dual_main' when 3 then 'dual_subsidiary' when 4 then 'guest' end as registration,  -- strongest registration in the spell
+    ended.provision_type,  -- mainstream (School Census), pru (pupil referral unit) or ap (alternative provision, AP census)
     ended.n_censuses  -- censuses the spell is seen in
 
 from ended
