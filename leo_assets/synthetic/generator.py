@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import time
 from collections.abc import Iterator
@@ -41,7 +42,7 @@ from .views import (
     make_ctx,
     school_strings,
 )
-from .views_more import characteristic_truth
+from .views_more import characteristic_truth, more_views
 from .writer import DuckDBSink, PostgresSink, Sink, cached_sql_type, view_columns
 
 GENERATOR_VERSION = "1"
@@ -197,7 +198,7 @@ def generate(
         ):
             ctx = data.ctx
             bar.set_postfix_str(f"cohort {ctx.cohort}: views")
-            for source, pv, table, truth in cohort_views(ctx):
+            for source, pv, table, truth in itertools.chain(cohort_views(ctx), more_views(ctx)):
                 if source in BLANKABLE:
                     table, truth = _drop_repeated_blank_keys(source, pv, table, truth, seen_blank)
                 if config.srs_text:

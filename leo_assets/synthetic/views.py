@@ -1216,9 +1216,6 @@ def cohort_views(ctx: Ctx) -> Iterator:
     yield from employment_views(ctx)
     yield from self_assessment_views(ctx)
     yield from benefit_views(ctx)
-    from .views_more import more_views
-
-    yield from more_views(ctx)
 
 
 def lars_table(catalog: SourceCatalog, ref: int) -> Iterator:
@@ -1235,3 +1232,9 @@ def lars_table(catalog: SourceCatalog, ref: int) -> Iterator:
             "aimtitle": codes(ai, [a[2] for a in AIMS]),
         }
         yield "ilr_lars", pv, _table(pv, cols), None
+
+
+# shared with views_more (issue #16 sources)
+acadyr = _acadyr
+emit = _emit
+school_at = _school_at

@@ -17,6 +17,7 @@ from .lifecourse import SFC, SSF
 from .linkage import edukey_at
 from .population import REGIONS, pick_in_groups
 from .util import (
+    academic_year_end,
     census_date,
     codes,
     dates,
@@ -27,6 +28,7 @@ from .util import (
     ints,
     key_from,
     null_where,
+    year_of,
     ymd,
 )
 from .views import (
@@ -34,11 +36,11 @@ from .views import (
     AIMS,
     BTEC3,
     Ctx,
-    _acadyr,
-    _emit,
-    _school_at,
+    acadyr,
     edukey_strings,
+    emit,
     first_unique,
+    school_at,
 )
 
 
@@ -110,7 +112,7 @@ def geography_views(ctx: Ctx) -> Iterator:
             "gor": codes(region, REGIONS),
             "laua_anon": la_strings(ctx, la),
         }
-        yield _emit(ctx, "geography", pv, cols, person)
+        yield emit(ctx, "geography", pv, cols, person)
 
 
 # ================================================================ AP and PRU censuses
@@ -135,7 +137,7 @@ def ap_views(ctx: Ctx) -> Iterator:
     for pv in ctx.catalog.views("ap_census"):
         cols = {
             "ap_pupilmatchingrefanonymous": _pmr(ctx, person, when),
-            "ap_acadyr": _acadyr(y),
+            "ap_acadyr": acadyr(y),
             "ap_yearofbirth": ints(p.yob[person], pa.int16()),
             "ap_monthofbirth": ints(p.mob[person], pa.int16()),
             "ap_gender": pa.array(np.where(p.female[person], "2", "1"), pa.string()),
@@ -151,7 +153,7 @@ def ap_views(ctx: Ctx) -> Iterator:
             "ap_recordstatus": ints(np.ones(n, np.int64), pa.int16(), y < 2018),
             "ap_lanumber_anon": la_strings(ctx, p.la[person]),
         }
-        yield _emit(ctx, "ap_census", pv, cols, person)
+        yield emit(ctx, "ap_census", pv, cols, person)
 
 
 def pru_views(ctx: Ctx) -> Iterator:
@@ -175,7 +177,7 @@ def pru_views(ctx: Ctx) -> Iterator:
     for pv in ctx.catalog.views("pru_census"):
         cols = {
             "pru_pupilmatchingrefanonymous": _pmr(ctx, person, when),
-            "pru_academicyear": _acadyr(y),
+            "pru_academicyear": acadyr(y),
             "pru_yearofbirth": ints(p.yob[person], pa.int16()),
             "pru_monthofbirth": ints(p.mob[person], pa.int16()),
             "pru_gender": pa.array(np.where(p.female[person], "F", "M"), pa.string()),
@@ -192,7 +194,7 @@ def pru_views(ctx: Ctx) -> Iterator:
             "pru_laestab_anon": ctx.school_str.take(pa.array(school)),
         }
         keep = first_unique(person, y, school)
-        yield _emit(ctx, "pru_census", pv, _keep(cols, keep), person[keep])
+        yield emit(ctx, "pru_census", pv, _keep(cols, keep), person[keep])
 
 
 # ================================================================ CIN and CLA
@@ -220,7 +222,7 @@ def cin_views(ctx: Ctx) -> Iterator:
     for pv in ctx.catalog.views("cin"):
         cols = {
             "cin_pupilmatchingrefanonymous": _pmr(ctx, person, ymd(y, 3, 31)),
-            "cin_acadyr": _acadyr(y),
+            "cin_acadyr": acadyr(y),
             "cin_cinreferraldate": dates(c["referral"][owner]),
             "cin_cinclosuredate": dates(c["closure"][owner], ~closed),
             "cin_referralnfa": ints(c["nfa"][owner].astype(np.int64), pa.int32()),
@@ -228,7 +230,7 @@ def cin_views(ctx: Ctx) -> Iterator:
             "cin_la_anon": la_strings(ctx, p.la[person]),
         }
         keep = first_unique(person, y, c["referral"][owner])
-        yield _emit(ctx, "cin", pv, _keep(cols, keep), person[keep])
+        yield emit(ctx, "cin", pv, _keep(cols, keep), person[keep])
 
 
 def cla_views(ctx: Ctx) -> Iterator:
@@ -257,20 +259,16 @@ def cla_views(ctx: Ctx) -> Iterator:
             "cla_cla_31_march": ints(looked_after_31.astype(np.int64), pa.int16()),
             "cla_cla_la_anon": la_strings(ctx, p.la[person]),
         }
-        yield _emit(ctx, "cla", pv, cols, person)
+        yield emit(ctx, "cla", pv, cols, person)
 
 
 def _year_of(days: np.ndarray) -> np.ndarray:
-    from .util import year_of
-
     return year_of(days)
 
 
 # ================================================================ exclusions and absence
 def exclusion_views(ctx: Ctx) -> Iterator:
     x, e = ctx.needs.excl, ctx.life.enrol
-    from .util import academic_year_end
-
     ay = academic_year_end(x["day"])
     rng = ctx.rng("exclusions")
     for pv in ctx.catalog.views("exclusions"):
@@ -294,7 +292,7 @@ def exclusion_views(ctx: Ctx) -> Iterator:
             "reason": codes(rng.integers(0, 6, m.size), ["DB", "PP", "VA", "PA", "VP", "OT"]),
         }
         keep = first_unique(person, d, perm.astype(np.int64))
-        yield _emit(ctx, "exclusions", pv, _keep(cols, keep), person[keep])
+        yield emit(ctx, "exclusions", pv, _keep(cols, keep), person[keep])
 
 
 def _school_on(enrol: dict, person: np.ndarray, d: np.ndarray) -> np.ndarray:
@@ -329,7 +327,7 @@ def absence_views(ctx: Ctx) -> Iterator:
             continue  # secondary Years 7-11
         rng = ctx.rng("absence", y)
         d = int(day(census_date("spring", y)))
-        school = _school_at(e, p.n, d)
+        school = school_at(e, p.n, d)
         person = np.flatnonzero(school >= 0)
         school = school[person]
         n = person.size
@@ -351,7 +349,7 @@ def absence_views(ctx: Ctx) -> Iterator:
             cols[f"sessionspossible_{term}"] = ints(possible[:, t], pa.int16())
             cols[f"authorisedabsence_{term}"] = ints(auth[:, t], pa.int16())
             cols[f"unauthorisedabsence_{term}"] = ints(unauth[:, t], pa.int16())
-        yield _emit(ctx, "absence", pv, cols, person)
+        yield emit(ctx, "absence", pv, cols, person)
 
 
 # ================================================================ PLAMS and KS5
@@ -424,7 +422,7 @@ def plams_views(ctx: Ctx) -> Iterator:
             ),
         }
         keep = first_unique(per, r_aim[m], pr["start"][r_prog[m]])
-        yield _emit(ctx, "plams", pv, _keep(cols, keep), per[keep])
+        yield emit(ctx, "plams", pv, _keep(cols, keep), per[keep])
 
 
 def ks5_views(ctx: Ctx) -> Iterator:
@@ -435,8 +433,6 @@ def ks5_views(ctx: Ctx) -> Iterator:
     done = np.flatnonzero(np.isin(pr["kind"], [SSF, SFC]) & ~pr["dropped"])
     if done.size == 0:
         return
-    from .util import academic_year_end
-
     # one record per person: their last completed programme
     order = np.lexsort((pr["end"][done], pr["person"][done]))
     done = done[order]
@@ -463,7 +459,7 @@ def ks5_views(ctx: Ctx) -> Iterator:
         sc = school[m]
         cols = {
             "ks5_pupilmatchingrefanonymous": _pmr(ctx, person[m], pr["end"][done][m]),
-            "ks5_acadyr": _acadyr(y[m]),
+            "ks5_acadyr": acadyr(y[m]),
             "ks5_laestab_anon": null_where(
                 ctx.school_str.take(pa.array(np.maximum(sc, 0))), sc < 0
             ),
@@ -472,7 +468,7 @@ def ks5_views(ctx: Ctx) -> Iterator:
             "ks5_totptse_alev": null_where(pa.array(aps[m]), n_alev[m] == 0),
             "ks5_lev3thresh": ints(lev3[m], pa.int16()),
         }
-        yield _emit(ctx, "ks5", pv, cols, person[m])
+        yield emit(ctx, "ks5", pv, cols, person[m])
 
 
 def more_views(ctx: Ctx) -> Iterator:
@@ -493,8 +489,6 @@ def more_views(ctx: Ctx) -> Iterator:
 def characteristic_truth(ctx: Ctx) -> pa.Table:
     """Per person: what the sources record of their needs in the KS4 years (Years 10-11) and
     where they live, by the definitions of marts/characteristics.sql."""
-    from .util import academic_year_end
-
     p, nd, e = ctx.p, ctx.needs, ctx.life.enrol
     n, C = p.n, p.cohort
     cin = nd.ever(nd.cin, n)

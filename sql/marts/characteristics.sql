@@ -152,33 +152,23 @@ pru as (
 
 places as (
 
-    -- one place per person x tax year: the lowest region then LA when two EduKeys disagree
+    -- one place per person x age: the lowest region and the lowest LA recorded in the tax year
+    -- (they differ only when two EduKeys of the person disagree)
     select
-        ranked.person_id,
-        ranked.age,
-        ranked.region_code,
-        ranked.la_id
-    from (
-        select
-            cohort.person_id,
-            ages.age,
-            geo.region_code,
-            geo.la_id,
-            row_number() over (
-                partition by cohort.person_id, ages.age
-                order by geo.region_code, geo.la_id, geo.edukey
-            ) as place_rank
-        from cohort
-        cross join (select 16 as age union all select 18 union all select 25) as ages
-        inner join ws.person_identifier as ids
-            on ids.person_id = cohort.person_id
-            and ids.identifier_type = 'edukey'
-        inner join ws.stg_leo__geography as geo
-            on geo.edukey = ids.identifier_value
-            and geo.tax_year = cohort.ks4_year - 16 + ages.age
-            and geo.region_code is not null
-    ) as ranked
-    where ranked.place_rank = 1
+        cohort.person_id,
+        ages.age,
+        min(geo.region_code) as region_code,
+        min(geo.la_id) as la_id
+    from cohort
+    cross join (select 16 as age union all select 18 union all select 25) as ages
+    inner join ws.person_identifier as ids
+        on ids.person_id = cohort.person_id
+        and ids.identifier_type = 'edukey'
+    inner join ws.stg_leo__geography as geo
+        on geo.edukey = ids.identifier_value
+        and geo.tax_year = cohort.ks4_year - 16 + ages.age
+        and geo.region_code is not null
+    group by cohort.person_id, ages.age
 
 )
 
@@ -208,8 +198,8 @@ select
     coalesce(exclusions.n_fixed_exclusion_sessions_ks4, 0) as n_fixed_exclusion_sessions_ks4,  -- sessions lost to them
     coalesce(exclusions.was_permanently_excluded_ks4, 0) as was_permanently_excluded_ks4,  -- a permanent exclusion in Years 10-11
     cast(cast(absence.n_sessions_missed as decimal(18, 6)) / absence.n_sessions_possible as decimal(9, 4)) as absence_rate_ks4,  -- sessions missed / possible in Years 10-11 (NULL = no absence record)
-    case when absence.n_sessions_possible is null then null
-         when cast(absence.n_sessions_missed as decimal(18, 6)) / absence.n_sessions_possible >= 0.1 then 1 else 0 end as is_persistent_absentee_ks4,  -- missed 10% or more of sessions in Years 10-11
+    cast(case when absence.n_sessions_possible is null then null
+         when cast(absence.n_sessions_missed as decimal(18, 6)) / absence.n_sessions_possible >= 0.1 then 1 else 0 end as int) as is_persistent_absentee_ks4,  -- missed 10% or more of sessions in Years 10-11
 
     ---------- alternative provision and pupil referral units in KS4
     case when ap.person_id is not null then 1 else 0 end as was_in_ap_ks4,  -- in the AP census in Years 10-11

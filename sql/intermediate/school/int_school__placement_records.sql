@@ -114,5 +114,5 @@ select
     records.registration_rank,  -- 1 single, 2 dual main, 3 dual subsidiary, 4 guest, 5 unknown
     records.nc_year,  -- national curriculum year
     records.provision_type,  -- mainstream, pru or ap (see the description)
-    records.n_records  -- records collapsed into this row
+    cast(records.n_records as int) as n_records  -- records collapsed into this row
 from records

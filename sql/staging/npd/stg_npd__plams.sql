@@ -20,7 +20,7 @@ select
     nullif(ltrim(rtrim(coalesce(plams.pl_qual_lev_att, plams.pl_qual_lev_aat))), '') as qualification_level,  -- e.g. 3
     plams.pl_learningstartdate as start_date,  -- aim start
     plams.pl_learningplannedenddate as planned_end_date,  -- planned end
-    case when plams.pl_learningactualenddate = cast('1900-01-01' as date) then null
+    case when plams.pl_learningactualenddate <= cast('1900-01-01' as date) then null
          else plams.pl_learningactualenddate end as actual_end_date,  -- actual end (NULL = continuing)
     nullif(ltrim(rtrim(plams.pl_grade_att)), '') as grade  -- grade achieved
 from npd.plams as plams

@@ -22,7 +22,7 @@ select
     cast(pru.pru_onroll as int) as is_on_roll,  -- on roll on census day
     upper(nullif(ltrim(rtrim(pru.pru_enrolstatus)), '')) as enrol_status,  -- C single, M/S dual main/subsidiary, G guest
     upper(nullif(ltrim(rtrim(pru.pru_ncyearactual)), '')) as nc_year,  -- national curriculum year
-    case when pru.pru_entrydate = cast('1900-01-01' as date) then null else pru.pru_entrydate end as entry_date,  -- date of entry to the PRU
+    case when pru.pru_entrydate <= cast('1900-01-01' as date) then null else pru.pru_entrydate end as entry_date,  -- date of entry to the PRU
     cast(pru.pru_fsmeligible as int) as is_fsm,  -- FSM on census day
     upper(nullif(ltrim(rtrim(pru.pru_senprovision)), '')) as sen_provision,  -- SEN provision code
     case when pru.pru_recordstatus between 101 and 120 then 0 else 1 end as is_main_record  -- 0 = duplicate record
