@@ -257,7 +257,9 @@ def cmd_export_outputs(args: argparse.Namespace) -> int:
     folder = Path(args.folder) if args.folder else PROJECT_DIR / "export"
     db = WorkspaceDatabase.from_settings(settings)
     try:
-        exported = export_outputs(load_project(PROJECT_DIR / "sql", settings), db, folder)
+        exported = export_outputs(
+            load_project(PROJECT_DIR / "sql", settings), db, folder, read_only=args.read_only
+        )
     except (ExportRefused, BuildError) as exc:
         print(f"export refused: {exc}", file=sys.stderr)
         return 1
@@ -382,6 +384,12 @@ def parser() -> argparse.ArgumentParser:
     )
     eo.add_argument(
         "folder", nargs="?", help="folder to write (default: export/ in the project folder)"
+    )
+    eo.add_argument(
+        "--read-only",
+        action="store_true",
+        help="after the SSMS script: protect the out_* tables in memory, write nothing to the "
+        "database (a read-only login suffices)",
     )
     eo.set_defaults(func=cmd_export_outputs)
     d = sub.add_parser("demo", help="synthetic LEO into DuckDB, then every asset and check")

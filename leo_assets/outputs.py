@@ -887,14 +887,36 @@ REASON_TEXT = {
 }
 
 
-def export_outputs(project: SqlProject, db: WorkspaceDatabase, folder: Path) -> list[ExportedTable]:
+def export_outputs(
+    project: SqlProject, db: WorkspaceDatabase, folder: Path, read_only: bool = False
+) -> list[ExportedTable]:
     """Write every safe output (CSV), its pictures (PNG), ``output_checking_report.md`` and an ACRO
-    session (``acro/``) to ``folder``. Every table is re-verified first; any failure exports nothing."""
+    session (``acro/``) to ``folder``. Every table is re-verified first; any failure exports nothing.
+
+    ``read_only``: the route for a workspace built by the SSMS script (``leo-assets render``),
+    which builds the ``out_*`` aggregates but not their ``_safe`` tables: each is protected here,
+    in memory, by the same disclosure control the ``_safe`` asset applies, and nothing is
+    written to the database (a read-only login suffices).
+    """
     settings = project.settings
     rules = rules_for(settings)
     specs = list(output_specs(project).values())
     checked = []
     for spec in specs:
+        if read_only:
+            if not db.relation_kind(spec.name):
+                raise ExportRefused(
+                    f"{spec.name} has not been built: run the SSMS script (leo-assets render) first"
+                )
+            raw = read_frame(db, spec.name, spec.dims)
+            safe = disclosure.protect(raw, spec, rules).table
+            checked.append((spec, raw, safe, verify(safe, raw, spec, rules)))
+            if not checked[-1][3].passed:
+                raise ExportRefused(
+                    f"{spec.name}: the protected table fails output checking, nothing exported: "
+                    f"{checked[-1][3].summary()}"
+                )
+            continue
         if not db.relation_kind(spec.safe_name):
             raise ExportRefused(
                 f"{spec.safe_name} has not been built: run 'leo-assets build {spec.safe_name}' first"

@@ -47,7 +47,9 @@ HEADER = """\
 --   did not run keep their previous version. The script needs SQL Server 2016 or later
 --   (SESSION_CONTEXT); on an older server it stops at step 0 and changes nothing.
 -- SAFE OUTPUTS: this script builds the out_* aggregates but not their disclosure-controlled
---   _safe versions (the disclosure control is Python): see docs/sql_server.md.
+--   _safe versions (the disclosure control is Python). After this script reports success, run
+--   leo-assets export-outputs --read-only <folder>   against this workspace (a read-only login
+--   suffices; nothing is written): docs/sql_server.md and docs/outputs.md.
 """
 
 

@@ -343,3 +343,29 @@ def test_an_output_without_a_disclosure_block_fails_the_load(tmp_path):
     (sql / "marts" / "cohort_sizes.sql").write_text(mart.lstrip(), encoding="utf-8")
     with pytest.raises(LoadError, match=r"^marts/cohort_sizes\.sql:1: header: disclosure: only"):
         build_definitions(settings_for(tmp_path), sql_dir=sql)
+
+
+def test_read_only_export_after_the_ssms_script_gives_the_same_files(demo, monkeypatch):
+    """The SSMS script builds out_* but not their _safe tables: export-outputs --read-only protects
+    them in memory, writes nothing to the database, and exports the very same tables."""
+    from leo_assets.outputs import export_outputs
+
+    settings, _settings_file, root = demo
+    project = load_project(REAL_SQL, settings)
+    db = WorkspaceDatabase.from_settings(settings)
+    try:
+        usual = export_outputs(project, db, root / "export_usual")
+
+        def refuse(*args, **kwargs):
+            raise AssertionError("the read-only export wrote to the database")
+
+        monkeypatch.setattr(WorkspaceDatabase, "execute", refuse)
+        monkeypatch.setattr(WorkspaceDatabase, "load_seed", refuse)
+        read_only = export_outputs(project, db, root / "export_read_only", read_only=True)
+    finally:
+        db.dispose()
+    assert [t.csv for t in read_only] == [t.csv for t in usual] and usual
+    for table in usual:
+        assert (root / "export_read_only" / table.csv).read_bytes() == (
+            root / "export_usual" / table.csv
+        ).read_bytes()
