@@ -23,7 +23,9 @@ from leo_assets.resources import (
     SourceViewError,
     WorkspaceDatabase,
     redact,
+    type_family,
 )
+from leo_assets.settings import SettingsError
 from leo_assets.sqlproject.check_sql import CheckSpec, check_specs
 from leo_assets.sqlproject.compile import compile_select
 from leo_assets.sqlproject.loader import SqlModel, SqlProject
@@ -173,7 +175,7 @@ def build_model_asset(project: SqlProject, model: SqlModel, backend: str) -> dg.
             for outcome in exc.outcomes:
                 yield _check_result(outcome)
             raise dg.Failure(description=redact(str(exc))) from None
-        except (BuildError, SourceViewError) as exc:
+        except (BuildError, SourceViewError, SettingsError) as exc:
             raise dg.Failure(description=redact(str(exc))) from None
         yield dg.MaterializeResult(
             metadata=metadata, check_results=[_check_result(o) for o in outcomes]
@@ -225,6 +227,16 @@ def _source_schema(decl) -> dg.TableSchema:
     )
 
 
+def reference_date_warning(reference: str, last_dates: dict[str, str]) -> str:
+    latest = max(last_dates.values())
+    years = f"{min(last_dates.values())[:4]}-{latest[:4]}"
+    return (
+        f"setting 'reference_date': {reference} is after the last date any source holds "
+        f"({latest}; the sources end in {years}): open spells are censored at a date the data "
+        "do not reach"
+    )
+
+
 def build_source_observer(project: SqlProject, backend: str) -> dg.AssetsDefinition:
     decls = project.catalog.decls
     specs = [
@@ -242,8 +254,15 @@ def build_source_observer(project: SqlProject, backend: str) -> dg.AssetsDefinit
         for name, decl in sorted(decls.items())
     ]
 
+    dated = {
+        name
+        for name, decl in decls.items()
+        if project.catalog.views(name) and any(type_family(c.type) == "date" for c in decl.columns)
+    }
+
     @dg.multi_observable_source_asset(specs=specs, name="observe_sources", can_subset=True)
     def observe_sources(context: dg.AssetExecutionContext, workspace: WorkspaceDatabase):
+        observed = []
         for spec in specs:
             if spec.key not in context.selected_asset_keys:
                 continue
@@ -251,18 +270,36 @@ def build_source_observer(project: SqlProject, backend: str) -> dg.AssetsDefinit
             try:
                 _missing, warnings = workspace.verify_sources(project.catalog, name)
                 rows, digest = workspace.fingerprint(project.catalog, name)
-            except (BuildError, SourceViewError) as exc:
+                first, last = workspace.last_dates(project.catalog, name)
+            except (BuildError, SourceViewError, SettingsError) as exc:
                 raise dg.Failure(description=redact(str(exc))) from None
+            observed.append((spec.key, name, rows, digest, warnings, first, last))
+        # settings checked against the data, once every dated source has been seen: a reference
+        # date after the last date any source holds is recorded as a warning on every source
+        last_dates = {name: last for _k, name, *_rest, last in observed if last is not None}
+        reference = project.catalog.settings.reference_date.isoformat()
+        late = (
+            reference_date_warning(reference, last_dates)
+            if last_dates
+            and dated <= {name for _k, name, *_rest in observed}
+            and reference > max(last_dates.values())
+            else None
+        )
+        for key, name, rows, digest, warnings, first, last in observed:
+            if late and name in dated:
+                warnings = [*warnings, late]
             for w in warnings:
                 context.log.warning(w)
             yield dg.ObserveResult(
-                asset_key=spec.key,
+                asset_key=key,
                 data_version=dg.DataVersion(digest),
                 metadata={
                     "dagster/row_count": dg.MetadataValue.int(rows),
                     "views": dg.MetadataValue.int(len(project.catalog.views(name))),
                     "fingerprint": dg.MetadataValue.text(digest),
                     "warnings": dg.MetadataValue.json(warnings),
+                    "first_date": dg.MetadataValue.text(first or ""),
+                    "last_date": dg.MetadataValue.text(last or ""),
                 },
             )
 

@@ -51,7 +51,9 @@ def _generator_config(args: argparse.Namespace):
 def cmd_generate(args: argparse.Namespace) -> int:
     from leo_assets.synthetic import generate
 
-    summary = generate(_settings(args), _generator_config(args), target_url=args.target_url)
+    summary = generate(
+        _settings(args), _generator_config(args), target_url=args.target_url, force=args.force
+    )
     print(summary)
     return 0
 
@@ -344,6 +346,11 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument(
         "--target-url", help="a postgresql+psycopg:// URL (default: DuckDB files under source_dir)"
     )
+    g.add_argument(
+        "--force",
+        action="store_true",
+        help="write even into a folder (or schemas) holding data generate did not write",
+    )
     g.set_defaults(func=cmd_generate)
     r = sub.add_parser("report", help="generated rates beside published national figures")
     _add_generator_options(r)
@@ -413,6 +420,11 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except SettingsError as exc:
         print(f"settings error: {exc}", file=sys.stderr)
+        return 2
+    except RuntimeError as exc:
+        if not getattr(exc, "user_error", False):
+            raise
+        print(f"error: {exc}", file=sys.stderr)
         return 2
 
 

@@ -18,20 +18,32 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from dagster import ConfigurableResource, InitResourceContext
 from pydantic import PrivateAttr
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.pool import StaticPool
+from sqlglot import exp
 
-from leo_assets.settings import Settings, validate_identifier
+from leo_assets.settings import Settings, SettingsError, validate_identifier
 from leo_assets.sqlproject.compile import tsql_select_into
 from leo_assets.sqlproject.sources import PhysicalView, SourceCatalog, sql_type
 
-# Passwords of workspace URLs, keyed by the redacted URL: filled when definitions are built from
-# settings, read when a run opens its connection. Never in resource config, so never in the UI.
+# Workspace URLs with their secrets, keyed by the redacted URL: filled when definitions are built
+# from settings, read when a run opens its connection. Never in resource config, so never in the
+# UI or Dagster's run storage. _PASSWORDS holds every secret value seen, for redact().
+_URLS: dict[str, URL] = {}
 _PASSWORDS: dict[str, str] = {}
+# a query parameter or ODBC attribute whose name says it holds a secret
+SECRET_NAME = re.compile(
+    r"(?i)^(pwd|pass|passwd|password|.*password|.*secret.*|.*token.*|.*api_?key.*|"
+    r"access_?key.*|.*credential.*|sas|sig|signature)$"
+)
+_ODBC_SECRET = re.compile(
+    r"(?i)(\b(?:pwd|password|[a-z_]*secret[a-z_]*|[a-z_]*token[a-z_]*)\s*=\s*)(\{[^}]*\}|[^;]*)"
+)
 BACKEND_DIALECT = {"duckdb": "duckdb", "postgresql": "postgres", "mssql": "tsql"}
 
 
@@ -41,6 +53,10 @@ class WriteRefused(PermissionError):
 
 class SourceViewError(LookupError):
     """A source view or column that the declaration and settings require is missing."""
+
+
+class SourceTypeError(SourceViewError):
+    """A source column holds another type than its declaration."""
 
 
 class BuildError(RuntimeError):
@@ -55,20 +71,75 @@ class BlockingChecksFailed(BuildError):
         self.outcomes = outcomes
 
 
+def _remember(secret: str) -> None:
+    secret = str(secret)
+    if len(secret) >= 3:  # a one- or two-character "secret" would redact every message to noise
+        _PASSWORDS[secret] = secret
+
+
+def redacted_url(url: URL) -> str:
+    """``url`` as text with every secret masked: the password field, any query parameter named
+    like a secret (``password``, ``pwd``, ``token``, ``api_key``...) and, inside ``odbc_connect``,
+    ``PWD=``/``Password=`` and similar ODBC attributes."""
+    query: dict[str, Any] = {}
+    for name, value in url.query.items():
+        values = value if isinstance(value, tuple) else (value,)
+        if SECRET_NAME.match(name):
+            query[name] = tuple("***" for _ in values) if isinstance(value, tuple) else "***"
+        elif name.lower() == "odbc_connect":
+            masked = tuple(_ODBC_SECRET.sub(r"\1***", str(v)) for v in values)
+            query[name] = masked if isinstance(value, tuple) else masked[0]
+        else:
+            query[name] = value
+    masked_url = url.set(query=query)
+    return masked_url.render_as_string(hide_password=True)
+
+
+def url_secrets(url: URL) -> list[str]:
+    """Every secret value a URL holds (see :func:`redacted_url`)."""
+    found = [str(url.password)] if url.password else []
+    for name, value in url.query.items():
+        for v in value if isinstance(value, tuple) else (value,):
+            if SECRET_NAME.match(name):
+                found.append(str(v))
+            elif name.lower() == "odbc_connect":
+                for m in _ODBC_SECRET.finditer(str(v)):
+                    found.append(m.group(2).strip("{}"))
+    return [f for f in found if f]
+
+
 def register_password(url: URL) -> str:
-    """Remember a URL's password in-process and return the URL without it."""
-    redacted = url.render_as_string(hide_password=True)
-    if url.password:
-        _PASSWORDS[redacted] = str(url.password)
+    """Remember a URL (and its secrets) in-process and return the URL without any secret."""
+    redacted = redacted_url(url)
+    secrets = url_secrets(url)
+    for secret in secrets:
+        _remember(secret)
+    if secrets:
+        _URLS[redacted] = url
     return redacted
 
 
 def redact(message: str, url: URL | str | None = None) -> str:
-    """Remove any known password and any ``user:password@`` from a message."""
-    for password in _PASSWORDS.values():
-        if password:
-            message = message.replace(password, "***")
-    return re.sub(r"(://[^:/@\s]+):[^@\s]+@", r"\1:***@", message)
+    """Remove every known secret (as written and URL-encoded) and anything shaped like one:
+    ``user:password@`` in a URL, ``PWD=``/``Password=`` attributes, secret-named parameters."""
+    message = str(message)
+    for secret in sorted(_PASSWORDS.values(), key=len, reverse=True):
+        for form in {
+            secret,
+            quote(secret, safe=""),
+            quote_plus(secret),
+            quote(quote(secret, safe=""), safe=""),
+        }:
+            message = message.replace(form, "***")
+    message = re.sub(r"(://[^:/@\s]*):[^@\s]+@", r"\1:***@", message)
+    message = _ODBC_SECRET.sub(r"\1***", message)
+    message = re.sub(
+        r"(?i)([?&;](?:pwd|password|[a-z_]*secret[a-z_]*|[a-z_]*token[a-z_]*|api_?key)=)[^&;\s'\"]*",
+        r"\1***",
+        message,
+    )
+    message = re.sub(r"(?i)(PWD%3D|Password%3D)[^%&\s]*(%3B)?", r"\1***\2", message)
+    return message
 
 
 @dataclass(frozen=True)
@@ -82,6 +153,97 @@ class Target:
         if dialect == "tsql":
             return f"[{self.schema}].[{self.name}]"
         return f'"{self.schema}"."{self.name}"'
+
+
+# ---------------------------------------------------------------------------- source types
+KS4_SOURCE = "ks4"  # the source whose years setting 'ks4_cohorts' names
+COMPATIBLE_FAMILIES = {
+    ("decimal", "integer"),  # whole numbers read as decimals exactly
+    ("bit", "integer"),  # 0/1 read through CAST(x AS INT)
+    ("integer", "bit"),
+}
+
+
+def type_family(typ: str) -> str:
+    """date, integer, decimal, text, bit or the type itself, for a declared or found type."""
+    t = typ.strip().lower().split("(")[0]
+    if t in (
+        "date",
+        "datetime",
+        "datetime2",
+        "smalldatetime",
+        "timestamp",
+        "timestamp without time zone",
+    ):
+        return "date"
+    if t in (
+        "int",
+        "integer",
+        "smallint",
+        "bigint",
+        "tinyint",
+        "hugeint",
+        "int2",
+        "int4",
+        "int8",
+        "ubigint",
+        "uinteger",
+        "usmallint",
+        "utinyint",
+    ):
+        return "integer"
+    if t in ("decimal", "numeric", "money", "smallmoney"):
+        return "decimal"
+    if t in (
+        "char",
+        "varchar",
+        "nchar",
+        "nvarchar",
+        "text",
+        "ntext",
+        "character varying",
+        "character",
+        "bpchar",
+        "string",
+    ):
+        return "text"
+    if t in ("bit", "boolean", "bool"):
+        return "bit"
+    return t
+
+
+def _q(name: str, dialect: str) -> str:
+    return f"[{name}]" if dialect == "tsql" else '"' + name.replace('"', '""') + '"'
+
+
+def unreadable_values_sql(dialect: str, table: str, column: str, family: str) -> str:
+    """(values that cannot be read as ``family``, non-blank values) of a text column."""
+    col = _q(column, dialect)
+    target = {"date": "DATE", "integer": "BIGINT", "decimal": "DECIMAL(38, 10)"}[family]
+    if dialect == "postgres":
+        pattern = {
+            "date": r"^\s*\d{4}-\d{2}-\d{2}\s*$",
+            "integer": r"^\s*[-+]?\d+\s*$",
+            "decimal": r"^\s*[-+]?(\d+\.?\d*|\.\d+)\s*$",
+        }[family]
+        unreadable = f"CASE WHEN {col} !~ '{pattern}' THEN 1 ELSE 0 END"
+    else:
+        unreadable = f"CASE WHEN TRY_CAST({col} AS {target}) IS NULL THEN 1 ELSE 0 END"
+    return (
+        f"SELECT COALESCE(SUM({unreadable}), 0), COUNT(*) FROM {table} "
+        f"WHERE {col} IS NOT NULL AND LTRIM(RTRIM({col})) <> ''"
+    )
+
+
+def _year_ranges(years: list[int]) -> str:
+    """2012-2016, 2018"""
+    out: list[str] = []
+    for y in sorted(years):
+        if out and int(out[-1].split("-")[-1]) == y - 1:
+            out[-1] = f"{out[-1].split('-')[0]}-{y}"
+        else:
+            out.append(str(y))
+    return ", ".join(out)
 
 
 # ---------------------------------------------------------------------------- DDL per dialect
@@ -258,10 +420,7 @@ class WorkspaceDatabase(ConfigurableResource):
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            url = make_url(self.url)
-            password = _PASSWORDS.get(self.url)
-            if password:
-                url = url.set(password=password)
+            url = _URLS.get(self.url) or make_url(self.url)
             if self.backend == "duckdb" and url.database:
                 Path(url.database).parent.mkdir(parents=True, exist_ok=True)
             kwargs: dict[str, Any] = {}
@@ -286,9 +445,10 @@ class WorkspaceDatabase(ConfigurableResource):
         for logical, database in sorted(self.source_databases.items()):
             path = Path(self.source_dir) / f"{database}.duckdb"
             if path.exists():
-                cursor.execute(
-                    f"ATTACH IF NOT EXISTS '{path.as_posix()}' AS \"{database}\" (READ_ONLY)"
-                )
+                # the path is a quoted literal (a folder may hold ' or "); the name an identifier
+                literal = "'" + path.as_posix().replace("'", "''") + "'"
+                name = validate_identifier(database, f"source_databases.{logical}")
+                cursor.execute(f'ATTACH IF NOT EXISTS {literal} AS "{name}" (READ_ONLY)')
         cursor.close()
 
     @contextmanager
@@ -403,6 +563,7 @@ class WorkspaceDatabase(ConfigurableResource):
                 )
             for physical, _stem, decl in pv.columns:
                 if physical in found:
+                    self._verify_type(catalog, pv, where, physical, decl.type, found[physical])
                     continue
                 if decl.optional:
                     missing_optional.add((pv.view, physical))
@@ -412,7 +573,94 @@ class WorkspaceDatabase(ConfigurableResource):
                         f"source view {where} has no column {physical} (declared in "
                         "sql/_sources.yml)"
                     )
+        if source == KS4_SOURCE:
+            warnings += self._verify_cohorts(catalog)
         return frozenset(missing_optional), warnings
+
+    def _verify_type(
+        self,
+        catalog: SourceCatalog,
+        pv: PhysicalView,
+        where: str,
+        column: str,
+        declared: str,
+        found: str,
+    ) -> None:
+        """Fail naming database, view, column, declared and found type when they do not match.
+
+        When the view holds text where a date or number is declared, the message also counts the
+        values that cannot be read as the declared type.
+        """
+        want, have = type_family(declared), type_family(found)
+        if want == have or (want, have) in COMPATIBLE_FAMILIES:
+            return
+        message = (
+            f"source view {where}: column {column} is declared {declared} (sql/_sources.yml) "
+            f"but the view holds {found}"
+        )
+        if have == "text" and want in ("date", "integer", "decimal"):
+            table = catalog.view_table(pv, self.dialect).sql(dialect=self.dialect)
+            bad, total = self.rows(unreadable_values_sql(self.dialect, table, column, want))[0]
+            message += f"; {int(bad)} of {int(total)} non-blank values cannot be read as {declared}"
+        raise SourceTypeError(message)
+
+    def _verify_cohorts(self, catalog: SourceCatalog) -> list[str]:
+        """Every KS4 cohort of the settings must have KS4 rows (else every cohort table is empty).
+
+        Fails when the KS4 views hold other years but not a cohort; only warns when they hold no
+        rows at all (a project may build the outcome tables without KS4).
+        """
+        views = {pv.year: pv for pv in catalog.views(KS4_SOURCE)}
+
+        def has_rows(year: int) -> bool:
+            if year not in views:
+                return False
+            table = catalog.view_table(views[year], self.dialect).sql(dialect=self.dialect)
+            return self.scalar(f"SELECT COUNT(*) FROM (SELECT 1 AS x FROM {table}) AS r") > 0
+
+        if all(has_rows(c) for c in catalog.settings.ks4_cohorts):
+            return []
+        held = [year for year in sorted(views) if has_rows(year)]
+        missing = [c for c in catalog.settings.ks4_cohorts if c not in held]
+        if not held:
+            return [
+                "setting 'ks4_cohorts': the KS4 views hold no rows at all: every cohort table "
+                + "will be empty"
+            ]
+        if missing:
+            raise SettingsError(
+                f"setting 'ks4_cohorts': {', '.join(map(str, missing))} "
+                f"{'has' if len(missing) == 1 else 'have'} no KS4 rows; the KS4 views hold "
+                f"{_year_ranges(held)}"
+            )
+        return []
+
+    def last_dates(self, catalog: SourceCatalog, source: str) -> tuple[str | None, str | None]:
+        """(first, last) date a source holds in its declared date columns, sentinels excluded."""
+        decl = catalog.decls[source]
+        dates = [c.name for c in decl.columns if type_family(c.type) == "date"]
+        if not dates or not catalog.views(source):
+            return None, None
+        missing, _ = self.verify_sources(catalog, source)
+        relation = catalog.relation(source, self.dialect, missing, raw=True)
+        if not isinstance(relation, exp.Table):
+            relation = exp.Subquery(this=relation)
+        relation = relation.as_("dated") if isinstance(relation, exp.Subquery) else relation
+        lows, highs = [], []
+        for c in dates:
+            real = (
+                f"CASE WHEN {_q(c, self.dialect)} > CAST('1900-01-01' AS DATE) AND "
+                f"{_q(c, self.dialect)} < CAST('9999-01-01' AS DATE) THEN {_q(c, self.dialect)} END"
+            )
+            lows.append(f"MIN({real})")
+            highs.append(f"MAX({real})")
+        from_sql = relation.sql(dialect=self.dialect)
+        row = self.rows(f"SELECT {', '.join(lows + highs)} FROM {from_sql}")[0]
+        found_low = [v for v in row[: len(dates)] if v is not None]
+        found_high = [v for v in row[len(dates) :] if v is not None]
+        low = str(min(found_low))[:10] if found_low else None
+        high = str(max(found_high))[:10] if found_high else None
+        return low, high
 
     def fingerprint(self, catalog: SourceCatalog, source: str) -> tuple[int, str]:
         """Rows and a content hash of every view of a source (changes when the content changes)."""

@@ -501,6 +501,17 @@ class Settings(BaseModel):
         return path if path.is_absolute() else project_dir / path
 
 
+class _DatesAsText(yaml.SafeLoader):
+    """YAML without implicit dates: ``2021-02-30`` stays text, so the setting it belongs to is
+    validated (and named) like any other value instead of failing inside the YAML parser."""
+
+
+_DatesAsText.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 _ENV_SCALARS = {
     "LEO_WORKSPACE_URL": "workspace_url",
     "LEO_WORKSPACE_SCHEMA": "workspace_schema",
@@ -523,7 +534,7 @@ def load_settings(
     path = Path(path)
     if path.exists():
         with open(path, encoding="utf-8") as fh:
-            loaded = yaml.safe_load(fh) or {}
+            loaded = yaml.load(fh, Loader=_DatesAsText) or {}
         if not isinstance(loaded, dict):
             raise SettingsError(f"settings file {path}: expected a mapping of setting: value")
         data.update(loaded)

@@ -56,3 +56,4 @@ def backend_url(backend, tmp_path, request):
 def _forget_passwords():
     yield
     resources._PASSWORDS.clear()
+    resources._URLS.clear()

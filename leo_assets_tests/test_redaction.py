@@ -44,3 +44,72 @@ def test_failed_run_logs_and_events_have_no_password(tmp_path, caplog):
     everything = "\n".join(str(e) for e in result.all_events) + caplog.text
     assert "Connection refused" in everything  # the failure is reported...
     assert SECRET not in everything  # ...without the password
+
+
+CANARY = "Kanary7x9"
+ODBC = (
+    "DRIVER%3D%7BODBC+Driver+18+for+SQL+Server%7D%3BSERVER%3D127.0.0.1%2C1%3BDATABASE%3Dws"
+    "%3BUID%3Danalyst%3B{attr}%3D{secret}%3BEncrypt%3Dno"
+)
+SECRET_FORMS = {
+    "password field": f"postgresql+psycopg://analyst:{CANARY}1@127.0.0.1:1/ws",
+    "password query parameter": f"postgresql+psycopg://analyst@127.0.0.1:1/ws?password={CANARY}2",
+    "secret-named parameter": f"postgresql+psycopg://analyst@127.0.0.1:1/ws?api_token={CANARY}3",
+    "odbc_connect PWD=": "mssql+pyodbc:///?odbc_connect="
+    + ODBC.format(attr="PWD", secret=CANARY + "4"),
+    "odbc_connect Password=": "mssql+pyodbc:///?odbc_connect="
+    + ODBC.format(attr="Password", secret=CANARY + "5"),
+    "LEO_WORKSPACE_PASSWORD": "postgresql+psycopg://analyst@127.0.0.1:1/ws",
+}
+
+
+@pytest.mark.parametrize("form", list(SECRET_FORMS))
+def test_a_planted_secret_is_written_nowhere(tmp_path, monkeypatch, capfd, form):
+    """A canary secret in each place a URL can hold one; the connection fails; then every file
+    Dagster wrote (run and event storage, compute logs), stdout and stderr are searched."""
+    from leo_assets.cli import main
+
+    home = tmp_path / "dagster_home"
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    monkeypatch.setenv("LEO_WORKSPACE_URL", SECRET_FORMS[form])
+    monkeypatch.setenv("LEO_SOURCE_DIR", str(tmp_path / "sources"))
+    monkeypatch.setenv("LEO_SETTINGS_FILE", str(tmp_path / "none.yml"))
+    (tmp_path / "none.yml").write_text("{}\n")
+    if form == "LEO_WORKSPACE_PASSWORD":
+        monkeypatch.setenv("LEO_WORKSPACE_PASSWORD", CANARY + "6")
+    assert main(["build", "stg_leo__employment"]) == 1  # the connection fails...
+    out, err = capfd.readouterr()
+    assert "FAILED" in out + err
+    written = out + err
+    files = [p for p in home.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".db" for p in files), "Dagster wrote no storage to search"
+    written += "".join(_readable(path) for path in files)
+    assert "odbc_connect" in written or "postgresql" in written  # the URL is there, redacted
+    assert CANARY not in written  # ...and the secret is nowhere
+
+
+def _readable(path) -> str:
+    """A file's text; for SQLite storage every value, with Dagster's zlib-compressed snapshots
+    (which hold the resource config) decompressed."""
+    import sqlite3
+    import zlib
+
+    data = path.read_bytes()
+    if not data.startswith(b"SQLite format 3"):
+        return data.decode("utf-8", errors="replace")
+    parts = []
+    con = sqlite3.connect(path)
+    try:
+        for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+            for row in con.execute(f'SELECT * FROM "{table}"'):
+                for value in row:
+                    if isinstance(value, bytes):
+                        try:
+                            value = zlib.decompress(value)
+                        except zlib.error:
+                            pass
+                        value = value.decode("utf-8", errors="replace")
+                    parts.append(str(value))
+    finally:
+        con.close()
+    return "\n".join(parts)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
+import sqlalchemy as sa
 from tqdm.auto import tqdm
 
 from leo_assets.settings import PROJECT_DIR, Settings
@@ -43,7 +44,15 @@ from .views import (
     school_strings,
 )
 from .views_more import characteristic_truth, more_views
-from .writer import DuckDBSink, PostgresSink, Sink, cached_sql_type, view_columns
+from .writer import (
+    TRUTH_FILE,
+    TRUTH_SCHEMA_POSTGRES,
+    DuckDBSink,
+    PostgresSink,
+    Sink,
+    cached_sql_type,
+    view_columns,
+)
 
 GENERATOR_VERSION = "1"
 FIRST_COHORT = 2002
@@ -130,20 +139,76 @@ def _record_sort(source: str) -> list[str]:
     return []
 
 
+MARKER_FILE = ".leo-assets-synthetic"
+
+
+class GenerateRefused(RuntimeError):
+    """``generate`` would overwrite data it did not write."""
+
+    user_error = True  # the command line prints the message, not a traceback
+
+
+def refuse_foreign_target(settings: Settings, catalog, target_url: str | None) -> None:
+    """Refuse to write where generate did not write before.
+
+    DuckDB: the source folder must be new, empty, hold the marker file generate leaves, or hold
+    only the files generate writes. PostgreSQL: each source schema that exists must be one
+    generate made (the truth schema exists beside it).
+    """
+    if target_url:
+        engine = sa.create_engine(target_url)
+        try:
+            with engine.connect() as conn:
+                schemas = {
+                    r[0]
+                    for r in conn.execute(
+                        sa.text("SELECT schema_name FROM information_schema.schemata")
+                    )
+                }
+        finally:
+            engine.dispose()
+        ours = sorted(set(settings.source_databases.values()) & schemas)
+        if ours and TRUTH_SCHEMA_POSTGRES not in schemas:
+            raise GenerateRefused(
+                f"generate refuses to replace schemas {', '.join(ours)}: they were not written by "
+                "leo-assets generate (no truth schema beside them). Pass --force to overwrite."
+            )
+        return
+    folder = settings.source_dir_path()
+    if not folder.exists() or (folder / MARKER_FILE).exists():
+        return
+    ours = {f"{db}.duckdb" for db in settings.source_databases.values()} | {TRUTH_FILE}
+    foreign = sorted(
+        f.name
+        for f in folder.iterdir()
+        if f.name.removesuffix(".wal") not in ours and not f.name.startswith(".synthetic-tmp-")
+    )
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (" ..." if len(foreign) > 5 else "")
+        raise GenerateRefused(
+            f"generate refuses to write into {folder}: it holds files leo-assets generate did not "
+            f"write ({shown}). Choose an empty folder (setting source_dir) or pass --force."
+        )
+
+
 def generate(
     settings: Settings,
     config: GeneratorConfig | None = None,
     target_url: str | None = None,
     sql_dir: Path | None = None,
+    force: bool = False,
 ) -> GenerationSummary:
     """Write every declared source view and the truth; re-running replaces the previous output.
 
     ``target_url`` None writes DuckDB files under ``settings.source_dir_path()``; a
-    ``postgresql+psycopg://`` URL writes schemas on that server.
+    ``postgresql+psycopg://`` URL writes schemas on that server. A folder (or schemas) holding
+    anything generate did not write is refused (:func:`refuse_foreign_target`) unless ``force``.
     """
     config = config or GeneratorConfig()
     t0 = time.perf_counter()
     catalog = load_catalog(sql_dir or PROJECT_DIR / "sql", settings)
+    if not force:
+        refuse_foreign_target(settings, catalog, target_url)
     cohorts = config.resolved_cohorts(settings)
     sink: Sink
     if target_url:
@@ -263,6 +328,11 @@ def generate(
             truth_rows.setdefault(name, 0)
         bar.set_postfix_str("writing")
         sink.finish()
+        if not target_url:
+            (settings.source_dir_path() / MARKER_FILE).write_text(
+                "written by leo-assets generate: it may replace this folder's contents\n",
+                encoding="utf-8",
+            )
         bar.update(1)
     except BaseException:
         sink.abort()

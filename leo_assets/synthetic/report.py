@@ -413,7 +413,7 @@ def rate_report(
     path = Path(arg)
     con = _quiet(duckdb.connect())
     try:
-        con.execute(f"ATTACH '{path}' AS leo_truth (READ_ONLY)")
+        con.execute(f"ATTACH {_sql_literal(path)} AS leo_truth (READ_ONLY)")
         t = f"leo_truth.{TRUTH_SCHEMA_DUCKDB}"
         ref, cohorts = con.execute(f"SELECT reference_date, cohorts FROM {t}.truth_run").fetchone()
         rows = truth_rates(con, t, ref)
@@ -423,6 +423,11 @@ def rate_report(
         return rows
     finally:
         con.close()
+
+
+def _sql_literal(path: Path) -> str:
+    """A path as a quoted SQL string literal (a folder name may hold a quote)."""
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 def _quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
@@ -436,7 +441,7 @@ def _attach_sources(con, settings: Settings, folder: Path) -> bool:
     if not all(f.exists() for f in files):
         return False
     for db, f in zip(dbs, files):
-        con.execute(f"ATTACH '{f}' AS \"{db}\" (READ_ONLY)")
+        con.execute(f'ATTACH {_sql_literal(f)} AS "{db}" (READ_ONLY)')
     return True
 
 
