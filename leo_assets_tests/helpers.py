@@ -133,20 +133,26 @@ group by spells.edukey
 
 
 def employment_rows(*edukeys: str) -> dict[str, list[dict[str, Any]]]:
+    """One 366-day PAYE spell per edukey; a repeated edukey gets its next spell a year later.
+
+    (Exact duplicate source rows are removed by staging, so a repeat must be a different spell.)
+    """
     import datetime as dt
 
-    return {
-        "leo_employment": [
+    rows, seen = [], {}
+    for k in edukeys:
+        n = seen[k] = seen.get(k, -1) + 1
+        start = dt.date(2015 + n, 4, 6)
+        rows.append(
             {
                 "edukey": k,
-                "startdate": dt.date(2015, 4, 6),
-                "enddate": dt.date(2016, 4, 5),
+                "startdate": start,
+                "enddate": start + dt.timedelta(days=365),
                 "uncertainstartdate": False,
                 "uncertainenddate": False,
             }
-            for k in edukeys
-        ]
-    }
+        )
+    return {"leo_employment": rows}
 
 
 def build_selection(settings: Settings, names: list[str], sql_dir: Path = REAL_SQL):
