@@ -29,7 +29,7 @@ lint: setup
 
 test: setup lint
 	@scripts/system_packages.sh test
-	scripts/with_postgres.sh $(BIN)/pytest
+	scripts/with_postgres.sh $(BIN)/pytest --durations=10  # the ten slowest tests, for docs/benchmarks.md (#18)
 
 ui: setup
 	$(BIN)/leo-assets ui
