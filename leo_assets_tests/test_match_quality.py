@@ -127,9 +127,28 @@ def test_quiet_without_faults(extracts):
         if ev.check_name.startswith("mq_")
     }
     failing = {name for name, ev in evals.items() if not ev.passed}
+    # PL-5 judges subgroups of 30 or more pupils against the cohort's link rate (gap 5 points): with
+    # 2 % genuine non-linkage, 4 unlinked among 44 Asian pupils happens by chance at 250 a cohort.
+    # The overall link rate must still pass; only subgroup scopes may warn.
+    if "mq_pl_5_link_rates" in failing:
+        warned = _pl5_scopes_not_ok(_settings)
+        assert warned and all(subgroup != "all" for subgroup, _ in warned), warned
+        failing.discard("mq_pl_5_link_rates")
     # PL-2: the generator's 2 % genuine second EduKeys exceed the 26.4 warn threshold of 1 %; CD-6: its keying
     # quirk (a birth year after the census year in 1 record of 10,000) sits at the 26.4 warn threshold of 0.01 %
     assert failing <= {"mq_pl_2_several_edukeys", "mq_cd_6_impossible_census_age"}, failing
+
+
+def _pl5_scopes_not_ok(settings):
+    db = WorkspaceDatabase.from_settings(settings)
+    try:
+        return db.rows(
+            "SELECT subgroup, subgroup_value FROM leo_assets.match_quality_summary "
+            "WHERE diagnostic_id = 'PL-5' AND measure = 'leo_link' "
+            "AND status NOT IN ('ok', 'report', 'no_data') ORDER BY subgroup, subgroup_value"
+        )
+    finally:
+        db.dispose()
 
 
 def test_diagnostics_rise_with_injected_faults(extracts):
@@ -145,17 +164,23 @@ def test_recall_and_precision_against_the_truth(extracts):
     rows = extracts[0.06][2]
     for key in (
         ("PL-1", "overmatch_pmr"),
-        ("PL-1", "overmatch_cohort"),
         ("PL-3", "pmr_conflict"),
         ("PL-4", "overmatch_pmr"),
-        ("PL-4", "overmatch_cohort"),
         ("PL-5", "unlinked_pmr"),
         ("PL-6", "orphan_edukey"),
         ("PL-11", "undermatch_edukey"),
         ("CD-1", "overmatch_pmr"),
+    ):
+        assert rows[key]["recall"] >= 0.9, (key, rows[key])  # measured 0.92-1.0
+    # 16 cross-cohort merges at 0.06: the PMR comparisons see a merge only when the merged person
+    # holds both pupils' PMRs; 2 of the 16 did not (the victim's PMR already pointed at another
+    # ae_id of a person with two), so one miss is 6 points of recall: measured 0.875-0.94
+    for key in (
+        ("PL-1", "overmatch_cohort"),
+        ("PL-4", "overmatch_cohort"),
         ("CD-1", "overmatch_cohort"),
     ):
-        assert rows[key]["recall"] >= 0.9, (key, rows[key])  # measured 0.97-1.0
+        assert rows[key]["recall"] >= 0.85, (key, rows[key])
     # across cohorts four years apart: birth years, NC years and ILR ages disagree for most merged pairs
     for diag in ("CD-3", "CD-5", "CO-1"):
         assert rows[(diag, "overmatch_cohort")]["recall"] >= 0.75, rows[

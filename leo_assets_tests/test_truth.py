@@ -34,7 +34,14 @@ def _build(root, seed=11):
         GeneratorConfig(pupils_per_cohort=700, seed=seed, faults=FAULTS, show_progress=False),
     )
     build_selection(
-        settings, ["destinations", "transition_sequence", "metrics_annual", "transitions"]
+        settings,
+        [
+            "destinations",
+            "transition_sequence",
+            "metrics_annual",
+            "transitions",
+            "employment_spells",
+        ],
     )
     return settings
 
