@@ -65,8 +65,17 @@ def _run_duplicates(project: SqlProject, db: WorkspaceDatabase, spec: CheckSpec)
     missing, _warnings = db.verify_sources(project.catalog, spec.duplicates_of)
     sql = project.catalog.duplicate_counts(spec.duplicates_of, db.dialect, missing)
     delivered, distinct, kept = (int(v) for v in db.rows(sql)[0])
-    counts = {"exact_duplicate": delivered - distinct, "key_duplicate": distinct - kept}
-    failing = delivered - kept
+    resolved_by = project.catalog.decls[spec.duplicates_of].key_resolved_by
+    if resolved_by:
+        # the rows repeating a key stay for the model that chooses among them: reported, not removed
+        counts = {
+            "exact_duplicate": delivered - distinct,
+            f"key_duplicate_left_for_{resolved_by}": distinct - kept,
+        }
+        failing = delivered - distinct
+    else:
+        counts = {"exact_duplicate": delivered - distinct, "key_duplicate": distinct - kept}
+        failing = delivered - kept
     return CheckOutcome(spec, failing <= spec.max_failing_rows, failing, delivered, [], sql, counts)
 
 

@@ -2,8 +2,6 @@
 
 import datetime as dt
 
-import pytest
-
 from leo_assets.resources import WorkspaceDatabase
 from leo_assets_tests.helpers import (
     build_selection,
@@ -134,17 +132,18 @@ def _ks4_rows():
     return rows
 
 
-@pytest.mark.xfail(
-    reason="known regression (session 3): staging's key-duplicate rule (_sources.yml key of ks4) "
-    "keeps P1's first-sorting 2014 record before ks4_cohort's own rule (the attained duplicate "
-    "wins) can see both; fix the ks4 key or let the model resolve KS4 duplicates",
-    strict=False,
-)
 def test_ks4_cohort(tmp_path, backend_url):
     backend, pg = backend_url
     settings = settings_for(tmp_path, backend, pg, ks4_cohorts=[2014])
     write_sources(settings, _ks4_rows())
-    build_selection(settings, ["ks4_cohort"])
+    result = build_selection(settings, ["ks4_cohort"])
+    # P1's two 2014 records share the declared key; staging keeps both for int_ks4__pupils
+    (dups,) = [
+        ev
+        for ev in result.get_asset_check_evaluations()
+        if ev.check_name == "source_duplicates" and ev.asset_key.path[-1] == "stg_npd__ks4"
+    ]
+    assert dups.passed and dups.metadata["rows_key_duplicate_left_for_int_ks4__pupils"].value == 1
     db = WorkspaceDatabase.from_settings(settings)
     rows = db.rows(
         "SELECT pmr, ks4_year, is_linked, n_ks4_records, sex, ethnicity_minor, ethnicity_major, is_fsm, is_ever_fsm_6, "

@@ -7,6 +7,7 @@ import pytest
 
 from leo_assets.resources import WorkspaceDatabase, fingerprint_sql
 from leo_assets.settings import PROJECT_DIR
+from leo_assets.sqlproject.loader import LoadError, load_project
 from leo_assets.sqlproject.sources import SourceDeclarationError, load_source_declarations
 from leo_assets.synthetic import GeneratorConfig, generate
 from leo_assets.synthetic.tamper import duplicate_rows
@@ -28,11 +29,28 @@ def _meta(evaluation) -> dict[str, int]:
 def test_every_source_declares_its_grain(tmp_path):
     decls = load_source_declarations(PROJECT_DIR / "sql")
     assert all(d.key for d in decls.values())
-    sql = make_project(tmp_path, {})
+    staging = (
+        "/* ---\ndescription: One row per KS4 record, no rules, from npd.ks4.\n--- */\n"
+        "select ks4_year from npd.ks4\n"
+    )
+    sql = make_project(tmp_path, {"staging/npd/stg_npd__ks4.sql": staging})
     text = (sql / "_sources.yml").read_text().replace("  key: [edukey, taxyear]\n", "", 1)
     (sql / "_sources.yml").write_text(text)
     with pytest.raises(SourceDeclarationError, match="source 'earnings'.*key"):
         load_source_declarations(sql)
+
+
+def test_a_model_resolving_key_duplicates_must_exist(tmp_path):
+    staging = (
+        "/* ---\ndescription: One row per KS4 record, no rules, from npd.ks4.\n--- */\n"
+        "select ks4_year from npd.ks4\n"
+    )
+    sql = make_project(tmp_path, {"staging/npd/stg_npd__ks4.sql": staging})
+    text = (sql / "_sources.yml").read_text()
+    text = text.replace("key_resolved_by: int_ks4__pupils", "key_resolved_by: int_ks4__pupil", 1)
+    (sql / "_sources.yml").write_text(text)
+    with pytest.raises(LoadError, match="source 'ks4': key_resolved_by names no model"):
+        load_project(sql, settings_for(tmp_path))
 
 
 def test_staging_removes_duplicates_and_counts_every_row_it_sets_aside(tmp_path, backend_url):

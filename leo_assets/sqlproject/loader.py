@@ -493,6 +493,13 @@ def load_project(sql_dir: Path, settings: Settings) -> SqlProject:
     except CycleError as exc:
         cycle = " -> ".join(exc.args[1])
         raise LoadError(f"cycle between models: {cycle}") from None
+    read = {s for m in models.values() for s in m.source_deps}
+    for decl in catalog.decls.values():
+        if decl.key_resolved_by and decl.reference in read and decl.key_resolved_by not in models:
+            raise LoadError(
+                f"_sources.yml: source {decl.name!r}: key_resolved_by names no model "
+                f"({decl.key_resolved_by!r})"
+            )
     _lint_orders_and_types(sql_dir, models)
     project = SqlProject(sql_dir, settings, catalog, models, order)
     for name in order:

@@ -90,6 +90,9 @@ class SourceDecl:
     parts: tuple[SourcePart, ...] = ()
     year_column: str | None = None
     key: tuple[str, ...] = ()
+    # a model that chooses among rows sharing the key (its header says how): staging then removes
+    # exact duplicates only, and the duplicates check reports the key duplicates it leaves
+    key_resolved_by: str | None = None
 
     @property
     def is_year_split(self) -> bool:
@@ -133,6 +136,7 @@ def load_source_declarations(sql_dir: Path) -> dict[str, SourceDecl]:
             "year_column",
             "columns",
             "key",
+            "key_resolved_by",
         }
         if unknown:
             raise SourceDeclarationError(f"{where}: unknown key(s) {sorted(unknown)}")
@@ -218,6 +222,11 @@ def load_source_declarations(sql_dir: Path) -> dict[str, SourceDecl]:
             raise SourceDeclarationError(
                 f"{where}: key names unknown or repeated column(s) {bad_key or key}"
             )
+        resolved_by = body.get("key_resolved_by")
+        if resolved_by is not None and (not isinstance(resolved_by, str) or not resolved_by):
+            raise SourceDeclarationError(
+                f"{where}: key_resolved_by names the model that chooses among rows sharing the key"
+            )
         decls[name] = SourceDecl(
             name=name,
             database=database,
@@ -227,6 +236,7 @@ def load_source_declarations(sql_dir: Path) -> dict[str, SourceDecl]:
             parts=tuple(parts),
             year_column=year_column,
             key=tuple(key),
+            key_resolved_by=resolved_by,
         )
     return decls
 
@@ -350,15 +360,20 @@ class SourceCatalog:
         relation = self._raw_relation(source, dialect, missing_optional)
         return relation if raw else self.deduplicated(source, relation)
 
-    def deduplicated(self, source: str, relation: exp.Expression) -> exp.Expression:
+    def deduplicated(
+        self, source: str, relation: exp.Expression, by_key: bool | None = None
+    ) -> exp.Expression:
         """``relation`` without exact duplicates, and with one row per complete key.
 
         The rule (sql/README.md "Source grain"): exact duplicate rows are removed; of rows sharing
         the declared key, the one whose other columns sort first (declared order, ascending, NULL
         last) is kept, so the choice never depends on row order. Rows whose identifier (the key's
-        first column) is NULL or blank are only freed of exact duplicates.
+        first column) is NULL or blank are only freed of exact duplicates. A source whose
+        ``key_resolved_by`` names a model loses exact duplicates only (``by_key`` overrides).
         """
         decl = self.decls[source]
+        if by_key is None:
+            by_key = decl.key_resolved_by is None
         names = [n for n, _ in decl.logical_columns()]
 
         def col(name: str, table: str | None = None) -> exp.Column:
@@ -372,7 +387,7 @@ class SourceCatalog:
                 this=relation, alias=exp.TableAlias(this=exp.to_identifier("source_rows"))
             )
         distinct = exp.select(*[col(n) for n in names]).from_(base).distinct()
-        if set(decl.key) == set(names):
+        if set(decl.key) == set(names) or not by_key:
             return distinct
         rest = [n for n in names if n not in decl.key]
         order = []
@@ -420,7 +435,8 @@ class SourceCatalog:
     def duplicate_counts(
         self, source: str, dialect: str, missing_optional: frozenset[tuple[str, str]] = frozenset()
     ) -> str:
-        """SQL giving (rows delivered, rows after exact duplicates, rows after key duplicates)."""
+        """SQL giving (rows delivered, rows after exact duplicates, rows after key duplicates);
+        the last counts one row per key even where a model resolves the key duplicates."""
         raw = self._raw_relation(source, dialect, missing_optional)
         names = [n for n, _ in self.decls[source].logical_columns()]
 
@@ -444,7 +460,7 @@ class SourceCatalog:
         query = exp.select(
             exp.alias_(counted(raw, "delivered"), "delivered_rows"),
             exp.alias_(counted(distinct, "distinct_rows"), "distinct_rows"),
-            exp.alias_(counted(self.deduplicated(source, raw), "kept"), "kept_rows"),
+            exp.alias_(counted(self.deduplicated(source, raw, by_key=True), "kept"), "kept_rows"),
         )
         return transpile(query, dialect)
 

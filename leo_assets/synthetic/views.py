@@ -64,6 +64,7 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
         "nccis_acadyr",
         "nccis_monthno",
         "nccis_cohort_status",
+        "nccis_current_activity_code",
     ),
     "hesa": ("he_pupilmatchingrefanonymous", "he_comdate"),
     "ilr_learners": ("external_id",),
