@@ -6,6 +6,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 # -qq: the pip of some machines warns once per package about unreachable index locations
 PIP    := $(BIN)/pip --disable-pip-version-check -qq
+# one pytest worker per core, each taking whole test files (pytest-xdist); PYTEST_WORKERS= runs serially
+PYTEST_WORKERS ?= -n auto --dist loadfile
 
 .PHONY: setup demo lint test ui clean
 
@@ -29,7 +31,7 @@ lint: setup
 
 test: setup lint
 	@scripts/system_packages.sh test
-	scripts/with_postgres.sh $(BIN)/pytest --durations=10  # the ten slowest tests, for docs/benchmarks.md (#18)
+	scripts/with_postgres.sh $(BIN)/pytest $(PYTEST_WORKERS) --durations=10  # the ten slowest tests, for docs/benchmarks.md (#18)
 
 ui: setup
 	$(BIN)/leo-assets ui
