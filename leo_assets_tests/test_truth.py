@@ -41,6 +41,7 @@ def _build(root, seed=11):
             "metrics_annual",
             "transitions",
             "employment_spells",
+            "ks5_results",
         ],
     )
     return settings
@@ -195,6 +196,30 @@ def test_employment_spells_recover_the_true_ones(world):
         SELECT sum(least(covered, date_diff('day', start_date, end_date) + 1)), sum(date_diff('day', start_date, end_date) + 1)
         FROM days""").fetchone()
     assert total > 0 and covered / total >= 0.95  # measured 1.00
+
+
+def test_ks5_results_recover_the_true_records(world):
+    _settings, con = world
+    # cohort members resolved to one true person: do they have that person's KS5 record (year)?
+    found, expected, wrong = con.sql("""
+        WITH single AS (SELECT our_id FROM cohort_map GROUP BY our_id
+                        HAVING count(DISTINCT true_id) = 1),
+        pairs AS (SELECT DISTINCT m.our_id, m.true_id FROM cohort_map AS m JOIN single USING (our_id)),
+        truth AS (SELECT p.our_id, min(CAST(right(k.view, 4) AS INTEGER)) AS ks5_year
+                  FROM pairs AS p JOIN tr.truth.truth_record_ks5 AS k ON k.person_id = p.true_id
+                  GROUP BY 1)
+        SELECT count(r.person_id), count(*),
+               count(*) FILTER (WHERE r.ks5_year <> t.ks5_year)
+        FROM truth AS t LEFT JOIN ws.leo_assets.ks5_results AS r ON r.person_id = t.our_id""").fetchone()
+    assert expected > 100
+    # measured 639 of 639, none in another year: KS5 is read through the person's PMRs
+    assert found / expected >= 0.99 and wrong == 0, (found, expected, wrong)
+    extra = con.sql("""
+        SELECT count(*) FROM ws.leo_assets.ks5_results AS r
+        WHERE NOT EXISTS (SELECT 1 FROM cohort_map AS m JOIN tr.truth.truth_record_ks5 AS k
+                          ON k.person_id = m.true_id WHERE m.our_id = r.person_id)""").fetchone()[0]
+    # measured 2: KS5 records reached only through an over-matched PMR
+    assert extra <= 0.02 * found, extra
 
 
 def test_same_sources_in_another_row_order_give_identical_tables(world, tmp_path):
