@@ -6,8 +6,10 @@ description: >
   is_partial_year = 1 and ends there). Days in each activity (activity_spells clipped to the
   year), the longest employment spell touching the year (its whole length, wherever its days
   fall) and is_continuously_employed when that spell lasts at least 181 days (the shortest six
-  months), and earnings nominal and real (tax years only: HMRC reports earnings by tax year;
-  NULL on the academic basis).
+  months); the same for out-of-work benefits (benefit continuity: is_continuously_on_out_of_work_benefit);
+  earnings nominal and real, and PAYE earnings per day of PAYE employment in the tax year (NULL
+  with no day employed), on tax years only (HMRC reports earnings by tax year; NULL on the
+  academic basis).
 grain: [person_id, year, basis]
 checks:
   - relationships: {column: person_id, to: ws.ks4_cohort, field: person_id}
@@ -93,7 +95,8 @@ wide as (
         sum(case when clipped.activity_type = 'neet_active' then clipped.days else 0 end) as days_neet_active,
         sum(case when clipped.activity_type = 'neet_inactive' then clipped.days else 0 end) as days_neet_inactive,
         sum(case when clipped.activity_type = 'custody' then clipped.days else 0 end) as days_custody,
-        max(case when clipped.activity_type = 'employment' then clipped.longest_spell_days else 0 end) as longest_employment_spell_days
+        max(case when clipped.activity_type = 'employment' then clipped.longest_spell_days else 0 end) as longest_employment_spell_days,
+        max(case when clipped.activity_type = 'out_of_work_benefit' then clipped.longest_spell_days else 0 end) as longest_out_of_work_benefit_spell_days
     from clipped
     group by clipped.person_id, clipped.year, clipped.basis
 
@@ -123,10 +126,17 @@ select
     coalesce(wide.days_custody, 0) as days_custody,  -- days in custody (NCCIS)
     coalesce(wide.longest_employment_spell_days, 0) as longest_employment_spell_days,  -- whole length of the longest employment spell touching the year
     case when wide.longest_employment_spell_days >= 181 then 1 else 0 end as is_continuously_employed,  -- 1 = that spell lasts at least 181 days
+    coalesce(wide.longest_out_of_work_benefit_spell_days, 0) as longest_out_of_work_benefit_spell_days,  -- whole length of the longest out-of-work benefit spell touching the year
+    case when wide.longest_out_of_work_benefit_spell_days >= 181 then 1 else 0 end as is_continuously_on_out_of_work_benefit,  -- 1 = that spell lasts at least 181 days
     case when windows.basis = 'tax' then pay.paye_gbp_nominal end as paye_gbp_nominal,  -- PAYE earnings of the tax year
     case when windows.basis = 'tax' then pay.self_employment_gbp_nominal end as self_employment_gbp_nominal,  -- self-employment earnings of the tax year
     case when windows.basis = 'tax' then pay.total_earnings_gbp_nominal end as total_earnings_gbp_nominal,  -- total earnings of the tax year
-    case when windows.basis = 'tax' then pay.total_earnings_gbp_real end as total_earnings_gbp_real  -- total earnings in @price_base_year prices
+    case when windows.basis = 'tax' then pay.total_earnings_gbp_real end as total_earnings_gbp_real,  -- total earnings in @price_base_year prices
+    cast(
+        case when windows.basis = 'tax' and wide.days_employment > 0
+             then cast(pay.paye_gbp_nominal as decimal(14, 2)) / wide.days_employment end
+        as decimal(14, 2)
+    ) as paye_gbp_per_day_employed  -- PAYE earnings / days in PAYE employment in the tax year (NULL with none)
 from windows
 left join wide
     on wide.person_id = windows.person_id
