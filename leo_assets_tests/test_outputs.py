@@ -54,6 +54,14 @@ def test_outputs_count_the_hand_built_people(small):
         (raw["destination_year"] == 1) & (raw["breakdown"] == "sex") & (raw["destination"] == "all")
     ]
     assert dict(zip(by_sex["group_value"], by_sex["n_people"])) == {"F": 5, "all": 5}
+    # breakdowns from characteristics: no CIN or CLA record is 'no'; no absence record 'unknown'
+    year1_all = raw[(raw["destination_year"] == 1) & (raw["destination"] == "all")]
+    groups = {
+        breakdown: dict(zip(part["group_value"], part["n_people"]))
+        for breakdown, part in year1_all.groupby("breakdown")
+    }
+    assert groups["cin"] == groups["looked_after"] == groups["ap_or_pru"] == {"no": 5, "all": 5}
+    assert groups["persistent_absence"] == {"unknown": 5, "all": 5}
     states = read_frame(db, "out_state_distribution")
     first = states[states["month_index"] == 1].set_index("state")["n_people"]
     assert first["all"] == 5 and first.drop("all").sum() == 5

@@ -4,7 +4,11 @@ description: >
   number of cohort members with that DfE-style destination (destinations). Breakdowns: all (the
   whole cohort), sex, ever_fsm_6 (FSM at any point in the six years to KS4), sen, eal, ethnicity
   (DfE major group), attainment (ks4_cohort.has_good_pass_em: good pass in English and maths or
-  not) and region (of the LEO address after KS4); every breakdown has a group 'all' (its total, the
+  not), region (of the LEO address after KS4), and from characteristics: cin (a Children in Need
+  episode by the end of KS4, is_ever_cin), looked_after (is_ever_looked_after), ap_or_pru (in
+  alternative provision or a pupil referral unit in Years 10-11) and persistent_absence (10% or
+  more of sessions missed in Years 10-11; 'unknown' without absence records); every breakdown has
+  a group 'all' (its total, the
   same count as breakdown 'all'), and an unknown characteristic is the group 'unknown'.
   Destinations: those of ref_destinations, 'sustained' (those with is_sustained = 1) and 'all'
   (the group's size, the denominator); sort_order is ten times the reference's, 'sustained' right
@@ -41,8 +45,16 @@ members as (
         case cohort.is_eal when 1 then 'yes' when 0 then 'no' else 'unknown' end as eal_group,
         coalesce(cohort.ethnicity_major, 'unknown') as ethnicity_group,
         case cohort.has_good_pass_em when 1 then 'good_pass_em' when 0 then 'no_good_pass_em' else 'unknown' end as attainment_group,
-        coalesce(cohort.region_name, 'unknown') as region_group
+        coalesce(cohort.region_name, 'unknown') as region_group,
+        case chars.is_ever_cin when 1 then 'yes' when 0 then 'no' else 'unknown' end as cin_group,
+        case chars.is_ever_looked_after when 1 then 'yes' when 0 then 'no' else 'unknown' end as cla_group,
+        case when chars.was_in_ap_ks4 = 1 or chars.was_in_pru_ks4 = 1 then 'yes'
+             when chars.was_in_ap_ks4 = 0 and chars.was_in_pru_ks4 = 0 then 'no'
+             else 'unknown' end as ap_pru_group,
+        case chars.is_persistent_absentee_ks4 when 1 then 'yes' when 0 then 'no' else 'unknown' end as absence_group
     from ws.ks4_cohort as cohort
+    left join ws.characteristics as chars
+        on chars.person_id = cohort.person_id
 
 ),
 
@@ -56,6 +68,10 @@ memberships as (
     union all select members.person_id, 'ethnicity', members.ethnicity_group from members
     union all select members.person_id, 'attainment', members.attainment_group from members
     union all select members.person_id, 'region', members.region_group from members
+    union all select members.person_id, 'cin', members.cin_group from members
+    union all select members.person_id, 'looked_after', members.cla_group from members
+    union all select members.person_id, 'ap_or_pru', members.ap_pru_group from members
+    union all select members.person_id, 'persistent_absence', members.absence_group from members
     union all select members.person_id, 'sex', 'all' from members
     union all select members.person_id, 'ever_fsm_6', 'all' from members
     union all select members.person_id, 'sen', 'all' from members
@@ -63,6 +79,10 @@ memberships as (
     union all select members.person_id, 'ethnicity', 'all' from members
     union all select members.person_id, 'attainment', 'all' from members
     union all select members.person_id, 'region', 'all' from members
+    union all select members.person_id, 'cin', 'all' from members
+    union all select members.person_id, 'looked_after', 'all' from members
+    union all select members.person_id, 'ap_or_pru', 'all' from members
+    union all select members.person_id, 'persistent_absence', 'all' from members
 
 ),
 
@@ -115,7 +135,7 @@ destination_list as (
 select
     panels.ks4_year,  -- KS4 cohort
     panels.destination_year,  -- 1, 3 or 5 years after KS4
-    panels.breakdown,  -- all, sex, ever_fsm_6, sen, eal, ethnicity, attainment or region
+    panels.breakdown,  -- all, sex, ever_fsm_6, sen, eal, ethnicity, attainment, region, cin, looked_after, ap_or_pru or persistent_absence
     panels.group_value,  -- the group of the breakdown ('all' = the breakdown's total)
     destination_list.destination,  -- a destination of ref_destinations, sustained or all (the group)
     destination_list.sort_order,  -- display order of the destination
