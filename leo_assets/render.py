@@ -22,6 +22,7 @@ from leo_assets.resources import (
     ddl_create_table_as,
     ddl_create_view_as,
     ddl_drop,
+    ddl_index,
     ddl_swap,
 )
 from leo_assets.sqlproject.check_sql import check_specs, compile_spec
@@ -186,6 +187,16 @@ def render_tsql(project: SqlProject, names: list[str] | None = None) -> str:
         script.guarded(
             f"check and swap in {name}", statements, view=new if kind == "view" else None
         )
+        if kind == "table" and not model.is_seed and model.header.indexes:
+            # the header's indexes, as the engine creates them after its swap
+            script.guarded(
+                f"index {name}",
+                [
+                    f"{s};"
+                    for i, cols in enumerate(model.header.indexes)
+                    for s in ddl_index("tsql", final, list(cols), f"ix_{name}_{i}")
+                ],
+            )
     last = script.step
     script.batches.append(
         [

@@ -1,16 +1,33 @@
 """The whole graph on synthetic LEO, on DuckDB and on PostgreSQL: every asset builds, every blocking
-check passes."""
+check passes, every table has the indexes its header declares, and (PostgreSQL, the stand-in for
+SQL Server's row-store planner, issue 18) no model's plan joins two large inputs by a nested loop
+without an index."""
+
+import json
+from pathlib import Path
 
 import dagster as dg
+import pytest
+import sqlalchemy as sa
 
 from leo_assets.definitions import build_definitions
+from leo_assets.render import render_tsql
+from leo_assets.resources import WorkspaceDatabase
+from leo_assets.sqlproject.compile import compile_select
+from leo_assets.sqlproject.loader import load_project
 from leo_assets.synthetic import GeneratorConfig, generate
-from leo_assets_tests.helpers import settings_for
+from leo_assets_tests.helpers import REAL_SQL, settings_for
+
+# a nested loop is quadratic trouble when both sides are large: at 250 pupils the largest inputs
+# hold 10,000-60,000 rows, and a join of two of them by a loop without an index on the inner side
+# costs (outer rows x inner rows) comparisons; 2,000 x 2,000 is the line
+LARGE_ROWS = 2_000
 
 
-def test_every_asset_and_check_on_synthetic_leo(tmp_path, backend_url):
-    backend, pg = backend_url
-    settings = settings_for(tmp_path, backend, pg, ks4_cohorts=[2014])
+@pytest.fixture(scope="module")
+def built(module_backend):
+    backend, pg, root = module_backend
+    settings = settings_for(root, backend, pg, ks4_cohorts=[2014])
     generate(
         settings, GeneratorConfig(pupils_per_cohort=250, seed=3, show_progress=False), target_url=pg
     )
@@ -18,6 +35,13 @@ def test_every_asset_and_check_on_synthetic_leo(tmp_path, backend_url):
     result = defs.resolve_job_def("build_all").execute_in_process(
         instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
     )
+    db = WorkspaceDatabase.from_settings(settings)
+    yield backend, settings, defs, result, db
+    db.dispose()
+
+
+def test_every_asset_and_check_on_synthetic_leo(built):
+    _backend, _settings, defs, result, _db = built
     failures = [e.step_key for e in result.all_events if e.is_step_failure]
     assert result.success, failures
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
@@ -31,3 +55,93 @@ def test_every_asset_and_check_on_synthetic_leo(tmp_path, backend_url):
     ]
     assert blocking_failed == []
     assert len(evaluations) > 100
+
+
+def _declared_indexes(project):
+    return {
+        (name, tuple(cols))
+        for name, model in project.models.items()
+        if model.materialize == "table"
+        for cols in model.header.indexes
+    }
+
+
+def test_every_declared_index_exists(built):
+    backend, settings, _defs, _result, db = built
+    if backend != "postgres":
+        pytest.skip("DuckDB builds create no indexes: its zone maps serve the scans")
+    project = load_project(REAL_SQL, settings)
+    declared = _declared_indexes(project)
+    assert len(declared) > 30
+    sql = (
+        "SELECT t.relname, array_agg(a.attname ORDER BY k.n) FROM pg_index AS i "
+        "JOIN pg_class AS t ON t.oid = i.indrelid "
+        "JOIN pg_namespace AS s ON s.oid = t.relnamespace "
+        "CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, n) "
+        "JOIN pg_attribute AS a ON a.attrelid = t.oid AND a.attnum = k.attnum "
+        f"WHERE s.nspname = '{db.workspace_schema}' GROUP BY i.indexrelid, t.relname"
+    )
+    found = {(table, tuple(cols)) for table, cols in db.rows(sql)}
+    assert sorted(declared - found) == []
+
+
+def test_the_ssms_script_creates_every_declared_index():
+    project = load_project(REAL_SQL, settings_for(Path("/nonexistent")))
+    script = render_tsql(project)
+    schema = project.settings.workspace_schema
+    missing = [
+        (table, cols)
+        for table, cols in sorted(_declared_indexes(project))
+        if f"ON [{schema}].[{table}] ({', '.join(f'[{c}]' for c in cols)})" not in script
+    ]
+    assert missing == []
+
+
+def _nested_loops(plan, path=()):
+    """(node path, outer rows, inner rows) of every nested loop whose inner side reads no index."""
+    here = (*path, plan["Node Type"])
+    found = []
+    children = plan.get("Plans", [])
+    if plan["Node Type"] == "Nested Loop" and len(children) == 2:
+        outer, inner = children
+        text = json.dumps(inner)
+        indexed = any(f'"Node Type": "{k}' in text for k in ("Index", "Bitmap"))
+        if not indexed:
+            found.append((" > ".join(here), outer["Plan Rows"], inner["Plan Rows"]))
+    for child in children:
+        found += _nested_loops(child, here)
+    return found
+
+
+def test_no_model_joins_two_large_inputs_by_a_nested_loop(built):
+    backend, settings, _defs, _result, db = built
+    if backend != "postgres":
+        pytest.skip("the row-store planner check runs on PostgreSQL")
+    project = load_project(REAL_SQL, settings)
+    offenders = {}
+    checked = 0
+    with db.connect() as conn:
+        for name in project.order:
+            model = project.models[name]
+            if model.is_seed:
+                continue
+            select = compile_select(project, model, "postgres")
+            (plan,) = conn.execute(sa.text(f"EXPLAIN (FORMAT JSON) {select}")).scalar()
+            checked += 1
+            loops = [
+                (where, outer, inner)
+                for where, outer, inner in _nested_loops(plan["Plan"])
+                if outer >= LARGE_ROWS and inner >= LARGE_ROWS
+            ]
+            if loops:
+                offenders[name] = loops
+    assert checked > 60
+    assert offenders == {}, offenders
+    # the detector sees the construct it is for: a join of two large tables on an inequality
+    canary = (
+        f'SELECT a.person_id FROM "{db.workspace_schema}"."metrics_monthly" AS a '
+        f'JOIN "{db.workspace_schema}"."metrics_monthly" AS b ON a.days_school < b.days_fe'
+    )
+    with db.connect() as conn:
+        (plan,) = conn.execute(sa.text(f"EXPLAIN (FORMAT JSON) {canary}")).scalar()
+    assert [n for n in _nested_loops(plan["Plan"]) if min(n[1:]) >= LARGE_ROWS]
