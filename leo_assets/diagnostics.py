@@ -8,7 +8,10 @@ cohort, how far to trust it. The numbers are computed in SQL, in three files of 
   person and record-consistency diagnostic (CD-2, CD-5, CD-6, IL-2, IL-4, IL-6, HE-2, HE-3, BE-2,
   BE-4, ER-4), the records examined and offending (``int_quality__person_checks``); the
   record-level diagnostics' counts
-  (``int_quality__record_counts``: BE-3, BE-5, SP-1, SP-2, HE-4, EM-3, NC-1, NC-2);
+  (``int_quality__record_counts``: BE-3, BE-5, SP-1, SP-2, HE-4, EM-3, NC-1, NC-2); the
+  measurements of the person diagnostics (``int_quality__person_measures``), of PL-5
+  (``int_quality__link_measures``) and of PL-7 by year, PL-8 and PL-10
+  (``int_quality__linkage_record_counts``);
 * ``sql/marts/match_flags.sql``: one row per person and flag tripped, with the evidence, so that
   analyses can exclude or weight flagged people;
 * ``sql/marts/match_quality_summary.sql``: every diagnostic's numerator, denominator, rate,
