@@ -95,7 +95,8 @@ BLANKABLE = {
     "employment": "edukey",
     "benefits": "edukey",
 }
-# sources whose rows can sum several people (an over-matched EduKey): their truth has an amount per person
+# sources whose rows can sum several people (an over-matched EduKey): their truth has an amount
+# per person
 SUMMED_SOURCES = ("earnings", "self_assessment")
 
 AIMS = [
@@ -754,7 +755,7 @@ def hesa_views(ctx: Ctx) -> Iterator:
         yield _emit(ctx, "hesa", pv, cols, person)
 
 
-# ================================================================ ILR learners, aims, education records lookup
+# ===================================================== ILR learners, aims, education records lookup
 def _programme_aims(ctx: Ctx, rng) -> dict:
     """Aims of every ILR programme: (programme row, aim, start, planned end)."""
     pr = ctx.life.progs
@@ -798,7 +799,8 @@ def _programme_aims(ctx: Ctx, rng) -> dict:
     add(fw, [AIM["60000071"]], False, 0.6)
     add(fw, [AIM["60000072"]], False, 0.6)
     add(app & ~fw, [AIM["60000072"]], False, 0.3)
-    # a standard's occupational component at the standard's level (the extract has no standards table)
+    # a standard's occupational component at the standard's level (the extract has no standards
+    # table)
     add(app & ~fw & (lvl == 2), [AIM["60000091"]])
     add(app & ~fw & (lvl == 3), [AIM["60000064"]])
     trn = kind == TRN
@@ -986,8 +988,9 @@ def ilr_views(ctx: Ctx) -> Iterator:
             "notional_level": pa.array(lvl.astype(float)),
             "notional_level_v2": ints(lvl2, pa.int32()),
             "ssatier2": pa.array(ssa, pa.string()),
-            # percent of a full level 2 / 3 (an A level is half a full level 3, an AS a quarter, a GCSE a
-            # fifth of a full level 2, a full-size diploma or NVQ all of one); 2% of records leave it 0
+            # percent of a full level 2 / 3 (an A level is half a full level 3, an AS a quarter, a
+            # GCSE a fifth of a full level 2, a full-size diploma or NVQ all of one); 2% of records
+            # leave it 0
             "fl2width": pa.array(
                 np.where(
                     ctx.quirk(arng, m, 0.02),
@@ -1020,7 +1023,8 @@ def ilr_views(ctx: Ctx) -> Iterator:
                     )[aim_id],
                 )
             ),
-            # Skills for Life: 1 literacy (English functional skills), 2 numeracy (maths), -1 otherwise
+            # Skills for Life: 1 literacy (English functional skills), 2 numeracy (maths),
+            # -1 otherwise
             "sfl_type": ints(
                 np.array([{"60000071": 1, "60000072": 2}.get(a[0], -1) for a in AIMS])[aim_id],
                 pa.int32(),
@@ -1031,7 +1035,8 @@ def ilr_views(ctx: Ctx) -> Iterator:
             cols = {k: v.filter(pa.array(keep)) for k, v in cols.items()}
             owner = owner[keep]
         yield _emit(ctx, "ilr_aims", pvs["ilr_aims"], cols, seg_person[owner])
-    # ---- education records lookup: ILR records of linked people (less injected faults) + NPD/HESA records
+    # ---- education records lookup: ILR records of linked people (less injected faults) + NPD/HESA
+    # records
     if "education_records_lookup" in pvs:
         frng = stream(ctx.seed, "faults", ctx.cohort, "recordid")
         ae = ident.ae_link[seg_person]
