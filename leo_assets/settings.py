@@ -73,6 +73,8 @@ DEFAULT_STATE_HIERARCHY = (
 )
 BENEFIT_CLASSIFICATIONS = ("source_flag", "mapping")
 SELF_EMPLOYMENT_EVIDENCE = ("flag", "profit", "flag_or_profit")
+COHORT_DEFINITIONS = ("ks4", "census_on_roll")
+CENSUS_TERMS = ("autumn", "spring", "summer")  # term_id 1, 2, 3 of the School Census
 
 
 class SettingsError(ValueError):
@@ -324,6 +326,18 @@ class Settings(BaseModel):
         "self-employed flag is 1; profit = its self-employment earnings are above 0; "
         "flag_or_profit = either",
     )
+    cohort_definition: str = Field(
+        default="ks4",
+        description="who is in the cohort of a year Y of ks4_cohorts: ks4 = pupils with an "
+        "end-of-KS4 record (ks4_endks = 1) in Y; census_on_roll = pupils of the academic birth "
+        "cohort of Year 11 in Y (born 1 September Y-17 to 31 August Y-16) on roll in the School "
+        "Census named by cohort_census in Y, with or without a KS4 record",
+    )
+    cohort_census: str = Field(
+        default="spring",
+        description="cohort_definition census_on_roll: the School Census of Y whose roll defines "
+        "the cohort (autumn, spring or summer)",
+    )
     match_quality: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description="overrides of the match-quality diagnostics' thresholds and severities, by "
@@ -409,6 +423,25 @@ class Settings(BaseModel):
             raise SettingsError(
                 f"setting 'self_employment_evidence': {value!r} is not one of "
                 + ", ".join(SELF_EMPLOYMENT_EVIDENCE)
+            )
+        return value
+
+    @field_validator("cohort_definition")
+    @classmethod
+    def _cohort_definition(cls, value: str) -> str:
+        if value not in COHORT_DEFINITIONS:
+            raise SettingsError(
+                f"setting 'cohort_definition': {value!r} is not one of "
+                + ", ".join(COHORT_DEFINITIONS)
+            )
+        return value
+
+    @field_validator("cohort_census")
+    @classmethod
+    def _cohort_census(cls, value: str) -> str:
+        if value not in CENSUS_TERMS:
+            raise SettingsError(
+                f"setting 'cohort_census': {value!r} is not one of " + ", ".join(CENSUS_TERMS)
             )
         return value
 

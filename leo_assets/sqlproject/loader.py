@@ -18,7 +18,7 @@ import yaml
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
-from leo_assets.settings import Settings
+from leo_assets.settings import CENSUS_TERMS, Settings
 from leo_assets.sqlproject.dialects import PortabilityError, parse_tsql, portability_problems
 from leo_assets.sqlproject.header import CheckDecl, Header, LoadError, parse_header
 from leo_assets.sqlproject.ordering import load_known, ordering_problems, untyped_columns
@@ -53,6 +53,8 @@ def parameter_values(settings: Settings) -> dict[str, tuple[str, Any]]:
         "benefit_source_flag": ("INT", int(settings.benefit_classification == "source_flag")),
         "self_employment_by_flag": ("INT", int(settings.self_employment_evidence != "profit")),
         "self_employment_by_profit": ("INT", int(settings.self_employment_evidence != "flag")),
+        "cohort_by_census": ("INT", int(settings.cohort_definition == "census_on_roll")),
+        "cohort_census_term": ("INT", CENSUS_TERMS.index(settings.cohort_census) + 1),
     }
 
 

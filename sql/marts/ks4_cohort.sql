@@ -1,8 +1,13 @@
 /* ---
 description: >
-  One row per pupil at the end of Key Stage 4 in a configured cohort (ref_ks4_cohorts): who they
-  were at 15/16 and what they attained. The pupil is the person their KS4 PMR resolves to
-  (person_identifier). Duplicate KS4 records are resolved by one rule: among the person's records
+  One row per pupil of a configured cohort (ref_ks4_cohorts): who they were at 15/16 and what
+  they attained. Who is in a cohort is the setting cohort_definition (column cohort_definition
+  says which built the table; int_ks4__pupils has the rules): ks4, the default, takes pupils at
+  the end of Key Stage 4 (an end-of-KS4 record in the year); census_on_roll takes Year 11's
+  academic birth cohort on roll in a named School Census of the year, with or without a KS4
+  record (has_ks4_record = 0: attainment NULL, characteristics from the census). The pupil is the
+  person their PMR resolves to (person_identifier). Duplicate KS4 records are resolved by one
+  rule: among the person's records
   with ks4_endks = 1 in the configured years, take the earliest year, then the record counted in
   national results, then the "attained" record (level 2 incl. English and maths, then the higher
   Attainment 8, then the higher capped point score), then the lower school and PMR; n_ks4_records
@@ -150,11 +155,13 @@ characteristics as (
 select
     ---------- ids
     pupils.person_id,  -- the project's person identifier
-    pupils.pmr,  -- PMR of the KS4 record used
+    pupils.pmr,  -- PMR of the KS4 record used (census_on_roll without one: of the census record)
     pupils.ks4_year,  -- cohort: academic-year end of Year 11 (2014 = 2013/14)
     pupils.school_id,  -- pseudonymised school at the end of KS4
     people.is_linked,  -- 1 = linked to LEO (has an ae_id)
     pupils.n_ks4_records,  -- KS4 end-of-stage records resolved to this person in the configured years
+    pupils.has_ks4_record,  -- 1 = a KS4 record describes the pupil (always 1 under cohort_definition ks4)
+    case when @cohort_by_census = 1 then 'census_on_roll' else 'ks4' end as cohort_definition,  -- the setting cohort_definition this table was built with
 
     ---------- characteristics at 15/16
     characteristics.sex,  -- M or F
