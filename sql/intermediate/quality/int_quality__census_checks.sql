@@ -1,0 +1,131 @@
+/* ---
+description: >
+  One row per person x census diagnostic that examines the person (derivations 26.4, 26.5), the
+  input of those diagnostics' flags (match_flags) and shares (match_quality_summary) through
+  int_quality__person_checks. CD-2: census terms x school with main records under 2+ of the
+  person's PMRs (merged duplicate NPD records, or twins over-matched); examined: the person's
+  census terms x school. CD-5: census records with a numeric NC year 1-13 more than 1 year from
+  academic age - 4 (a mis-link; one year either way is a pupil held back or moved up); examined:
+  such records of a person with a birth date. CD-6: main census records whose own year and month
+  of birth give an impossible academic age: missing or invalid (year outside 1900-2100, month
+  outside 1-12), below 0 (born after the census's academic year began: the reference scripts'
+  guard) or above 25; examined: main census records. Census-derived ages and census days:
+  int_quality__census_days. Sources: int_quality__census_days, stg_npd__school_census,
+  person_identifier.
+grain: [diagnostic_id, person_id]
+checks:
+  - expression_is_true: n_flagged <= n_examined
+indexes: [[person_id]]
+--- */
+
+with
+
+census as (
+
+    select * from ws.int_quality__census_days
+
+),
+
+raw_census as (
+
+    -- main census records as delivered (CD-2, CD-6): PMR and the record's own year and month of birth
+    select
+        ids.person_id,
+        census.pmr,
+        census.census_year,
+        census.term_id,
+        census.school_id,
+        census.birth_year,
+        census.birth_month
+    from ws.stg_npd__school_census as census
+    inner join ws.person_identifier as ids
+        on ids.identifier_type = 'pmr'
+        and ids.identifier_value = census.pmr
+    where census.is_main_record = 1
+
+),
+
+term_pmrs as (
+
+    -- CD-2: PMRs behind each person's census term at one school
+    select
+        raw_census.person_id,
+        raw_census.census_year,
+        raw_census.term_id,
+        count(distinct raw_census.pmr) as n_pmrs
+    from raw_census
+    where raw_census.school_id is not null
+    group by raw_census.person_id, raw_census.census_year, raw_census.term_id, raw_census.school_id
+
+),
+
+record_ages as (
+
+    -- CD-6: each main record's academic age from its own year and month of birth (NULL when unusable)
+    select
+        raw_census.person_id,
+        raw_census.census_year,
+        case
+            when raw_census.birth_year between 1900 and 2100 and raw_census.birth_month between 1 and 12
+                then raw_census.census_year - raw_census.birth_year
+                    - case when raw_census.birth_month >= 9 then 1 else 0 end - 1
+        end as academic_age
+    from raw_census
+
+),
+
+checks as (
+
+    select
+        'CD-2' as diagnostic_id,
+        term_pmrs.person_id,
+        count(*) as n_examined,
+        sum(case when term_pmrs.n_pmrs > 1 then 1 else 0 end) as n_flagged,
+        min(case when term_pmrs.n_pmrs > 1
+            then case term_pmrs.term_id
+                when 1 then datefromparts(term_pmrs.census_year - 1, 9, 1)
+                when 2 then datefromparts(term_pmrs.census_year, 1, 1)
+                else datefromparts(term_pmrs.census_year, 4, 1)
+            end
+        end) as first_flagged_date,
+        max(term_pmrs.n_pmrs) as largest_discrepancy
+    from term_pmrs
+    group by term_pmrs.person_id
+
+    union all
+
+    select
+        'CD-5',
+        census.person_id,
+        count(*),
+        sum(case when abs(census.nc_year_number - (census.academic_age - 4)) > 1 then 1 else 0 end),
+        min(case when abs(census.nc_year_number - (census.academic_age - 4)) > 1 then census.term_start_date end),
+        max(abs(census.nc_year_number - (census.academic_age - 4)))
+    from census
+    where census.nc_year_number is not null
+        and census.academic_age is not null
+    group by census.person_id
+
+    union all
+
+    select
+        'CD-6',
+        record_ages.person_id,
+        count(*),
+        sum(case when record_ages.academic_age is null or record_ages.academic_age < 0 or record_ages.academic_age > 25 then 1 else 0 end),
+        min(case when record_ages.academic_age is null or record_ages.academic_age < 0 or record_ages.academic_age > 25
+            then datefromparts(record_ages.census_year - 1, 9, 1) end),
+        max(record_ages.academic_age)
+    from record_ages
+    group by record_ages.person_id
+
+)
+
+select
+    checks.diagnostic_id,  -- CD-2, CD-5, CD-6 (derivations 26.4)
+    checks.person_id,  -- the project's person identifier
+    cast(checks.n_examined as int) as n_examined,  -- records, spells or census terms of the person the diagnostic examined
+    cast(checks.n_flagged as int) as n_flagged,  -- of them, those that trip it (the person is flagged when above 0)
+    checks.first_flagged_date,  -- earliest offending term start (CD-2, CD-5) or academic-year start (CD-6)
+    checks.largest_discrepancy  -- CD-2 most PMRs in one term; CD-5 largest gap in years; CD-6 highest academic age
+from checks
