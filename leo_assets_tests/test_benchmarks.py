@@ -8,7 +8,7 @@ import pytest
 from benchmarks.run import main
 
 
-@pytest.mark.timeout(180)
+@pytest.mark.timeout(360)
 def test_runner_tiny_size(tmp_path):
     results_path, doc = tmp_path / "results.json", tmp_path / "benchmarks.md"
     main(
@@ -48,10 +48,20 @@ def test_runner_tiny_size(tmp_path):
     assert case["build_over_copy"] == pytest.approx(
         build["seconds"] / case["scan"]["copy_seconds"], rel=0.01
     )
+    # the true floor: the scan plus one copy of every table the build wrote
+    tables = case["floor"]["tables"]
+    assert "marts/person_lookup" in tables and tables.keys() <= build["assets"].keys()
+    assert case["floor_seconds"] == pytest.approx(
+        case["scan"]["seconds"] + case["floor"]["seconds"], abs=0.01
+    )
+    assert case["build_over_floor"] == pytest.approx(
+        build["seconds"] / case["floor_seconds"], rel=0.01
+    )
     assert {"cpu_cores_logical", "ram_gib", "python", "duckdb"} <= set(results["machine"])
 
     text = doc.read_text()
     assert ".venv/bin/python -m benchmarks.run" in text
     assert "duckdb-1x300" in text and "build / scan" in text and "build / copy" in text
+    assert "build / floor" in text and "Build against its floor, per table" in text
     # the scratch sources and workspace are removed after each case
     assert not (tmp_path / "work" / "duckdb-1x300" / "sources").exists()
