@@ -25,7 +25,7 @@ paye as (
     select
         ids.person_id,
         pay.tax_year,
-        sum(pay.earnings_gbp_nominal) as earnings_gbp_nominal,
+        cast(sum(pay.earnings_gbp_nominal) as decimal(14, 2)) as earnings_gbp_nominal,
         count(distinct pay.edukey) as n_edukeys
     from ws.stg_leo__earnings as pay
     inner join ws.person_identifier as ids
@@ -41,7 +41,7 @@ self_employment as (
     select
         ids.person_id,
         returns.tax_year,
-        sum(returns.earnings_gbp_nominal) as earnings_gbp_nominal,
+        cast(sum(returns.earnings_gbp_nominal) as decimal(14, 2)) as earnings_gbp_nominal,
         count(distinct returns.edukey) as n_edukeys
     from ws.stg_leo__self_assessment as returns
     inner join ws.person_identifier as ids

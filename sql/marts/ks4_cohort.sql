@@ -174,11 +174,11 @@ select
     characteristics.sen_status,  -- none, support (SEN support/School Action) or ehcp (statement or EHC plan)
     characteristics.is_eal,  -- first language other than English
     characteristics.idaci_score,  -- IDACI score of the home LSOA
-    case
+    cast(case
         when characteristics.idaci_rank between 1 and 32844 then
             cast(floor(cast(characteristics.idaci_rank - 1 as decimal(18, 6)) * 10
                  / case when characteristics.lsoa_vintage = 2001 then 32482 else 32844 end) as int) + 1
-    end as idaci_decile,  -- 1 = most deprived tenth of LSOAs in England
+    end as int) as idaci_decile,  -- 1 = most deprived tenth of LSOAs in England
     characteristics.region_code,  -- region (GOR) of the LEO address after KS4
     regions.region_name,  -- region name
 

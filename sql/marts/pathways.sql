@@ -52,11 +52,11 @@ person_dates as (
     select
         candidates.person_id,
         candidates.snapshot_date,
-        count(*) as n_aims,
+        cast(count(*) as int) as n_aims,
         max(case when candidates.is_sfl_english = 1 then 1 else 0 end) as has_sfl_english,
         max(case when candidates.is_sfl_maths = 1 then 1 else 0 end) as has_sfl_maths,
         max(case when candidates.pathway_level > 4 then 4 else candidates.pathway_level end) as highest_level,
-        sum(case when candidates.is_pathway_type = 1 and candidates.is_programme_aim = 0 then 1 else 0 end) as n_type_qualifications,
+        cast(sum(case when candidates.is_pathway_type = 1 and candidates.is_programme_aim = 0 then 1 else 0 end) as int) as n_type_qualifications,
         max(case when candidates.is_pathway_type = 1 and candidates.is_programme_aim = 0 then coalesce(candidates.weight, 0) end) as type_weight_max,
         sum(case when candidates.is_pathway_type = 1 and candidates.is_programme_aim = 0 then coalesce(candidates.weight, 0) else 0 end) as type_weight_sum
     from candidates

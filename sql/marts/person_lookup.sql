@@ -21,10 +21,10 @@ select
 
     ---------- linkage
     max(identifiers.is_linked) as is_linked,  -- 1 = has an ae_id
-    sum(case when identifiers.identifier_type = 'pmr' then 1 else 0 end) as n_pmrs,  -- PMRs of the person
-    sum(case when identifiers.identifier_type = 'edukey' then 1 else 0 end) as n_edukeys,  -- EduKeys of the person
-    sum(case when identifiers.identifier_type = 'ilr_recordid' then 1 else 0 end) as n_ilr_records,  -- ILR learner records (provider-years)
-    sum(case when identifiers.n_ae_ids > 1 then 1 else 0 end) as n_conflicting_identifiers  -- identifiers also linked to another ae_id
+    cast(sum(case when identifiers.identifier_type = 'pmr' then 1 else 0 end) as int) as n_pmrs,  -- PMRs of the person
+    cast(sum(case when identifiers.identifier_type = 'edukey' then 1 else 0 end) as int) as n_edukeys,  -- EduKeys of the person
+    cast(sum(case when identifiers.identifier_type = 'ilr_recordid' then 1 else 0 end) as int) as n_ilr_records,  -- ILR learner records (provider-years)
+    cast(sum(case when identifiers.n_ae_ids > 1 then 1 else 0 end) as int) as n_conflicting_identifiers  -- identifiers also linked to another ae_id
 
 from ws.person_identifier as identifiers
 group by identifiers.person_id

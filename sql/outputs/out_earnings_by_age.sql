@@ -75,7 +75,7 @@ stats as (
 
     select
         positions.age,
-        sum(positions.earnings) as earnings_sum,
+        cast(sum(positions.earnings) as decimal(18, 2)) as earnings_sum,
         max(case when positions.rank_down = 1 then positions.earnings end) as earnings_top1,
         max(case when positions.rank_down = 2 then positions.earnings end) as earnings_top2,
         max(case when positions.rank_down = 3 then positions.earnings end) as earnings_top3,
@@ -106,8 +106,8 @@ people as (
 
     select
         person_years.age,
-        count(*) as n_people,
-        sum(case when person_years.earnings is not null then 1 else 0 end) as n_with_earnings
+        cast(count(*) as int) as n_people,
+        cast(sum(case when person_years.earnings is not null then 1 else 0 end) as int) as n_with_earnings
     from person_years
     group by person_years.age
 

@@ -58,11 +58,11 @@ frequencies as (
     select
         yearly.ks4_year,
         yearly.sequence_states,
-        count(*) as n_people,
-        row_number() over (
+        cast(count(*) as int) as n_people,
+        cast(row_number() over (
             partition by yearly.ks4_year
             order by count(*) desc, yearly.sequence_states
-        ) as sequence_rank
+        ) as bigint) as sequence_rank
     from yearly
     group by yearly.ks4_year, yearly.sequence_states
 
@@ -80,7 +80,7 @@ select
     frequencies.ks4_year,
     21,
     'other',
-    sum(frequencies.n_people)
+    cast(sum(frequencies.n_people) as int)
 from frequencies
 where frequencies.sequence_rank > 20
 group by frequencies.ks4_year
@@ -89,6 +89,6 @@ select
     frequencies.ks4_year,
     0,
     'all',
-    sum(frequencies.n_people)
+    cast(sum(frequencies.n_people) as int)
 from frequencies
 group by frequencies.ks4_year

@@ -22,13 +22,13 @@ select
     months.person_id,  -- the project's person identifier
     months.month_index,  -- 1 = the September after KS4
     spells.activity_type,  -- activity type of activity_spells
-    sum(
+    cast(sum(
         datediff(
             day,
             case when spells.start_date > months.month_start_date then spells.start_date else months.month_start_date end,
             case when spells.end_date < months.month_end_date then spells.end_date else months.month_end_date end
         ) + 1
-    ) as days_in_month  -- days of the activity in the month
+    ) as int) as days_in_month  -- days of the activity in the month
 from months
 inner join ws.activity_spells as spells
     on spells.person_id = months.person_id

@@ -97,9 +97,9 @@ counts as (
     select
         returns.person_id,
         returns.month_start_date,
-        count(*) as n_returns,
-        sum(returns.is_duplicate) as n_duplicate_returns,
-        sum(case when returns.is_duplicate = 0 and returns.is_unmapped = 1 then 1 else 0 end) as n_unmapped_returns,
+        cast(count(*) as int) as n_returns,
+        cast(sum(returns.is_duplicate) as int) as n_duplicate_returns,
+        cast(sum(case when returns.is_duplicate = 0 and returns.is_unmapped = 1 then 1 else 0 end) as int) as n_unmapped_returns,
         min(case when returns.is_duplicate = 0 and returns.is_unmapped = 0 then returns.activity_code end) as first_code,
         max(case when returns.is_duplicate = 0 and returns.is_unmapped = 0 then returns.activity_code end) as last_code
     from returns

@@ -43,6 +43,6 @@ select
     pairs.identifier_value,  -- the identifier, trimmed
     min(pairs.ae_id) as ae_id,  -- the (lowest) ae_id it is linked to
     max(pairs.ae_id) as other_ae_id,  -- the highest ae_id it is linked to (differs when conflicting)
-    count(distinct pairs.ae_id) as n_ae_ids  -- ae_ids it is linked to; above 1 is an identity conflict
+    cast(count(distinct pairs.ae_id) as int) as n_ae_ids  -- ae_ids it is linked to; above 1 is an identity conflict
 from pairs
 group by pairs.identifier_type, pairs.identifier_value

@@ -38,7 +38,7 @@ occurrences as (
 select
     occurrences.identifier_type,  -- pmr, edukey or ilr_recordid
     occurrences.identifier_value,  -- the identifier, trimmed
-    count(*) as n_sources,  -- how many source views it occurs in
+    cast(count(*) as int) as n_sources,  -- how many source views it occurs in
     max(case when occurrences.source in ('school_census', 'ks4', 'nccis', 'hesa', 'ilr_learners') then 1 else 0 end) as is_in_education_sources,  -- occurs in NPD, HESA or ILR
     max(case when occurrences.source in ('employment', 'earnings', 'self_assessment', 'benefits') then 1 else 0 end) as is_in_outcome_sources  -- occurs in HMRC or DWP outcomes
 from occurrences

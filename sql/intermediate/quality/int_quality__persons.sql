@@ -48,7 +48,7 @@ academic_votes as (
     select
         attrs.person_id,
         attrs.academic_birth_year,
-        sum(attrs.n_records) as n_records,
+        cast(sum(attrs.n_records) as int) as n_records,
         row_number() over (
             partition by attrs.person_id
             order by sum(attrs.n_records) desc, attrs.academic_birth_year
@@ -95,9 +95,9 @@ pmr_agreement as (
 
     select
         pmrs.person_id,
-        count(*) as n_pmrs_with_records,
-        count(distinct sexes.sex) as n_pmr_sexes,
-        count(distinct births.birth_year_month) as n_pmr_birth_months
+        cast(count(*) as int) as n_pmrs_with_records,
+        cast(count(distinct sexes.sex) as int) as n_pmr_sexes,
+        cast(count(distinct births.birth_year_month) as int) as n_pmr_birth_months
     from (select distinct attrs.person_id, attrs.pmr from attrs) as pmrs
     left join pmr_sex_votes as sexes
         on sexes.person_id = pmrs.person_id and sexes.pmr = pmrs.pmr and sexes.vote_rank = 1
@@ -111,9 +111,9 @@ totals as (
 
     select
         attrs.person_id,
-        sum(attrs.n_records) as n_records,
-        sum(case when attrs.academic_birth_year is not null then attrs.n_records else 0 end) as n_dated_records,
-        count(distinct attrs.academic_birth_year) as n_academic_birth_years,
+        cast(sum(attrs.n_records) as int) as n_records,
+        cast(sum(case when attrs.academic_birth_year is not null then attrs.n_records else 0 end) as int) as n_dated_records,
+        cast(count(distinct attrs.academic_birth_year) as int) as n_academic_birth_years,
         min(case when attrs.academic_birth_year is not null then attrs.birth_year end) as min_birth_year,
         max(case when attrs.academic_birth_year is not null then attrs.birth_year end) as max_birth_year,
         max(case when attrs.sex = 'M' then 1 else 0 end) as has_male_record,
@@ -140,9 +140,9 @@ select
     totals.n_academic_birth_years,  -- distinct academic years of birth recorded (CD-3 when above 1)
     totals.min_birth_year,  -- lowest year of birth recorded
     totals.max_birth_year,  -- highest year of birth recorded
-    case when totals.n_dated_records > 0
-        then cast(cast(academic.n_records as decimal(18, 6)) / totals.n_dated_records as decimal(9, 6))
-    end as modal_cohort_share,  -- share of dated records in the modal academic year of birth (CO-1 below 0.8)
+    cast(case when totals.n_dated_records > 0
+        then cast(academic.n_records as decimal(18, 6)) / totals.n_dated_records
+    end as decimal(9, 6)) as modal_cohort_share,  -- share of dated records in the modal academic year of birth (CO-1 below 0.8)
     totals.has_male_record,  -- 1 = a record gives M
     totals.has_female_record,  -- 1 = a record gives F
     agreement.n_pmrs_with_records,  -- PMRs of the person with census or KS4 records

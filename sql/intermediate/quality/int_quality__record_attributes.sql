@@ -34,7 +34,7 @@ select
     coalesce(records.sex, 'U') as sex,  -- M, F or U (unknown)
     coalesce(records.birth_year, 0) as birth_year,  -- year of birth as recorded; 0 = unknown
     coalesce(records.birth_month, 0) as birth_month,  -- month of birth as recorded; 0 = unknown
-    count(*) as n_records  -- census and KS4 records giving these values
+    cast(count(*) as int) as n_records  -- census and KS4 records giving these values
 from records
 inner join ws.person_identifier as ids
     on ids.identifier_type = 'pmr'

@@ -32,7 +32,7 @@ select
     max(census.leaving_date) as leaving_date,  -- latest leaving date recorded
     min(case census.enrol_status when 'C' then 1 when 'M' then 2 when 'S' then 3 when 'G' then 4 else 5 end) as registration_rank,  -- 1 single, 2 dual main, 3 dual subsidiary, 4 guest, 5 unknown
     min(census.nc_year) as nc_year,  -- national curriculum year
-    count(*) as n_records  -- main records of this census and school (1 unless repeated)
+    cast(count(*) as int) as n_records  -- main records of this census and school (1 unless repeated)
 from ws.stg_npd__school_census as census
 inner join ws.person_identifier as ids
     on ids.identifier_type = 'pmr'
