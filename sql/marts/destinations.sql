@@ -14,6 +14,7 @@ description: >
   int_destination_months (activity_spells by month). The list of destinations and which of them
   are sustained (is_sustained) are reference data: ref_destinations.
 grain: [person_id, destination_year]
+unique: {months: [person_id, destination_year, month_start_date]}  # select * of ws.int_destination_months: its grain
 checks:
   - relationships: {column: person_id, to: ws.ks4_cohort, field: person_id}
   - relationships: {column: destination, to: ws.ref_destinations, field: destination}

@@ -20,6 +20,7 @@ description: >
   commencing after their year ends (counted by check records_left_out). Source:
   stg_hesa__instances, person_identifier (PMR).
 grain: [person_id, provider_id, start_date]
+unique: {records: [pmr, hesa_year, start_date]}  # hesa's source key (_sources.yml): staging keeps one row per key; the PMR join adds none
 checks:
   - relationships: {column: person_id, to: ws.person_lookup, field: person_id}
   - expression_is_true: start_date <= end_date

@@ -16,6 +16,10 @@ description: >
   order of all their columns, so records that tie are equal in every column and
   interchangeable. Source: stg_lilr__aims, person_identifier.
 grain: [aim_record_id]
+unique:  # every column numbered by aim_record_id: rows equal in all of them are interchangeable
+  linked: [recordid, academic_year, external_id, provider_id, learning_aim_ref, start_date, end_date,
+           expected_end_date, achievement_date, completion_status, outcome_code, programme_type,
+           framework_id, standard_id, fund_model, notional_level_v2, notional_level]
 checks:
   - relationships: {column: person_id, to: ws.person_lookup, field: person_id}
   - not_null: [person_id]

@@ -20,6 +20,7 @@ description: >
   falls before its start is counted (end_before_start) and left out of fe_spells. Source:
   int_fe__aim_records.
 grain: [person_id, provider_id, learning_aim_ref, start_date]
+unique: {records: [aim_record_id]}  # select * of ws.int_fe__aim_records: its grain
 checks:
   - relationships: {column: person_id, to: ws.person_lookup, field: person_id}
   - accepted_values: {column: end_rule, values: [actual, withdrawn_last_year, expected, open]}

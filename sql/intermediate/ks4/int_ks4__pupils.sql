@@ -17,6 +17,11 @@ description: >
   ks4_cohort's joins on known row counts. Sources: stg_npd__ks4, stg_npd__school_census,
   ref_ks4_cohorts, person_identifier.
 grain: [person_id]
+unique:  # ks4: every column; rows equal in all of them are interchangeable (the ORDER BY ends in all)
+  cohorts: [ks4_year]  # select * of ws.ref_ks4_cohorts: its grain
+  ks4: [ks4_year, pmr, school_id, sex, birth_year, birth_month, ethnicity_code, is_fsm, is_ever_fsm_6,
+        sen_provision, idaci_score, is_end_of_ks4, is_in_national_results, has_level2_em,
+        capped_point_score, attainment8, progress8, has_basics_94, has_ebacc_94, row_issue]
 indexes: [[person_id]]
 --- */
 
@@ -43,7 +48,12 @@ ks4_records as (
                 coalesce(ks4.attainment8, -1) desc,
                 coalesce(ks4.capped_point_score, -1) desc,
                 ks4.school_id,
-                ks4.pmr
+                ks4.pmr,
+                -- the rest only orders records equal in all the above (else the choice is the plan's)
+                ks4.has_level2_em, ks4.has_basics_94, ks4.attainment8, ks4.capped_point_score,
+                ks4.progress8, ks4.has_ebacc_94, ks4.sex, ks4.birth_year, ks4.birth_month,
+                ks4.ethnicity_code, ks4.is_fsm, ks4.is_ever_fsm_6, ks4.sen_provision, ks4.idaci_score,
+                ks4.is_end_of_ks4, ks4.row_issue
         ) as record_rank
     from ws.stg_npd__ks4 as ks4
     inner join cohorts

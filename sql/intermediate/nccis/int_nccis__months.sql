@@ -16,6 +16,9 @@ description: >
   implausible_activity_start). Returns with a blank PMR or no month are counted by
   stg_npd__nccis. Sources: stg_npd__nccis, ref_nccis_activity, person_identifier (PMR).
 grain: [person_id, month_start_date]
+unique:  # every column, all in return_rank's ORDER BY: returns equal in all of them are interchangeable
+  returns: [person_id, pmr, month_start_date, activity_code, activity_start_date, is_unmapped,
+            conflict_priority, is_duplicate, usable_start_date]
 checks:
   - relationships: {column: person_id, to: ws.person_lookup, field: person_id}
   - expression_is_true: n_duplicate_returns = 0

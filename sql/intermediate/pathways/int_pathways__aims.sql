@@ -31,6 +31,7 @@ description: >
   width / 20 (GCSE equivalents; polyfill only at level 2 and above). Sources: int_fe__aims,
   stg_lilr__aims, stg_lilr__lars.
 grain: [person_id, provider_id, learning_aim_ref, start_date]
+unique: {aims: [person_id, provider_id, learning_aim_ref, start_date]}  # select * of ws.int_fe__aims: its grain
 checks:
   - relationships: {column: person_id, to: ws.person_lookup, field: person_id}
   - expression_is_true: start_date <= end_date
@@ -152,7 +153,8 @@ lars_matched as (
         lars_years.is_english_title,
         lars_years.is_maths_title,
         row_number() over (
-            partition by aims.person_id, aims.provider_id, aims.learning_aim_ref, aims.start_date
+            partition by aims.person_id, aims.provider_id, aims.learning_aim_ref, aims.start_date,
+                lars_years.learning_aim_ref  -- the join's (equal to aims'): with lars_year, lars_years' key
             order by abs(lars_years.lars_year - aims.last_academic_year), lars_years.lars_year
         ) as lars_rank
     from aims

@@ -26,6 +26,7 @@ description: >
   first, the latest end, then the aim reference, start date and provider (D96, N7: no random
   tie-break). Source: int_pathways__aims, ref_calendar_months, ref_pathway_types.
 grain: [person_id, snapshot_date, provider_id, learning_aim_ref, start_date]
+unique: {typed: [person_id, snapshot_date, provider_id, learning_aim_ref, start_date]}  # snapshot dates x ws.int_pathways__aims (its grain), passed through
 checks:
   - relationships: {column: person_id, to: ws.person_lookup, field: person_id}
   - relationships: {column: aim_type_id, to: ws.ref_pathway_types, field: pathway_type_id}
