@@ -22,6 +22,10 @@ description: >
   English and maths (from 2017), capped point score, Attainment 8 and Progress 8 as the year has
   them.
 grain: [person_id]
+unique:
+  pupils: [person_id]  # select * of ws.int_ks4__pupils: its grain
+  census: [pmr, census_year, term_id, school_id, enrol_status, record_status, birth_year, birth_month]  # school_census's source key
+  places: [edukey, tax_year]  # leo_geography's source key
 checks:
   - relationships: {column: person_id, to: ws.person_lookup, field: person_id}
   - accepted_values: {column: sex, values: [M, F]}
@@ -55,7 +59,12 @@ spring_census as (
                 case when census.enrol_status in ('C', 'M') then 0 else 1 end,
                 case when census.school_id = pupils.school_id then 0 else 1 end,
                 census.school_id,
-                census.pmr
+                census.pmr,
+                -- the rest of the source key (census_year and term_id are fixed by the join): records
+                -- alike in all the above are otherwise chosen by the plan
+                census.enrol_status, census.record_status, census.birth_year, census.birth_month,
+                census.census_year, census.term_id,
+                ids.identifier_type, ids.identifier_value  -- equal to 'pmr' and census.pmr: person_identifier's key
         ) as record_rank
     from pupils
     inner join ws.person_identifier as ids
@@ -99,7 +108,8 @@ addresses as (
         places.region_code,
         row_number() over (
             partition by pupils.person_id
-            order by places.tax_year, places.region_code
+            order by places.tax_year, places.region_code, places.edukey,
+                ids.identifier_type, ids.identifier_value  -- equal to 'edukey' and places.edukey: person_identifier's key
         ) as place_rank
     from pupils
     inner join ws.person_identifier as ids
