@@ -23,6 +23,10 @@ description: >
   are left out (counted in int_nccis__months). Source: int_nccis__months (stg_npd__nccis,
   ref_nccis_activity, person_identifier via PMR).
 grain: [person_id, start_date]
+unique:  # keys passed through a select * (months: the grain of ws.int_nccis__months; spells: its group by)
+  flagged: [person_id, month_start_date]
+  numbered: [person_id, month_start_date]
+  started: [person_id, spell_no]
 checks:
   - relationships: {column: person_id, to: ws.person_lookup, field: person_id}
   - expression_is_true: start_date <= end_date

@@ -11,6 +11,10 @@ description: >
   value order: a rank above 1 is the multiplex signal (several PMRs or EduKeys for one person).
   The ae_id itself is listed as identifier type ae_id. Same sources, same ids.
 grain: [identifier_type, identifier_value]
+unique:
+  identifiers: [identifier_type, identifier_value]  # the grains of links and seen, joined on them
+  n_linked: []  # one row: a count without group by
+  resolved: [identifier_type, identifier_value]  # the grain: identifiers plus one 'ae_id' row per ae_id
 checks:
   - not_null: [person_id]
   - accepted_values: {column: identifier_type, values: [ae_id, pmr, edukey, ilr_recordid]}

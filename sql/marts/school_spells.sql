@@ -18,6 +18,7 @@ description: >
   permanent_exclusion); fixed-period exclusions do not shorten or split spells (the pupil stays
   on roll). Source: int_school__placement_records, stg_npd__exclusions.
 grain: [person_id, school_id, start_date]
+unique: {on_roll: [person_id, school_id, occasion_no]}  # ws.int_school__placement_records' grain, occasion_no numbering (census_year, term_id)
 checks:
   - relationships: {column: person_id, to: ws.person_lookup, field: person_id}
   - expression_is_true: start_date <= end_date
@@ -82,7 +83,7 @@ with_next_term as (
         case when runs.last_term_key % 10 = 3 then runs.last_term_key + 8
              else runs.last_term_key + 1 end as next_term_key,
         lag(runs.last_term_end_date) over (
-            partition by runs.person_id, runs.school_id order by runs.first_term_start_date
+            partition by runs.person_id, runs.school_id order by runs.first_term_start_date, runs.run_key
         ) as previous_spell_end_date
     from runs
 

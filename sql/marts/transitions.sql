@@ -4,6 +4,7 @@ description: >
   left and the state entered, the first month of the new state, and how many months the state
   left had lasted. A person whose state never changes has no row. Source: transition_sequence.
 grain: [person_id, month_index]
+unique: {spells: [person_id, first_month_index]}  # each month of ws.transition_sequence is in one spell
 checks:
   - relationships: {column: person_id, to: ws.ks4_cohort, field: person_id}
   - expression_is_true: from_state <> to_state

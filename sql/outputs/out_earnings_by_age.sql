@@ -10,6 +10,7 @@ description: >
   values are the evidence of the dominance and p% rules; they never leave the workspace (the
   disclosure-safe table out_earnings_by_age_safe drops them).
 grain: [age]
+unique: {person_years: [person_id, age]}  # ws.metrics_annual's [person_id, year] of one basis; age is year less a constant per person
 checks:
   - expression_is_true: n_people = n_with_earnings + n_without_earnings
 disclosure:
