@@ -141,7 +141,7 @@ class DisclosureRules(BaseModel):
             (
                 "Percentages",
                 f"computed from the rounded counts, to {self.percent_decimals} decimal place(s); "
-                "suppressed when their numerator or denominator is",
+                "suppressed when their numerator or denominator is suppressed",
             ),
             (
                 "Suppressed cells",
