@@ -19,7 +19,7 @@ import io
 import json
 import shutil
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -265,6 +265,7 @@ class Picture:
     png: bytes
     exportable: bool = True
     note: str = ""
+    drawn_from: str = ""  # where the picture's data come from, for the output-checking report
 
     def markdown(self) -> str:
         data = base64.b64encode(self.png).decode("ascii")
@@ -295,18 +296,33 @@ STATE_COLOURS = {
 }
 
 
-def _png(fig, limit: int = 48_000) -> bytes:
+def _png(fig) -> bytes:
+    """The figure as PNG at a fixed resolution, with no software or date stamp (same input, same
+    bytes)."""
     import matplotlib.pyplot as plt
 
-    data = b""
-    for dpi in (80, 65, 50, 40):
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
-        data = buf.getvalue()
-        if len(data) <= limit:
-            break
+    buf = io.BytesIO()
+    fig.savefig(
+        buf, format="png", dpi=PICTURE_DPI, bbox_inches="tight", metadata={"Software": None}
+    )
     plt.close(fig)
-    return data
+    return buf.getvalue()
+
+
+PICTURE_DPI = 100
+
+
+def _legend_below(fig, handles, labels, ncol: int = 5) -> None:
+    """One legend for the figure, below the plots, in readable type."""
+    fig.legend(
+        handles,
+        labels,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.0),
+        ncol=min(ncol, max(1, len(labels))),
+        fontsize=11,
+        frameon=False,
+    )
 
 
 def _figure(width: float = 7.0, height: float = 4.0, ncols: int = 1):
@@ -322,7 +338,7 @@ def plot_state_distribution(safe: pd.DataFrame, rules: DisclosureRules) -> list[
     cohorts = sorted(safe["ks4_year"].dropna().unique())[-3:]
     if not cohorts:
         return []
-    fig, axes = _figure(3.6 * len(cohorts), 4.0, len(cohorts))
+    fig, axes = _figure(max(10.0, 4.6 * len(cohorts)), 5.0, len(cohorts))
     states = (
         safe[safe["state"] != "all"].sort_values("sort_order")["state"].drop_duplicates().tolist()
     )
@@ -341,14 +357,15 @@ def plot_state_distribution(safe: pd.DataFrame, rules: DisclosureRules) -> list[
             colors=[STATE_COLOURS.get(s, "#7f7f7f") for s in states],
             linewidth=0,
         )
-        ax.set_title(f"KS4 {int(cohort)}", fontsize=9)
-        ax.set_xlabel("years after KS4", fontsize=8)
+        ax.set_title(f"KS4 {int(cohort)}", fontsize=12)
+        ax.set_xlabel("years after KS4", fontsize=11)
         ax.set_ylim(0, 1)
-        ax.tick_params(labelsize=7)
-    axes[0][0].set_ylabel("share of cohort", fontsize=8)
-    axes[0][-1].legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=6, frameon=False)
+        ax.tick_params(labelsize=10)
+    axes[0][0].set_ylabel("share of cohort", fontsize=11)
+    handles, labels = axes[0][-1].get_legend_handles_labels()
+    _legend_below(fig, handles, labels, ncol=6)
     fig.suptitle(
-        "Monthly state distribution (rounded counts; suppressed cells left out)", fontsize=9
+        "Monthly state distribution (rounded counts; suppressed cells left out)", fontsize=12
     )
     return [Picture("state_distribution.png", "State distribution by month", _png(fig))]
 
@@ -362,7 +379,7 @@ def plot_flows(safe: pd.DataFrame, rules: DisclosureRules) -> list[Picture]:
         return []
     cohort = cohorts[0]
     part = safe[safe["ks4_year"] == cohort]
-    fig, axes = _figure(7.0, 4.2)
+    fig, axes = _figure(11.0, 6.0)
     ax = axes[0][0]
     years = sorted(set(part["from_year"]) | set(part["to_year"]))
     xpos = {y: i * 3.0 for i, y in enumerate(years)}
@@ -412,16 +429,6 @@ def plot_flows(safe: pd.DataFrame, rules: DisclosureRules) -> list[Picture]:
                     lw=0,
                 )
             )
-            if h > 0.04:
-                ax.text(
-                    xpos[year],
-                    1 - bottom - h / 2,
-                    dest.replace("_", " "),
-                    ha="center",
-                    va="center",
-                    fontsize=6,
-                    rotation=90,
-                )
             bottom += h + 0.0
         layout[(year, "__total")] = [total]
     for _i, row in (
@@ -458,13 +465,22 @@ def plot_flows(safe: pd.DataFrame, rules: DisclosureRules) -> list[Picture]:
         )
     ax.set_xlim(-1, xpos[years[-1]] + 1)
     ax.set_ylim(0, 1)
-    ax.set_xticks([xpos[y] for y in years], [f"year {int(y)}" for y in years], fontsize=8)
+    ax.set_xticks([xpos[y] for y in years], [f"year {int(y)}" for y in years], fontsize=11)
     ax.set_yticks([])
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
     ax.set_title(
         f"KS4 {int(cohort)}: destinations 1, 3 and 5 years after KS4 (rounded; suppressed flows left out)",
-        fontsize=9,
+        fontsize=12,
+        pad=12,
+    )
+    from matplotlib.patches import Patch
+
+    _legend_below(
+        fig,
+        [Patch(color=STATE_COLOURS.get(d, "#7f7f7f")) for d in destinations],
+        [d.replace("_", " ") for d in destinations],
+        ncol=6,
     )
     return [
         Picture(
@@ -481,7 +497,7 @@ def plot_top_sequences(safe: pd.DataFrame, rules: DisclosureRules) -> list[Pictu
         return []
     cohort = sorted(shown["ks4_year"].unique())[0]
     rows = shown[shown["ks4_year"] == cohort].sort_values("sequence_rank").head(10)
-    fig, axes = _figure(7.0, 4.0)
+    fig, axes = _figure(10.0, 6.0)
     ax = axes[0][0]
     y = 0.0
     seen: dict[str, Any] = {}
@@ -499,19 +515,12 @@ def plot_top_sequences(safe: pd.DataFrame, rules: DisclosureRules) -> list[Pictu
             )
             seen.setdefault(state, patch)
         y += h
-    ax.set_xticks(np.arange(5) + 0.5, [f"year {k}" for k in range(1, 6)], fontsize=8)
-    ax.set_ylabel("people (rounded)", fontsize=8)
-    ax.tick_params(labelsize=7)
-    ax.legend(
-        list(seen.values()),
-        list(seen),
-        loc="center left",
-        bbox_to_anchor=(1.0, 0.5),
-        fontsize=6,
-        frameon=False,
-    )
+    ax.set_xticks(np.arange(5) + 0.5, [f"year {k}" for k in range(1, 6)], fontsize=11)
+    ax.set_ylabel("people (rounded)", fontsize=11)
+    ax.tick_params(labelsize=10)
+    _legend_below(fig, list(seen.values()), list(seen), ncol=5)
     ax.set_title(
-        f"KS4 {int(cohort)}: the most common yearly sequences (height = rounded count)", fontsize=9
+        f"KS4 {int(cohort)}: the most common yearly sequences (height = rounded count)", fontsize=12
     )
     return [Picture("top_sequences.png", "Most common yearly sequences", _png(fig))]
 
@@ -520,7 +529,7 @@ def plot_earnings(safe: pd.DataFrame, rules: DisclosureRules) -> list[Picture]:
     data = safe.sort_values("age")
     if data["p50_earnings_gbp_real"].notna().sum() == 0:
         return []
-    fig, axes = _figure(6.0, 3.6)
+    fig, axes = _figure(10.0, 5.5)
     ax = axes[0][0]
     ax.fill_between(
         data["age"],
@@ -547,14 +556,14 @@ def plot_earnings(safe: pd.DataFrame, rules: DisclosureRules) -> list[Picture]:
         label="median",
     )
     ax.plot(data["age"], data["mean_earnings_gbp_real"], color="#ff7f0e", ls="--", label="mean")
-    ax.set_xlabel("age at the end of the tax year", fontsize=8)
-    ax.set_ylabel("£ a year, real terms", fontsize=8)
-    ax.tick_params(labelsize=7)
-    ax.legend(fontsize=7, frameon=False)
+    ax.set_xlabel("age at the end of the tax year", fontsize=11)
+    ax.set_ylabel("£ a year, real terms", fontsize=11)
+    ax.tick_params(labelsize=10)
+    ax.legend(fontsize=10, frameon=False)
     ax.set_title(
         "Earnings of those with earnings, by age (rounded to £%d; suppressed cells left out)"
         % rules.round_earnings_to,
-        fontsize=9,
+        fontsize=12,
     )
     return [Picture("earnings_by_age.png", "Earnings percentiles by age", _png(fig))]
 
@@ -570,7 +579,7 @@ def plot_match_quality(safe: pd.DataFrame, rules: DisclosureRules) -> list[Pictu
         if m in set(data["measure"])
     ]
     cohorts = sorted(data["ks4_year"].unique())
-    fig, axes = _figure(6.5, 3.4)
+    fig, axes = _figure(10.0, 5.5)
     ax = axes[0][0]
     width = 0.8 / max(1, len(cohorts))
     colours = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b"]
@@ -586,15 +595,15 @@ def plot_match_quality(safe: pd.DataFrame, rules: DisclosureRules) -> list[Pictu
         )
         for x, pct in zip(xs, rows["pct_flagged"]):
             if pd.isna(pct):
-                ax.text(x, 1, "c", ha="center", fontsize=7)
-    ax.set_xticks(np.arange(len(measures)), [m.replace("_", " ") for m in measures], fontsize=8)
+                ax.text(x, 1, "c", ha="center", fontsize=10)
+    ax.set_xticks(np.arange(len(measures)), [m.replace("_", " ") for m in measures], fontsize=11)
     ax.set_ylim(0, 110)
-    ax.set_ylabel("% of KS4 pupils", fontsize=8)
-    ax.tick_params(labelsize=7)
-    ax.legend(fontsize=7, frameon=False, ncol=len(cohorts))
+    ax.set_ylabel("% of KS4 pupils", fontsize=11)
+    ax.tick_params(labelsize=10)
+    ax.legend(fontsize=10, frameon=False, ncol=len(cohorts))
     ax.set_title(
         "Match quality (PL-5): pupils linked to LEO and with a record, by cohort (rounded counts)",
-        fontsize=9,
+        fontsize=12,
     )
     return [Picture("match_quality.png", "Match-quality rates by cohort", _png(fig))]
 
@@ -633,7 +642,7 @@ def plot_sequence_index(
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch
 
-    fig, axes = _figure(7.0, 4.2)
+    fig, axes = _figure(10.0, 6.5)
     ax = axes[0][0]
     ax.imshow(
         grid,
@@ -644,22 +653,15 @@ def plot_sequence_index(
         vmax=len(states) - 0.5,
         extent=(0.5 / 12, (wide.shape[1] + 0.5) / 12, wide.shape[0], 0),
     )
-    ax.set_xlabel("years after KS4", fontsize=8)
-    ax.set_ylabel(f"{wide.shape[0]} people (sample)", fontsize=8)
-    ax.tick_params(labelsize=7)
-    ax.legend(
-        [Patch(color=STATE_COLOURS.get(s, "#7f7f7f")) for s in states],
-        states,
-        loc="center left",
-        bbox_to_anchor=(1.0, 0.5),
-        fontsize=6,
-        frameon=False,
-    )
+    ax.set_xlabel("years after KS4", fontsize=11)
+    ax.set_ylabel(f"{wide.shape[0]} people (sample)", fontsize=11)
+    ax.tick_params(labelsize=10)
+    _legend_below(fig, [Patch(color=STATE_COLOURS.get(s, "#7f7f7f")) for s in states], states, 6)
     synthetic = settings.project_schema == "synthetic"
     ax.set_title(
         "Sequence index plot: monthly states of a sample"
         + (" (SYNTHETIC DATA)" if synthetic else " (NOT FOR EXPORT)"),
-        fontsize=9,
+        fontsize=12,
     )
     note = (
         ""
@@ -673,11 +675,60 @@ def plot_sequence_index(
             _png(fig),
             exportable=synthetic,
             note=note,
+            drawn_from=(
+                f"the monthly states of {wide.shape[0]} individuals, a pseudo-random sample of "
+                f"{'synthetic' if synthetic else 'REAL'} people from transition_sequence (not from "
+                "the safe table: an individual-level picture, exported only on synthetic data)"
+            ),
         )
     ]
 
 
+def plot_destinations(safe: pd.DataFrame, rules: DisclosureRules) -> list[Picture]:
+    """Whole-cohort destinations 1, 3 and 5 years after KS4: one stacked bar per cohort and year."""
+    whole = safe[
+        (safe["breakdown"] == "all")
+        & (safe["group_value"] == "all")
+        & ~safe["destination"].isin(["all", "sustained"])
+    ]
+    if whole.empty or whole["n_people"].notna().sum() == 0:
+        return []
+    order = whole.sort_values(["sort_order", "destination"])["destination"].drop_duplicates()
+    destinations = order.tolist()
+    bars = sorted({(int(c), int(y)) for c, y in zip(whole["ks4_year"], whole["destination_year"])})
+    wide = (
+        whole.assign(n=pd.to_numeric(whole["n_people"], errors="coerce"))
+        .pivot_table(
+            index=["ks4_year", "destination_year"], columns="destination", values="n", aggfunc="sum"
+        )
+        .reindex(columns=destinations)
+        .fillna(0)
+    )
+    wide.index = [(int(c), int(y)) for c, y in wide.index]
+    wide = wide.reindex(bars).fillna(0)
+    shares = wide.div(wide.sum(axis=1).replace(0, np.nan), axis=0).fillna(0) * 100
+    fig, axes = _figure(10.0, max(4.5, 0.45 * len(bars) + 2.0))
+    ax = axes[0][0]
+    ys = np.arange(len(bars))[::-1]
+    left = np.zeros(len(bars))
+    handles = []
+    for dest in destinations:
+        width = shares[dest].to_numpy()
+        handles.append(
+            ax.barh(ys, width, left=left, color=STATE_COLOURS.get(dest, "#7f7f7f"), height=0.8)
+        )
+        left += width
+    ax.set_yticks(ys, [f"KS4 {c}, year {y}" for c, y in bars], fontsize=10)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("% of the cohort (from rounded counts; suppressed cells left out)", fontsize=11)
+    ax.tick_params(labelsize=10)
+    ax.set_title("Destinations 1, 3 and 5 years after KS4, whole cohort", fontsize=12)
+    _legend_below(fig, handles, [d.replace("_", " ") for d in destinations], ncol=5)
+    return [Picture("destinations.png", "Destinations by cohort and year", _png(fig))]
+
+
 PICTURES: dict[str, Callable[[pd.DataFrame, DisclosureRules], list[Picture]]] = {
+    "out_destinations": plot_destinations,
     "out_state_distribution": plot_state_distribution,
     "out_destination_flows": plot_flows,
     "out_top_sequences": plot_top_sequences,
@@ -755,6 +806,7 @@ def materialize_safe(
     metadata: dict[str, Any] = {
         "dagster/row_count": dg.MetadataValue.int(len(safe)),
         "dagster/table_name": dg.MetadataValue.text(f"{db.workspace_schema}.{spec.safe_name}"),
+        "dagster/column_schema": dg.MetadataValue.table_schema(safe_column_schema(db, spec)),
         "sdc_rules": dg.MetadataValue.md("\n".join(f"* **{r}**: {d}" for r, d in rules.describe())),
         "suppressed_cells": dg.MetadataValue.json(summary),
         "published_cells": dg.MetadataValue.int(outcome[-1].cells if outcome else 0),
@@ -767,6 +819,35 @@ def materialize_safe(
     for pic in pictures:
         metadata[f"picture_{Path(pic.filename).stem}"] = dg.MetadataValue.md(pic.markdown())
     return metadata, outcome[-1], pictures
+
+
+def _safe_column_role(spec: TableSpec, name: str) -> str | None:
+    """What a safe table's column is, in words, from its protection spec."""
+    shares = {sh.name: sh for sh in spec.shares}
+    stats = set(spec.magnitude.stats) if spec.magnitude else set()
+    if name in spec.dims:
+        return "key (part of the table's grain)"
+    if name in spec.counts:
+        return "count, rounded; NULL where suppressed"
+    if name in shares:
+        return f"percentage computed from the rounded {shares[name].count}; NULL where suppressed"
+    if name in stats:
+        return "amount, rounded; NULL where suppressed"
+    if name in spec.labels:
+        return "label, blank when every count of the row is suppressed"
+    if name in spec.keep:
+        return "published as in the raw table"
+    return None
+
+
+def safe_column_schema(db: WorkspaceDatabase, spec: TableSpec) -> dg.TableSchema:
+    """The safe table's columns as written, each with its role in the disclosure control."""
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(name=name, type=str(typ), description=_safe_column_role(spec, name))
+            for name, typ in db.columns(spec.safe_name)
+        ]
+    )
 
 
 def _code_version(spec: TableSpec, settings: Settings, model_version: str) -> str:
@@ -874,6 +955,7 @@ class ExportedTable:
     csv: str
     pictures: list[str]
     withheld: list[str]
+    drawn_from: dict[str, str] = field(default_factory=dict)  # picture path: its data's source
 
 
 REASON_TEXT = {
@@ -942,11 +1024,15 @@ def export_outputs(
         order = list(spec.dims[:-1]) + list(spec.keep) + list(spec.dims[-1:])
         ordered = safe.sort_values(order).drop(columns=list(spec.keep))
         to_csv_frame(ordered, spec, rules).to_csv(csv_path, index=False)
-        shown, withheld = [], []
+        shown, withheld, drawn_from = [], [], {}
         for pic in pictures_for(spec, safe, db, settings, rules):
             if pic.exportable:
                 (folder / "plots" / pic.filename).write_bytes(pic.png)
                 shown.append(f"plots/{pic.filename}")
+                drawn_from[f"plots/{pic.filename}"] = pic.drawn_from or (
+                    f"drawn from the disclosure-safe {spec.safe_name} only "
+                    "(its rounded values; suppressed cells left out)"
+                )
             else:
                 withheld.append(pic.filename)
         exported.append(
@@ -958,6 +1044,7 @@ def export_outputs(
                 f"tables/{csv_path.name}",
                 shown,
                 withheld,
+                drawn_from,
             )
         )
     (folder / "output_checking_report.md").write_text(
@@ -986,9 +1073,7 @@ def write_acro_session(folder: Path, exported: list[ExportedTable], rules: Discl
         session.custom_output(str(folder / table.csv), note)
         for pic in table.pictures:
             session.custom_output(
-                str(folder / pic),
-                f"Picture drawn from the disclosure-safe {table.spec.name} "
-                "(rounded counts; suppressed cells left out), or from synthetic data.",
+                str(folder / pic), f"Picture {table.drawn_from.get(pic, '')}.".replace(" .", ".")
             )
     session.custom_output(
         str(folder / "output_checking_report.md"),
@@ -1056,7 +1141,7 @@ def report_markdown(
             )
             lines.append("")
         for pic in table.pictures:
-            lines.append(f"Picture `{pic}`: drawn from the safe table (or from synthetic data).")
+            lines.append(f"Picture `{pic}`: {table.drawn_from.get(pic, 'source not recorded')}.")
         for name in table.withheld:
             lines.append(f"Picture `{name}` was NOT exported: it shows individuals from real data.")
         lines.append("")
