@@ -82,3 +82,14 @@ def test_bad_settings_exit_2(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("LEO_SETTINGS_FILE", str(bad))
     assert main(["list"]) == 2
     assert "ks4_cohorts" in capsys.readouterr().err
+
+
+def test_list_shows_the_sources_and_the_safe_outputs(project_env, capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    rows = [[c.strip() for c in line.split("|")[1:-1]] for line in out.splitlines() if "|" in line]
+    names = {row[1]: row[2] for row in rows if len(row) >= 3}
+    assert {"out_destinations", "out_destinations_safe", "out_state_distribution_safe"} <= set(
+        names
+    )
+    assert names["ks4"] == "source" and names["employment"] == "source"

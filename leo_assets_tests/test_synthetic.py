@@ -616,3 +616,14 @@ def test_postgres_gets_the_same_tables(tmp_path):
         assert cur.fetchone()[0] == 150
     rows = rate_report(settings, url)
     assert {r.measure for r in rows} >= {"ks4_destination_overall_sustained", "leo_link_rate"}
+
+
+def test_a_fault_nobody_can_receive_is_not_out_of_tolerance(tmp_path):
+    """One cohort: no cross-cohort over-match is possible; 0 injected of 0 expected is right."""
+    settings = make_settings(source_dir=str(tmp_path), ks4_cohorts=[2014])
+    config = GeneratorConfig(pupils_per_cohort=30, cohorts=[2014], show_progress=False)
+    generate(settings, config)
+    rows = {row.measure: row for row in rate_report(settings, config)}
+    row = rows["fault_overmatch_cohort"]
+    assert row.n == 0 and row.ok, row
+    assert "none eligible" in row.note
