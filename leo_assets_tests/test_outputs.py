@@ -72,6 +72,28 @@ def test_outputs_count_the_hand_built_people(small):
     assert (int(link["n_flagged"]), int(link["n_units"])) == (4, 5)
 
 
+def test_every_safe_output_has_a_column_schema_and_its_pictures(small):
+    _db, result = small
+    seen = {}
+    for event in result.get_asset_materialization_events():
+        mat = event.event_specific_data.materialization
+        if mat.asset_key.path[-1] in SAFE:
+            seen[mat.asset_key.path[-1]] = mat.metadata
+    assert set(seen) == set(SAFE)
+    for spec in SPECS.values():
+        metadata = seen[spec.safe_name]
+        schema = metadata["dagster/column_schema"].value
+        columns = {c.name: c for c in schema.columns}
+        assert set(spec.published_columns()) <= set(columns), spec.safe_name
+        assert all(columns[c].description for c in spec.published_columns()), spec.safe_name
+    # a picture for each output where one helps (five people: every count suppressed, so a
+    # picture may be empty and left out; its key is then absent, never a broken image)
+    for name, metadata in seen.items():
+        for key, value in metadata.items():
+            if key.startswith("picture_"):
+                assert "data:image/png;base64," in value.value, (name, key)
+
+
 def test_five_people_publish_nothing_and_every_check_passes(small):
     db, result = small
     for spec in SPECS.values():
