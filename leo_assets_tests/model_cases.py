@@ -5,6 +5,7 @@ Its keys (sql/README.md, "Model tests as data", is the reference):
 
 - ``model`` (default: the file's stem), ``key`` (the column naming whose row it is, e.g.
   ``person_id``), ``columns`` and ``order_by`` (what a case's expected rows hold and their order);
+- ``shared``: anything for YAML anchors (rows several cases give), read only through them;
 - ``settings``: settings for every case (a case's own ``settings`` are merged over them);
 - ``defaults``: per source view, the column values a given row does not state; the value
   ``$row`` is the row's number in the file (1, 2, ...), for columns that must be unique;
@@ -31,8 +32,8 @@ from leo_assets.resources import WorkspaceDatabase
 from leo_assets.sqlproject.sources import load_catalog
 from leo_assets_tests.helpers import REAL_SQL, build_selection, settings_for, write_sources
 
-FILE_KEYS = {"model", "key", "columns", "order_by", "settings", "defaults", "cases"}
-CASE_KEYS = {"name", "rule", "keys", "settings", "given", "expect", "queries"}
+FILE_KEYS = {"model", "key", "columns", "order_by", "settings", "defaults", "shared", "cases"}
+CASE_KEYS = {"name", "rule", "keys", "settings", "given", "columns", "expect", "queries"}
 
 
 @dataclass
@@ -45,6 +46,7 @@ class Case:
     expect: list[list[Any]]
     queries: list[dict[str, Any]] = field(default_factory=list)
     own_settings: bool = False  # settings of its own, over the file's
+    columns: list[str] | None = None  # a subset of the file's columns, when it checks fewer
 
 
 @dataclass
@@ -98,13 +100,18 @@ def load_case_file(path: Path) -> CaseFile:
                 expect=[list(r) for r in raw["expect"]],
                 queries=raw.get("queries") or [],
                 own_settings=bool(raw.get("settings")),
+                columns=raw.get("columns"),
             )
         )
+    columns = list(doc["columns"])
+    for case in cases:
+        if case.columns and set(case.columns) - set(columns):
+            raise CaseFileError(f"{rel}: case {case.name}: columns not in the file's columns")
     return CaseFile(
         path=path,
         model=doc.get("model") or path.name[: -len(".cases.yml")],
         key=doc["key"],
-        columns=list(doc["columns"]),
+        columns=columns,
         order_by=list(doc.get("order_by") or doc["columns"]),
         defaults=doc.get("defaults") or {},
         cases=cases,
@@ -207,6 +214,14 @@ def build_group(case_file: CaseFile, cases: list[Case], root: Path, backend: str
     finally:
         db.dispose()
     return rows, queries
+
+
+def project(case_file: CaseFile, case: Case, rows: list[list[Any]]) -> list[list[Any]]:
+    """Rows of the file's columns cut to the case's own columns (if it names them)."""
+    if not case.columns:
+        return rows
+    index = [case_file.columns.index(c) for c in case.columns]
+    return [[row[i] for i in index] for row in rows]
 
 
 def expected_rows(rows: list[list[Any]]) -> list[list[Any]]:

@@ -15,6 +15,7 @@ from leo_assets_tests.model_cases import (
     groups,
     load_case_file,
     normalise,
+    project,
     settings_key,
 )
 
@@ -57,9 +58,10 @@ def test_model_case(stem, name, built):
     case = next(c for c in case_file.cases if c.name == name)
     rows, queries = built(stem, settings_key(case.settings))
     keys = [normalise(k) for k in case.keys]
-    got = [row[1:] for row in rows if row[0] in keys]
+    got = project(case_file, case, [row[1:] for row in rows if row[0] in keys])
     want = expected_rows(case.expect)
-    assert got == want, diff(case_file.rel, name, case_file.model, case_file.columns, want, got)
+    columns = case.columns or case_file.columns
+    assert got == want, diff(case_file.rel, name, case_file.model, columns, want, got)
     for i, query in enumerate(case.queries):
         want_q = expected_rows(query["rows"])
         got_q = queries[(name, i)]
