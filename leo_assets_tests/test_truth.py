@@ -25,6 +25,15 @@ FAULTS = FaultRates(
     pmr_conflict=0.01,
 )
 COHORTS = [2013, 2014]
+# what the tests read (employment_spells and ks5_results are upstream of none of the others)
+BUILT = [
+    "destinations",
+    "transition_sequence",
+    "metrics_annual",
+    "transitions",
+    "employment_spells",
+    "ks5_results",
+]
 
 
 def _build(root, seed=11):
@@ -33,17 +42,7 @@ def _build(root, seed=11):
         settings,
         GeneratorConfig(pupils_per_cohort=700, seed=seed, faults=FAULTS, show_progress=False),
     )
-    build_selection(
-        settings,
-        [
-            "destinations",
-            "transition_sequence",
-            "metrics_annual",
-            "transitions",
-            "employment_spells",
-            "ks5_results",
-        ],
-    )
+    build_selection(settings, BUILT)
     return settings
 
 
@@ -240,9 +239,7 @@ def test_same_sources_in_another_row_order_give_identical_tables(world, tmp_path
                 'ORDER BY hash(original."' + settings.project_schema + f'"."{table}") DESC'
             )
         copy.close()
-    build_selection(
-        shuffled, ["destinations", "transition_sequence", "metrics_annual", "transitions"]
-    )
+    build_selection(shuffled, BUILT)
     other = duckdb.connect()
     other.execute(f"ATTACH '{tmp_path / 'ws.duckdb'}' AS shuffled (READ_ONLY)")
     other.execute(
