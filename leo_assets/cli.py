@@ -70,13 +70,15 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(format_report(rate_report(settings, truth)))
     else:
         print(
-            "rates of a simulation with these options (nothing written; --simulate or no generated data)"
+            "rates of a simulation with these options "
+            "(nothing written; --simulate or no generated data)"
         )
         print(format_report(rate_report(settings, _generator_config(args))))
     derived = derived_destination_rates(settings)
     if derived:
         print(
-            "\ndestinations derived by the pipeline (workspace table destinations) beside published figures"
+            "\ndestinations derived by the pipeline (workspace table destinations) "
+            "beside published figures"
         )
         print(
             tabulate(
@@ -89,7 +91,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-# DfE longer-term destinations of 2016 KS4 leavers and the KS4 destination measure (shared/design/peers.md 2.1)
+# DfE longer-term destinations of 2016 KS4 leavers and the KS4 destination measure
+# (shared/design/peers.md 2.1)
 PUBLISHED_DESTINATIONS = {
     ("sustained", 1): 0.941,
     ("sustained", 3): 0.824,
@@ -268,12 +271,14 @@ def cmd_export_outputs(args: argparse.Namespace) -> int:
     finally:
         db.dispose()
     for table in exported:
+        suppressed = sum(sum(r.values()) for r in table.suppressed.values())
         print(
-            f"{table.csv}: {table.rows} rows, {sum(sum(r.values()) for r in table.suppressed.values())} cells suppressed"
+            f"{table.csv}: {table.rows} rows, {suppressed} cells suppressed"
             + (f"; {', '.join(table.pictures)}" if table.pictures else "")
         )
     print(
-        f"wrote {folder / 'output_checking_report.md'} and the ACRO session {folder / 'acro'}: submit {folder} for output checking"
+        f"wrote {folder / 'output_checking_report.md'} and the ACRO session {folder / 'acro'}: "
+        f"submit {folder} for output checking"
     )
     return 0
 
@@ -319,7 +324,8 @@ def _add_generator_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--srs-text",
         action="store_true",
-        help="text as the SRS holds it: ids and codes right-padded like char(n), codes in mixed case",
+        help="text as the SRS holds it: ids and codes right-padded like char(n), codes in mixed "
+        "case",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
