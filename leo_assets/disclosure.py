@@ -52,13 +52,14 @@ sums of the two and the N largest, the number of negative values) that the ``out
 in the database, so that person-level rows never come into Python (ACRO's ``crosstab`` and
 ``pivot_table`` need the microdata). ACRO gets the tables in a fixed order: :func:`protect` hands it
 the table in :func:`canonical_order` (by the cells' dimension values), :func:`verify` the tables
-as read, which ``leo_assets.outputs.read_frame`` orders by the dimensions. Rounding and secondary suppression, which ACRO does not
-offer for tables built elsewhere, are ours. The export writes an ACRO session (``finalise``) with
-every file as a custom output, for output checkers who use SACRO.
+as read, which ``leo_assets.outputs.read_frame`` orders by the dimensions. Rounding and secondary
+suppression, which ACRO does not offer for tables built elsewhere, are ours. The export writes an
+ACRO session (``finalise``) with every file as a custom output, for output checkers who use SACRO.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -109,7 +110,10 @@ class DisclosureRules(BaseModel):
         return [
             (
                 "Minimum cell count",
-                f"counts (numerators and denominators) below {self.min_cell_count} are suppressed; {zero}",
+                (
+                    f"counts (numerators and denominators) below {self.min_cell_count} are "
+                    f"suppressed; {zero}"
+                ),
             ),
             (
                 "Minimum contributors",
@@ -117,18 +121,25 @@ class DisclosureRules(BaseModel):
             ),
             (
                 "Dominance (N-K)",
-                f"a magnitude is suppressed when its {self.nk_n} largest contributors make up "
-                f"{self.nk_k:.0%} or more of the total",
+                (
+                    f"a magnitude is suppressed when its {self.nk_n} largest contributors make up "
+                    f"{self.nk_k:.0%} or more of the total"
+                ),
             ),
             (
                 "p% rule",
-                f"a magnitude is suppressed when the total less its two largest contributors is below "
-                f"{self.p_ratio:.0%} of the largest",
+                (
+                    "a magnitude is suppressed when the total less its two largest contributors "
+                    f"is below {self.p_ratio:.0%} of the largest"
+                ),
             ),
             (
                 "Secondary suppression",
-                "further cells are suppressed until no suppressed count can be recovered "
-                "exactly from published totals (audited by solving the tables' additive relations)",
+                (
+                    "further cells are suppressed until no suppressed count can be recovered "
+                    "exactly from published totals (audited by solving the tables' additive "
+                    "relations)"
+                ),
             ),
             (
                 "Rounding of counts",
@@ -140,12 +151,17 @@ class DisclosureRules(BaseModel):
             ),
             (
                 "Percentages",
-                f"computed from the rounded counts, to {self.percent_decimals} decimal place(s); "
-                "suppressed when their numerator or denominator is suppressed",
+                (
+                    f"computed from the rounded counts, to {self.percent_decimals} decimal "
+                    "place(s); suppressed when their numerator or denominator is suppressed"
+                ),
             ),
             (
                 "Suppressed cells",
-                f"shown as '{self.suppressed_marker}' in the CSV files (NULL in the workspace tables)",
+                (
+                    f"shown as '{self.suppressed_marker}' in the CSV files (NULL in the workspace "
+                    "tables)"
+                ),
             ),
         ]
 
@@ -155,10 +171,10 @@ def parse_rules(values: dict[str, Any] | None) -> DisclosureRules:
 
     >>> parse_rules({"min_cell_count": 20}).min_cell_count
     20
-    >>> parse_rules({"min_cel_count": 20})
+    >>> parse_rules({"min_cel_count": 20})  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    leo_assets.settings.SettingsError: setting 'disclosure.min_cel_count': unknown key; known: min_cell_count, zeros_are_disclosive, round_counts_to, round_earnings_to, percent_decimals, nk_n, nk_k, p_ratio, suppressed_marker, sequence_index_sample
+    leo_assets.settings.SettingsError: setting 'disclosure.min_cel_count': unknown key; known: ...
     """
     values = dict(values or {})
     known = list(DisclosureRules.model_fields)
@@ -213,7 +229,8 @@ _TABLE_MODEL = SimpleNamespace(model_type="table")
 
 
 def count_primary(counts: pd.DataFrame, rules: DisclosureRules) -> pd.DataFrame:
-    """Reason a count cell is primary-suppressed ('' = publishable): ACRO's threshold and zero checks."""
+    """Reason a count cell is primary-suppressed ('' = publishable): ACRO's threshold and zero
+    checks."""
     checks = _acro_checks(rules)
     table = counts.astype(float)
     evidence = _evidence(count_table=table)
@@ -521,7 +538,7 @@ def build_constraints(df: pd.DataFrame, spec: TableSpec) -> list[Constraint]:
                     sub = sub[sub[k].astype(str) == str(v)]
                 for _k, grp in sub.groupby(list(rel.by), sort=False, dropna=False):
                     rows = list(grp.index)
-                    for a, b in zip(rows, rows[1:]):
+                    for a, b in itertools.pairwise(rows):
                         out.append(Constraint((int(a), col), ((int(b), col),)))
     return out
 
@@ -626,7 +643,7 @@ def protect(raw: pd.DataFrame, spec: TableSpec, rules: DisclosureRules) -> Prote
     if spec.magnitude:
         for stat in spec.magnitude.stats:
             safe[stat] = pd.to_numeric(safe[stat], errors="coerce").astype("float64")
-    for (i, col), _why in reasons.items():
+    for i, col in reasons:
         if col in safe.columns:
             safe.at[i, col] = np.nan
     for col in spec.counts:
@@ -758,7 +775,7 @@ def to_csv_frame(safe: pd.DataFrame, spec: TableSpec, rules: DisclosureRules) ->
     for col in numeric:
         vals = pd.to_numeric(out[col], errors="coerce")
         if col in spec.counts or (spec.magnitude and col in spec.magnitude.stats):
-            text = vals.map(lambda v: "" if pd.isna(v) else str(int(round(v))))
+            text = vals.map(lambda v: "" if pd.isna(v) else str(int(round(v))))  # noqa: RUF046 (numpy floats)
         else:
             text = vals.map(lambda v: "" if pd.isna(v) else f"{v:.{rules.percent_decimals}f}")
         out[col] = text.where(vals.notna(), rules.suppressed_marker)
