@@ -519,29 +519,34 @@ class WorkspaceDatabase(ConfigurableResource):
         self.execute(ddl_create_schema(self.dialect, self.target("_").schema))
 
     # ------------------------------------------------------------------ sources
-    def source_columns(self, catalog: SourceCatalog, pv: PhysicalView) -> dict[str, str] | None:
-        """Columns (lower case) of a physical source view, or None when the view does not exist."""
-        database = catalog.physical_database(pv.database)
+    def source_columns(
+        self, catalog: SourceCatalog, database: str, views: list[str]
+    ) -> dict[str, dict[str, str]]:
+        """Columns (lower case name -> type) of ``views`` of a logical source database, by view
+        name; a view that does not exist is left out. One catalogue query for all of them."""
+        physical = catalog.physical_database(database)
+        schema = catalog.settings.project_schema
+        names = ", ".join(f"'{validate_identifier(v, 'source view')}'" for v in sorted(views))
         if self.dialect == "duckdb":
             sql = (
-                "SELECT lower(column_name), data_type FROM information_schema.columns WHERE "
-                "table_catalog = "
-                f"'{database}' AND table_schema = '{catalog.settings.project_schema}' AND "
-                f"table_name = '{pv.view}'"
+                "SELECT table_name, lower(column_name), data_type FROM information_schema.columns "
+                f"WHERE table_catalog = '{physical}' AND table_schema = '{schema}'"
             )
         elif self.dialect == "postgres":
             sql = (
-                "SELECT lower(column_name), data_type FROM information_schema.columns WHERE "
-                f"table_schema = '{database}' AND table_name = '{pv.view}'"
+                "SELECT table_name, lower(column_name), data_type FROM information_schema.columns "
+                f"WHERE table_schema = '{physical}'"
             )
         else:
             sql = (
-                "SELECT LOWER(COLUMN_NAME), DATA_TYPE FROM "
-                f"[{database}].INFORMATION_SCHEMA.COLUMNS WHERE "
-                f"TABLE_SCHEMA = '{catalog.settings.project_schema}' AND TABLE_NAME = '{pv.view}'"
+                "SELECT TABLE_NAME, LOWER(COLUMN_NAME), DATA_TYPE FROM "
+                f"[{physical}].INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = '{schema}'"
             )
-        found = dict(self.rows(sql))
-        return found or None
+        sql += f" AND table_name IN ({names})" if names else " AND 1 = 0"
+        found: dict[str, dict[str, str]] = {}
+        for view, column, typ in self.rows(sql + " ORDER BY 1, 2"):
+            found.setdefault(str(view).lower(), {})[column] = typ
+        return found
 
     def verify_sources(self, catalog: SourceCatalog, source: str) -> tuple[frozenset, list[str]]:
         """Check the views of a source exist with their declared columns.
@@ -552,9 +557,15 @@ class WorkspaceDatabase(ConfigurableResource):
         missing_optional: set[tuple[str, str]] = set()
         warnings = list(catalog.skipped(source))
         database_of = catalog.physical_database
-        for pv in catalog.views(source):
+        views = catalog.views(source)
+        columns: dict[str, dict[str, str]] = {}
+        for database in sorted({pv.database for pv in views}):
+            columns |= self.source_columns(
+                catalog, database, [pv.view for pv in views if pv.database == database]
+            )
+        for pv in views:
             where = f"{database_of(pv.database)}.{catalog.settings.project_schema}.{pv.view}"
-            found = self.source_columns(catalog, pv)
+            found = columns.get(pv.view.lower())
             if found is None:
                 raise SourceViewError(
                     f"source view {where} does not exist (source {pv.database}.{source}). If this "
@@ -777,17 +788,24 @@ class WorkspaceDatabase(ConfigurableResource):
         stmts = (ddl_drop(dialect, new, leftover) if leftover else []) + [
             f"CREATE TABLE {new.sql(dialect)} ({col_sql})"
         ]
-        placeholders = ", ".join(f":p{i}" for i in range(len(columns)))
+        # multi-row VALUES in chunks: one statement per chunk instead of one per row (a driver's
+        # executemany runs row by row on DuckDB); SQL Server allows 2,100 parameters and 1,000 rows
+        per_chunk = max(1, min(1000, 2000 // max(1, len(columns))))
         started = time.perf_counter()
         try:
             with self.engine.begin() as conn:
                 for stmt in stmts:
                     conn.execute(text(stmt))
-                if rows:
-                    conn.execute(
-                        text(f"INSERT INTO {new.sql(dialect)} VALUES ({placeholders})"),
-                        [{f"p{i}": v for i, v in enumerate(r)} for r in rows],
+                for first in range(0, len(rows), per_chunk):
+                    chunk = rows[first : first + per_chunk]
+                    values = ", ".join(
+                        "(" + ", ".join(f":p{r}_{i}" for i in range(len(columns))) + ")"
+                        for r in range(len(chunk))
                     )
+                    params = {
+                        f"p{r}_{i}": v for r, row in enumerate(chunk) for i, v in enumerate(row)
+                    }
+                    conn.execute(text(f"INSERT INTO {new.sql(dialect)} VALUES {values}"), params)
             gate(new.name)
             self.execute(ddl_swap(dialect, new, final, "table", self.relation_kind(final.name)))
         except Exception as exc:

@@ -73,7 +73,7 @@ def compile_tree(
         table.replace(relation)
     for param in list(tree.find_all(exp.Parameter)):
         param.replace(_param_literal(project, param.name.lower()))
-    return transpile(tree, dialect)
+    return transpile(tree, dialect, copy=False)
 
 
 def compile_text(

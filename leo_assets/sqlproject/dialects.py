@@ -58,14 +58,19 @@ def _fix(node: exp.Expression, dialect: str) -> exp.Expression:
     return node
 
 
-def transpile(tree: exp.Expression, dialect: str) -> str:
-    """Generate SQL for ``dialect`` from a T-SQL syntax tree, raising on anything unsupported."""
+def transpile(tree: exp.Expression, dialect: str, copy: bool = True) -> str:
+    """Generate SQL for ``dialect`` from a T-SQL syntax tree, raising on anything unsupported.
+
+    ``copy=False`` lets a caller that owns ``tree`` (a copy it made) skip a second deep copy.
+    """
     if dialect not in DIALECTS:
         raise ValueError(f"unknown dialect {dialect!r}; use one of {DIALECTS}")
-    tree = tree.copy()
+    if copy:
+        tree = tree.copy()
     if dialect != "tsql":
         tree = tree.transform(lambda n: _fix(n, dialect), copy=False)
-    return tree.sql(dialect=dialect, unsupported_level=ErrorLevel.RAISE)
+    # the tree is ours (copied above or by the caller): the generator need not copy it again
+    return tree.sql(dialect=dialect, copy=False, unsupported_level=ErrorLevel.RAISE)
 
 
 def parse_tsql(sql: str) -> exp.Expression:

@@ -386,7 +386,7 @@ class SourceCatalog:
             base = exp.Subquery(
                 this=relation, alias=exp.TableAlias(this=exp.to_identifier("source_rows"))
             )
-        distinct = exp.select(*[col(n) for n in names]).from_(base).distinct()
+        distinct = exp.select(*[col(n) for n in names]).from_(base, copy=False).distinct(copy=False)
         if set(decl.key) == set(names) or not by_key:
             return distinct
         rest = [n for n in names if n not in decl.key]
@@ -514,10 +514,11 @@ class SourceCatalog:
                             quoted=True,
                         )
                     )
-            selects.append(exp.select(*projections).from_(self.view_table(pv, dialect)))
+            selects.append(exp.select(*projections).from_(self.view_table(pv, dialect), copy=False))
         query: exp.Expression = selects[0]
         for nxt in selects[1:]:
-            query = exp.union(query, nxt, distinct=False)
+            # copy=False: the parts are new, and copying the growing union each time is quadratic
+            query = exp.union(query, nxt, distinct=False, copy=False)
         return query
 
     def signature(self, source: str) -> str:
