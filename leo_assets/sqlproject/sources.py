@@ -442,27 +442,38 @@ class SourceCatalog:
 
         def counted(relation: exp.Expression, alias: str) -> exp.Expression:
             if isinstance(relation, exp.Table):
-                relation = exp.select("*").from_(relation)
+                relation = exp.select("*").from_(relation.copy(), copy=False)
             return exp.Subquery(
                 this=exp.select(exp.func("COUNT", exp.Star())).from_(
-                    exp.Subquery(this=relation, alias=exp.TableAlias(this=exp.to_identifier(alias)))
+                    exp.Subquery(
+                        this=relation, alias=exp.TableAlias(this=exp.to_identifier(alias))
+                    ),
+                    copy=False,
                 )
             )
 
-        base = raw if not isinstance(raw, exp.Table) else exp.select("*").from_(raw)
+        # each use gets its own copy of the (large, for a year-split source) relation; the
+        # builders below then attach them without copying again
+        base = raw.copy() if not isinstance(raw, exp.Table) else exp.select("*").from_(raw.copy())
         distinct = (
             exp.select(*[exp.column(n, quoted=True) for n in names])
             .from_(
-                exp.Subquery(this=base, alias=exp.TableAlias(this=exp.to_identifier("source_rows")))
+                exp.Subquery(
+                    this=base, alias=exp.TableAlias(this=exp.to_identifier("source_rows"))
+                ),
+                copy=False,
             )
-            .distinct()
+            .distinct(copy=False)
         )
-        query = exp.select(
-            exp.alias_(counted(raw, "delivered"), "delivered_rows"),
-            exp.alias_(counted(distinct, "distinct_rows"), "distinct_rows"),
-            exp.alias_(counted(self.deduplicated(source, raw, by_key=True), "kept"), "kept_rows"),
+        kept = self.deduplicated(source, raw.copy(), by_key=True)
+        query = exp.Select(
+            expressions=[
+                exp.alias_(counted(raw, "delivered"), "delivered_rows", copy=False),
+                exp.alias_(counted(distinct, "distinct_rows"), "distinct_rows", copy=False),
+                exp.alias_(counted(kept, "kept"), "kept_rows", copy=False),
+            ]
         )
-        return transpile(query, dialect)
+        return transpile(query, dialect, copy=False)
 
     def _raw_relation(
         self, source: str, dialect: str, missing_optional: frozenset[tuple[str, str]] = frozenset()
