@@ -505,6 +505,19 @@ class WorkspaceDatabase(ConfigurableResource):
         return "view" if "VIEW" in str(found[0][0]).upper() else "table"
 
     def columns(self, name: str) -> list[tuple[str, str]]:
+        """(column, type) of a workspace relation in its column order; [] when it does not exist.
+
+        DuckDB: ``DESCRIBE`` of the one relation (8 ms), not its ``information_schema``, which
+        scans every attached source database's catalogue (40 ms, once per asset in a build).
+        """
+        if self.dialect == "duckdb":
+            target = self.target(name).sql(self.dialect)
+            try:
+                return [(row[0], row[1]) for row in self.rows(f"DESCRIBE {target}")]
+            except BuildError as exc:
+                if "does not exist" in str(exc):
+                    return []
+                raise
         sql = (
             "SELECT column_name, data_type FROM information_schema.columns "
             f"WHERE table_schema = '{self.workspace_schema}' AND table_name = "
