@@ -5,6 +5,10 @@ Its keys (sql/README.md, "Model tests as data", is the reference):
 
 - ``model`` (default: the file's stem), ``key`` (the column naming whose row it is, e.g.
   ``person_id``), ``columns`` and ``order_by`` (what a case's expected rows hold and their order);
+- ``build``: models built beside the file's model for its cases' ``queries`` (one extract
+  tested through several tables of a pipeline, built once);
+- ``given``: rows (per source view) every build of the file gets, e.g. reference data such as
+  LARS that several cases read;
 - ``shared``: anything for YAML anchors (rows several cases give), read only through them;
 - ``settings``: settings for every case (a case's own ``settings`` are merged over them);
 - ``defaults``: per source view, the column values a given row does not state; the value
@@ -32,7 +36,18 @@ from leo_assets.resources import WorkspaceDatabase
 from leo_assets.sqlproject.sources import load_catalog
 from leo_assets_tests.helpers import REAL_SQL, build_selection, settings_for, write_sources
 
-FILE_KEYS = {"model", "key", "columns", "order_by", "settings", "defaults", "shared", "cases"}
+FILE_KEYS = {
+    "model",
+    "key",
+    "columns",
+    "order_by",
+    "build",
+    "settings",
+    "defaults",
+    "shared",
+    "given",
+    "cases",
+}
 CASE_KEYS = {"name", "rule", "keys", "settings", "given", "columns", "expect", "queries"}
 
 
@@ -58,6 +73,8 @@ class CaseFile:
     order_by: list[str]
     defaults: dict[str, dict[str, Any]]
     cases: list[Case]
+    build: list[str] = field(default_factory=list)  # models built beside it, for queries
+    given: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # rows of every build
 
     @property
     def rel(self) -> str:
@@ -115,6 +132,8 @@ def load_case_file(path: Path) -> CaseFile:
         order_by=list(doc.get("order_by") or doc["columns"]),
         defaults=doc.get("defaults") or {},
         cases=cases,
+        build=list(doc.get("build") or []),
+        given=doc.get("given") or {},
     )
 
 
@@ -166,19 +185,21 @@ def source_rows(
     types = {pv.view: pv.column_types() for pv in load_catalog(REAL_SQL, settings).all_views()}
     row_number = 0
     out: dict[str, list[dict[str, Any]]] = {}
-    for case in case_file.cases:
-        for view, rows in case.given.items():
+    owners = [("(file)", case_file.given, True)]
+    owners += [(case.name, case.given, case in cases) for case in case_file.cases]
+    for name, given_rows, wanted in owners:
+        for view, rows in given_rows.items():
             if view not in types:
-                raise CaseFileError(f"{case_file.rel}: case {case.name}: no source view {view}")
+                raise CaseFileError(f"{case_file.rel}: case {name}: no source view {view}")
             for given in rows:
                 row_number += 1  # counted over the whole file, so $row is stable per case
-                if case not in cases:
+                if not wanted:
                     continue
                 row = {**case_file.defaults.get(view, {}), **given}
                 unknown = set(row) - set(types[view])
                 if unknown:
                     raise CaseFileError(
-                        f"{case_file.rel}: case {case.name}: {view} has no {sorted(unknown)}"
+                        f"{case_file.rel}: case {name}: {view} has no {sorted(unknown)}"
                     )
                 out.setdefault(view, []).append(
                     {
@@ -196,7 +217,7 @@ def build_group(case_file: CaseFile, cases: list[Case], root: Path, backend: str
     """Build one group's extract; return (model rows by key, query rows by (case, index))."""
     settings = settings_for(root, backend, pg_url, **cases[0].settings)
     write_sources(settings, source_rows(case_file, cases, settings))
-    build_selection(settings, [case_file.model])
+    build_selection(settings, [case_file.model, *case_file.build])
     db = WorkspaceDatabase.from_settings(settings)
     schema = settings.workspace_schema
 
