@@ -660,7 +660,7 @@ def render(results: list[Outcome], pupils: int) -> str:
         "",
         "Not in this matrix (tested elsewhere): the shuffle on PostgreSQL and of the `_safe`",
         "outputs and export folder (`test_determinism.py`), the other secret forms",
-        "(`test_redaction.py`), a killed build (kill -9; not yet automated here).",
+        "(`test_resources.py`), a killed build (kill -9; not yet automated here).",
         "",
     ]
     return "\n".join(lines)

@@ -1,4 +1,5 @@
-"""SQL Server: statements are generated from the file's own text (no server here to run them)."""
+"""render.py and the SQL Server statements it splices: generated from the file's own text (no server
+here to run them)."""
 
 from leo_assets.render import render_tsql
 from leo_assets.resources import (
