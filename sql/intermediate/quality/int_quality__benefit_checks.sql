@@ -16,17 +16,6 @@ indexes: [[person_id]]
 
 with
 
-quality as (
-
-    select
-        persons.person_id,
-        persons.modal_academic_birth_year,
-        datefromparts(persons.birth_year, persons.birth_month, 1) as birth_month_date
-    from ws.int_quality__persons as persons
-    where persons.modal_academic_birth_year is not null
-
-),
-
 census as (
 
     select * from ws.int_quality__census_days
@@ -44,8 +33,9 @@ benefits_at_school as (
         min(census.census_date) as first_census_date,
         min(census.academic_age) as lowest_academic_age
     from ws.benefit_spells as claims
-    inner join quality
+    inner join ws.int_quality__persons as quality
         on quality.person_id = claims.person_id
+        and quality.modal_academic_birth_year is not null
     left join census
         on census.person_id = claims.person_id
         and census.is_on_roll = 1
@@ -66,8 +56,9 @@ benefits_before_birth as (
         case when claims.start_date < quality.birth_month_date
             then datediff(day, claims.start_date, quality.birth_month_date) else 0 end as n_days_before
     from ws.benefit_spells as claims
-    inner join quality
+    inner join ws.int_quality__persons as quality
         on quality.person_id = claims.person_id
+        and quality.modal_academic_birth_year is not null
 
 ),
 

@@ -15,17 +15,6 @@ indexes: [[person_id]]
 
 with
 
-quality as (
-
-    select
-        persons.person_id,
-        persons.modal_academic_birth_year,
-        datefromparts(persons.birth_year, persons.birth_month, 1) as birth_month_date
-    from ws.int_quality__persons as persons
-    where persons.modal_academic_birth_year is not null
-
-),
-
 census_terms as (
 
     -- census day of every census term in the data: first Thursday of October, third Thursday of January and May
@@ -69,5 +58,6 @@ from ws.int_school_census_records as records
 inner join census_terms
     on census_terms.census_year = records.census_year
     and census_terms.term_id = records.term_id
-left join quality
+left join ws.int_quality__persons as quality
     on quality.person_id = records.person_id
+    and quality.modal_academic_birth_year is not null

@@ -19,17 +19,6 @@ indexes: [[person_id]]
 
 with
 
-quality as (
-
-    select
-        persons.person_id,
-        persons.modal_academic_birth_year,
-        datefromparts(persons.birth_year, persons.birth_month, 1) as birth_month_date
-    from ws.int_quality__persons as persons
-    where persons.modal_academic_birth_year is not null
-
-),
-
 census as (
 
     select * from ws.int_quality__census_days
@@ -48,8 +37,9 @@ learner_ages as (
     inner join ws.person_identifier as ids
         on ids.identifier_type = 'ilr_recordid'
         and ids.identifier_value = cast(learners.recordid as varchar(20))
-    inner join quality
+    inner join ws.int_quality__persons as quality
         on quality.person_id = ids.person_id
+        and quality.modal_academic_birth_year is not null
     where learners.academic_age is not null
         and learners.academic_year is not null
 
@@ -84,8 +74,9 @@ fe_at_school as (
         count(census.census_year) as n_census_records,
         min(census.census_date) as first_census_date
     from ws.fe_spells as aims
-    inner join quality
+    inner join ws.int_quality__persons as quality
         on quality.person_id = aims.person_id
+        and quality.modal_academic_birth_year is not null
     left join census
         on census.person_id = aims.person_id
         and census.is_on_roll = 1

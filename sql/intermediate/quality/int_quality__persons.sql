@@ -3,7 +3,7 @@ description: >
   One row per person with School Census or KS4 records: the modal year and month of birth over
   the person's records (ties to the earlier), the approximate birth date (the 15th of the modal
   month, derivations 26.4) from which the age-based diagnostics (ER-1, EM-1, BE-1, IL-1, HE-1)
-  compute ages, and what the records disagree on: academic years of birth (September to August,
+  compute ages, the first day of the modal month (BE-2: spells before it), and what the records disagree on: academic years of birth (September to August,
   named by the year it ends; CD-3), sexes (CD-4), the share of records in the modal academic
   year of birth (CO-1: the cohort a record implies is its academic year of birth + 16), and
   whether the person's PMRs disagree with each other on their own modal sex or birth year and
@@ -131,6 +131,7 @@ select
     birth.birth_year,  -- modal year of birth over the person's records
     birth.birth_month,  -- modal month of birth (with the modal year)
     datefromparts(birth.birth_year, birth.birth_month, 15) as approx_birth_date,  -- 15th of the modal month: ages are computed from it
+    datefromparts(birth.birth_year, birth.birth_month, 1) as birth_month_date,  -- 1st of the modal month: BE-2 flags benefit spells starting before it
     academic.academic_birth_year as modal_academic_birth_year,  -- modal academic year of birth (Sep-Aug, named by its end)
     academic.academic_birth_year + 16 as modal_cohort,  -- KS4 year the modal academic year of birth implies
 
