@@ -1,4 +1,4 @@
-"""Disclosure-safe outputs: one ``out_*_safe`` asset per ``out_*`` table, their pictures, the export.
+"""Disclosure-safe outputs: an ``out_*_safe`` asset per ``out_*`` table, their pictures, the export.
 
 * Each ``sql/outputs/out_*.sql`` says in its header's ``disclosure:`` block which columns are
   keys, counts, percentages and magnitudes, and which additive relations join its cells (for
@@ -240,7 +240,7 @@ def _cell(value: Any, typ: str) -> Any:
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
         return None
     if typ == "int":
-        return int(round(float(value)))
+        return round(float(value))
     if typ.startswith("decimal"):
         return float(value)
     return str(value)
@@ -470,7 +470,8 @@ def plot_flows(safe: pd.DataFrame, rules: DisclosureRules) -> list[Picture]:
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
     ax.set_title(
-        f"KS4 {int(cohort)}: destinations 1, 3 and 5 years after KS4 (rounded; suppressed flows left out)",
+        f"KS4 {int(cohort)}: destinations 1, 3 and 5 years after KS4"
+        " (rounded; suppressed flows left out)",
         fontsize=12,
         pad=12,
     )
@@ -495,7 +496,7 @@ def plot_top_sequences(safe: pd.DataFrame, rules: DisclosureRules) -> list[Pictu
     ]
     if shown.empty:
         return []
-    cohort = sorted(shown["ks4_year"].unique())[0]
+    cohort = min(shown["ks4_year"].unique())
     rows = shown[shown["ks4_year"] == cohort].sort_values("sequence_rank").head(10)
     fig, axes = _figure(10.0, 6.0)
     ax = axes[0][0]
@@ -561,8 +562,8 @@ def plot_earnings(safe: pd.DataFrame, rules: DisclosureRules) -> list[Picture]:
     ax.tick_params(labelsize=10)
     ax.legend(fontsize=10, frameon=False)
     ax.set_title(
-        "Earnings of those with earnings, by age (rounded to £%d; suppressed cells left out)"
-        % rules.round_earnings_to,
+        f"Earnings of those with earnings, by age (rounded to £{rules.round_earnings_to:d};"
+        " suppressed cells left out)",
         fontsize=12,
     )
     return [Picture("earnings_by_age.png", "Earnings percentiles by age", _png(fig))]
@@ -617,7 +618,10 @@ def plot_sequence_index(
         return []
     ws = db.target("transition_sequence").sql(db.dialect)
     cohort = db.target("ks4_cohort").sql(db.dialect)
-    order = "(CAST(person_id AS BIGINT) * CAST(2654435761 AS BIGINT)) % CAST(4294967296 AS BIGINT), person_id"
+    order = (
+        "(CAST(person_id AS BIGINT) * CAST(2654435761 AS BIGINT)) % CAST(4294967296 AS BIGINT),"
+        " person_id"
+    )
     top = f"SELECT TOP {size} person_id" if db.dialect == "tsql" else "SELECT person_id"
     limit = "" if db.dialect == "tsql" else f" LIMIT {size}"
     sample_sql = f"{top} FROM {cohort} ORDER BY {order}{limit}"
@@ -666,7 +670,10 @@ def plot_sequence_index(
     note = (
         ""
         if synthetic
-        else "Individual-level picture: shown here inside the secure environment only; never exported."
+        else (
+            "Individual-level picture: shown here inside the secure environment only;"
+            " never exported."
+        )
     )
     return [
         Picture(
@@ -754,7 +761,8 @@ def pictures_for(
 def suppression_summary(
     safe: pd.DataFrame, raw: pd.DataFrame, spec: TableSpec, rules: DisclosureRules
 ) -> dict[str, dict[str, int]]:
-    """{column: {reason: cells}} for the suppressed cells of a safe table (primary reason, else secondary)."""
+    """{column: {reason: cells}} for the suppressed cells of a safe table (primary reason, else
+    secondary)."""
     primary = primary_reasons(raw, spec, rules)
     keys = list(spec.dims)
     joined = (
@@ -876,9 +884,10 @@ def build_safe_asset(
         key=key,
         description=(
             f"{spec.title}: the disclosure-safe version of {spec.name}, the table to export. "
-            f"Rules: minimum count {rules.min_cell_count}, counts rounded to {rules.round_counts_to}, "
-            f"earnings to £{rules.round_earnings_to}, N-K ({rules.nk_n}, {rules.nk_k}), p% {rules.p_ratio}, "
-            "secondary suppression against totals (leo_assets/disclosure.py). Suppressed cells are NULL."
+            f"Rules: minimum count {rules.min_cell_count}, counts rounded to "
+            f"{rules.round_counts_to}, earnings to £{rules.round_earnings_to}, N-K ({rules.nk_n}, "
+            f"{rules.nk_k}), p% {rules.p_ratio}, secondary suppression against totals "
+            "(leo_assets/disclosure.py). Suppressed cells are NULL."
         ),
         group_name="outputs",
         code_version=_code_version(spec, settings, model.code_version),
@@ -891,9 +900,10 @@ def build_safe_asset(
                 asset=key,
                 blocking=True,
                 description=(
-                    "Re-verifies every SDC rule on the written safe table against the raw counts: no published cell "
-                    "breaks a primary rule, every count and amount is rounded, no suppressed cell is recoverable from "
-                    "published totals, no evidence column is published."
+                    "Re-verifies every SDC rule on the written safe table against the raw counts: "
+                    "no published cell breaks a primary rule, every count and amount is rounded, "
+                    "no suppressed cell is recoverable from published totals, no evidence column "
+                    "is published."
                 ),
             )
         ],
@@ -973,7 +983,8 @@ def export_outputs(
     project: SqlProject, db: WorkspaceDatabase, folder: Path, read_only: bool = False
 ) -> list[ExportedTable]:
     """Write every safe output (CSV), its pictures (PNG), ``output_checking_report.md`` and an ACRO
-    session (``acro/``) to ``folder``. Every table is re-verified first; any failure exports nothing.
+    session (``acro/``) to ``folder``. Every table is re-verified first; any failure exports
+    nothing.
 
     ``read_only``: the route for a workspace built by the SSMS script (``leo-assets render``),
     which builds the ``out_*`` aggregates but not their ``_safe`` tables: each is protected here,
@@ -1001,7 +1012,8 @@ def export_outputs(
             continue
         if not db.relation_kind(spec.safe_name):
             raise ExportRefused(
-                f"{spec.safe_name} has not been built: run 'leo-assets build {spec.safe_name}' first"
+                f"{spec.safe_name} has not been built: "
+                f"run 'leo-assets build {spec.safe_name}' first"
             )
         raw = read_frame(db, spec.name, spec.dims)
         safe = read_frame(db, spec.safe_name, spec.dims)
@@ -1055,7 +1067,8 @@ def export_outputs(
 
 
 def write_acro_session(folder: Path, exported: list[ExportedTable], rules: DisclosureRules) -> None:
-    """An ACRO session listing every file with its SDC note (``acro/results.json``), for SACRO viewers."""
+    """An ACRO session listing every file with its SDC note (``acro/results.json``), for SACRO
+    viewers."""
     import logging
 
     import acro
@@ -1085,17 +1098,23 @@ def write_acro_session(folder: Path, exported: list[ExportedTable], rules: Discl
 def report_markdown(
     exported: list[ExportedTable], settings: Settings, rules: DisclosureRules
 ) -> str:
+    cohorts = ", ".join(map(str, settings.ks4_cohorts))
     lines = [
         "# Output-checking report",
         "",
-        "Produced by `leo-assets export-outputs` (project schema "
-        f"`{settings.project_schema}`, KS4 cohorts {', '.join(map(str, settings.ks4_cohorts))}, reference date "
-        f"{settings.reference_date.isoformat()}).",
+        (
+            "Produced by `leo-assets export-outputs` (project schema "
+            f"`{settings.project_schema}`, KS4 cohorts {cohorts}, reference date "
+            f"{settings.reference_date.isoformat()})."
+        ),
         "",
-        "Every table below is an aggregate of the LEO derived tables built in the workspace database; no "
-        "person-level row left the database to make it. Each was protected by the rules below, written to the "
-        f"workspace as `out_*_safe`, re-verified there by the blocking check `{CHECK_NAME}`, and re-verified "
-        "again against the raw aggregate before this export.",
+        (
+            "Every table below is an aggregate of the LEO derived tables built in the workspace "
+            "database; no person-level row left the database to make it. Each was protected by the "
+            "rules below, written to the workspace as `out_*_safe`, re-verified there by the "
+            f"blocking check `{CHECK_NAME}`, and re-verified again against the raw aggregate "
+            "before this export."
+        ),
         "",
         "## Rules applied",
         "",
@@ -1105,15 +1124,21 @@ def report_markdown(
     lines += [f"| {r} | {d} |" for r, d in rules.describe()]
     lines += [
         "",
-        "Cell rules (threshold, zeros, N-K dominance, p%) are ACRO's (`acro.sdcchecks.SDCChecks`, ACRO "
-        f"{_acro_version()}) with the thresholds above; rounding and secondary suppression are leo-assets' "
-        "(`leo_assets/disclosure.py`). The folder `acro/` holds an ACRO session (`results.json`) listing every file.",
+        (
+            "Cell rules (threshold, zeros, N-K dominance, p%) are ACRO's "
+            f"(`acro.sdcchecks.SDCChecks`, ACRO {_acro_version()}) with the thresholds above; "
+            "rounding and secondary suppression are leo-assets' (`leo_assets/disclosure.py`). The "
+            "folder `acro/` holds an ACRO session (`results.json`) listing every file."
+        ),
         "",
-        "Linked tables: tables made from the same people share cells (e.g. the destination margins of the flows "
-        "and the 'all' breakdown of the destinations). A shared cell has the same value in both, so the same "
-        "primary suppression; secondary suppression is per table, and every published count is rounded, so no "
-        "exact value can be recovered by differencing across tables. Please check differencing between these "
-        "tables and any other output of the project.",
+        (
+            "Linked tables: tables made from the same people share cells (e.g. the destination "
+            "margins of the flows and the 'all' breakdown of the destinations). A shared cell has "
+            "the same value in both, so the same primary suppression; secondary suppression is per "
+            "table, and every published count is rounded, so no exact value can be recovered by "
+            "differencing across tables. Please check differencing between these tables and any "
+            "other output of the project."
+        ),
         "",
         "## Tables",
         "",
@@ -1137,7 +1162,8 @@ def report_markdown(
             lines.append(
                 "Percentages: "
                 + ", ".join(f"`{s.name}`" for s in table.spec.shares)
-                + " are computed from the rounded counts; suppressed with their numerator or denominator."
+                + " are computed from the rounded counts; suppressed with their numerator or"
+                " denominator."
             )
             lines.append("")
         for pic in table.pictures:

@@ -60,7 +60,8 @@ FAULT_FREE_TOLERANCE = {
     "NC-2": 0.01,
     "SP-1": 0.0,
     "SP-2": 0.0,
-    # reported, not judged: defaulted employment dates (4-5 %); ICA, out-of-work in the source, in-work here
+    # reported, not judged: defaulted employment dates (4-5 %); ICA, out-of-work in the source,
+    # in-work here
     "EM-3": 0.08,
     "BE-3": 0.03,
 }
@@ -86,7 +87,8 @@ RISES_WITH_FAULTS = (
     "HE-2",
     "HE-3",
 )
-# too few older partners' outcomes fall before the younger's 14th or 16th birthday to rise at every rate
+# too few older partners' outcomes fall before the younger's 14th or 16th birthday to rise at every
+# rate
 RISES_AT_THE_HIGHEST_RATE = ("ER-1", "EM-1", "BE-1", "BE-4")
 
 
@@ -134,8 +136,9 @@ def test_quiet_without_faults(extracts):
         warned = _pl5_scopes_not_ok(_settings)
         assert warned and all(subgroup != "all" for subgroup, _ in warned), warned
         failing.discard("mq_pl_5_link_rates")
-    # PL-2: the generator's 2 % genuine second EduKeys exceed the 26.4 warn threshold of 1 %; CD-6: its keying
-    # quirk (a birth year after the census year in 1 record of 10,000) sits at the 26.4 warn threshold of 0.01 %
+    # PL-2: the generator's 2 % genuine second EduKeys exceed the 26.4 warn threshold of 1 %; CD-6:
+    # its keying quirk (a birth year after the census year in 1 record of 10,000) sits at the 26.4
+    # warn threshold of 0.01 %
     assert failing <= {"mq_pl_2_several_edukeys", "mq_cd_6_impossible_census_age"}, failing
 
 
@@ -181,7 +184,8 @@ def test_recall_and_precision_against_the_truth(extracts):
         ("CD-1", "overmatch_cohort"),
     ):
         assert rows[key]["recall"] >= 0.85, (key, rows[key])
-    # across cohorts four years apart: birth years, NC years and ILR ages disagree for most merged pairs
+    # across cohorts four years apart: birth years, NC years and ILR ages disagree for most merged
+    # pairs
     for diag in ("CD-3", "CD-5", "CO-1"):
         assert rows[(diag, "overmatch_cohort")]["recall"] >= 0.75, rows[
             (diag, "overmatch_cohort")
@@ -264,7 +268,8 @@ BENEFIT_CODES = {
 
 
 def test_no_personal_attributes_in_check_metadata(extracts):
-    """Every check's metadata: counts, rates, thresholds and scope labels; key columns only in samples."""
+    """Every check's metadata: counts, rates, thresholds and scope labels; key columns only in
+    samples."""
     from leo_assets.definitions import build_definitions
     from leo_assets.sqlproject.loader import load_project
 
@@ -400,7 +405,8 @@ def test_thresholds_are_settings():
 
 
 def test_every_diagnostic_is_documented_with_its_defaults():
-    """docs/match_quality.md has a row per diagnostic and leo_settings.yml lists each one with its asset."""
+    """docs/match_quality.md has a row per diagnostic and leo_settings.yml lists each one with its
+    asset."""
     import re
 
     from leo_assets.diagnostics import DIAGNOSTICS
@@ -433,7 +439,8 @@ def _summary_row(year, status, rate, num, den, warn=0.03, error=0.10, subgroup="
 
 
 def test_outcome_words_match_the_status_of_every_scope():
-    """Within every threshold: passed; a scope past warn: a warning naming it; past error: an error."""
+    """Within every threshold: passed; a scope past warn: a warning naming it; past error: an
+    error."""
     from leo_assets.diagnostics import DIAGNOSTICS, evaluate
 
     pl1 = next(d for d in DIAGNOSTICS if d.id == "PL-1")

@@ -84,15 +84,18 @@ def _world():
     pairs = []
     # clean pupil (ae 1)
     pairs += _census_years("PCLEAN", "S1", years, yearofbirth=1998, monthofbirth=3)
-    # over-match (ae 2): two PMRs of two pupils at two schools at once, different sex and birth month
+    # over-match (ae 2): two PMRs of two pupils at two schools at once, different sex and birth
+    # month
     pairs += _census_years("PA1", "S1", years, gender="F", yearofbirth=1998, monthofbirth=3)
     pairs += _census_years("PA2", "S2", years, gender="M", yearofbirth=1998, monthofbirth=7)
-    # keying conflict (ae 3): one record two academic years of birth away, one born after its census (CD-6)
+    # keying conflict (ae 3): one record two academic years of birth away, one born after its census
+    # (CD-6)
     pairs += _census_years("PB", "S1", years, yearofbirth=1998, monthofbirth=3)
     pairs.append(census_row("PB", 2010, "spring", "S1", yearofbirth=2000, monthofbirth=3))
     pairs.append(census_row("PB", 2009, "spring", "S1", yearofbirth=2012, monthofbirth=3))
-    # age conflicts (ae 4): earnings, employment and benefits before 14, FE before 14, HE before 16; NC years
-    # consistent with the age (CD-5 examines, quiet); HE over Year 10 census days (HE-3), JSA over one (BE-4)
+    # age conflicts (ae 4): earnings, employment and benefits before 14, FE before 14, HE before 16;
+    # NC years consistent with the age (CD-5 examines, quiet); HE over Year 10 census days (HE-3),
+    # JSA over one (BE-4)
     pairs += _census_years("PC", "S1", years, nc_years=True, yearofbirth=1998, monthofbirth=3)
     # twins over-matched (ae 11): two PMRs, same birth and sex, one school and term (CD-2, PL-1)
     pairs += [
@@ -151,7 +154,8 @@ def _world():
     ] + [
         {"ae_id": 13, "recordid": 13000 + k, "source": "ILR"} for k in range(1, 5)
     ]  # PJ's aims at four providers
-    # PL-8: unlinked 0/1 in 2011, 1/2 in 2012 (4003: no lookup row; +50 pp: warn), 1/2 in 2013 (4006; no change)
+    # PL-8: unlinked 0/1 in 2011, 1/2 in 2012 (4003: no lookup row; +50 pp: warn), 1/2 in 2013
+    # (4006; no change)
     # IL-2: PC (born March 1998) is 12 in 2010/11, not 19; 13 in 2011/12 is right
     rows["learners"] = [
         {"external_id": 900001, "recordid": 4001, "academicyear": "2010/2011", "acage": 19},
@@ -269,8 +273,9 @@ def _world():
             he_enddate=D(2013, 9, 1),
         )
     ]
-    # NCCIS (PMR, academic year, month, code): PCLEAN at school on roll, then an unmapped code and two
-    # categories in one month (NC-1); PG at school in 2013/14 autumn with no on-roll record that term (NC-2)
+    # NCCIS (PMR, academic year, month, code): PCLEAN at school on roll, then an unmapped code and
+    # two categories in one month (NC-1); PG at school in 2013/14 autumn with no on-roll record that
+    # term (NC-2)
     rows["nccis_2011_to_2021"] = [
         {
             "nccis_pupilmatchingrefanonymous": pmr,
@@ -321,7 +326,8 @@ def world(module_backend):
 def test_each_diagnostic_flags_the_person_built_to_trip_it(world):
     _settings, db, _result = world
     flags = db.rows(
-        'SELECT f.flag, coalesce(l.primary_pmr, l.primary_edukey) FROM "leo_assets"."match_flags" AS f '
+        'SELECT f.flag, coalesce(l.primary_pmr, l.primary_edukey) FROM "leo_assets"."match_flags" '
+        "AS f "
         'JOIN "leo_assets"."person_lookup" AS l ON l.person_id = f.person_id ORDER BY 1, 2'
     )
     by_person: dict[str, set[str]] = {}
@@ -346,7 +352,8 @@ def test_summary_counts_and_judges(world):
     rows = {
         (d, m): (n, den, status)
         for d, m, n, den, status in db.rows(
-            'SELECT diagnostic_id, measure, numerator, denominator, status FROM "leo_assets"."match_quality_summary" '
+            "SELECT diagnostic_id, measure, numerator, denominator, status FROM "
+            '"leo_assets"."match_quality_summary" '
             "WHERE ks4_year = 'all' AND subgroup = 'all'"
         )
     }
@@ -383,13 +390,16 @@ def test_checks_report_on_their_assets_without_blocking(world):
 
 
 def test_hesa_only_ilr_link_and_recordid_diagnostics(world):
-    """PL-7, PL-8 and PL-10 on the hand-built extract: exact counts, a tripping and a quiet case each."""
+    """PL-7, PL-8 and PL-10 on the hand-built extract: exact counts, a tripping and a quiet case
+    each."""
     _settings, db, result = world
     rows = {
         (d, m, y, g, v): (n, den, status)
         for d, m, y, g, v, n, den, status in db.rows(
-            "SELECT diagnostic_id, measure, ks4_year, subgroup, subgroup_value, numerator, denominator, status "
-            "FROM \"leo_assets\".\"match_quality_summary\" WHERE diagnostic_id IN ('PL-7', 'PL-8', 'PL-10')"
+            "SELECT diagnostic_id, measure, ks4_year, subgroup, subgroup_value, numerator, "
+            "denominator, status "
+            'FROM "leo_assets"."match_quality_summary" WHERE diagnostic_id IN (\'PL-7\', '
+            "'PL-8', 'PL-10')"
         )
     }
     # PL-7: PH of PC, PH, PI, PJ is HE-only (25 % > 5 %); cohort 2014 holds only PC (linked): quiet
@@ -397,12 +407,14 @@ def test_hesa_only_ilr_link_and_recordid_diagnostics(world):
     assert rows[("PL-7", "flagged", "all", "hesa_year", "2013")] == (1, 4, "report")
     assert rows[("PL-7", "flagged", "all", "hesa_year", "2014")] == (0, 1, "report")
     assert rows[("PL-7", "flagged", "2014", "all", "all")] == (0, 1, "ok")
-    # PL-8: 2 of 5 learner records unlinked, reported; 2012 jumps 50 pp (warn), 2013 does not move (report)
+    # PL-8: 2 of 5 learner records unlinked, reported; 2012 jumps 50 pp (warn), 2013 does not move
+    # (report)
     assert rows[("PL-8", "flagged", "all", "all", "all")] == (2, 5, "report")
     assert rows[("PL-8", "flagged", "all", "academic_year", "2011")] == (0, 1, "report")
     assert rows[("PL-8", "flagged", "all", "academic_year", "2012")] == (1, 2, "warn")
     assert rows[("PL-8", "flagged", "all", "academic_year", "2013")] == (1, 2, "report")
-    # PL-10: 7001 of 9 lookup recordids is duplicated; 4006 of the 4 ILR learner recordids found is an NPD row
+    # PL-10: 7001 of 9 lookup recordids is duplicated; 4006 of the 4 ILR learner recordids found is
+    # an NPD row
     assert rows[("PL-10", "flagged", "all", "all", "all")] == (1, 9, "error")
     assert rows[("PL-10", "non_ilr_source", "all", "all", "all")] == (1, 4, "error")
     assert len(rows) == 10  # records, not persons: no cohort rows for PL-8 and PL-10
@@ -435,17 +447,21 @@ def test_hesa_only_ilr_link_and_recordid_diagnostics(world):
 
 
 def test_record_consistency_diagnostics_count_persons_and_events(world):
-    """int_quality__person_checks: persons flagged (and their offending records) among those examined."""
+    """int_quality__person_checks: persons flagged (and their offending records) among those
+    examined."""
     _settings, db, result = world
     rows = {
         (d, m): (n, den, status)
         for d, m, n, den, status in db.rows(
-            'SELECT diagnostic_id, measure, numerator, denominator, status FROM "leo_assets"."match_quality_summary" '
+            "SELECT diagnostic_id, measure, numerator, denominator, status FROM "
+            '"leo_assets"."match_quality_summary" '
             "WHERE ks4_year = 'all' AND subgroup = 'all' AND diagnostic_id IN "
-            "('CD-2', 'CD-5', 'CD-6', 'IL-2', 'IL-4', 'IL-6', 'HE-2', 'HE-3', 'BE-2', 'BE-4', 'ER-4')"
+            "('CD-2', 'CD-5', 'CD-6', 'IL-2', 'IL-4', 'IL-6', 'HE-2', 'HE-3', 'BE-2', 'BE-4', "
+            "'ER-4')"
         )
     }
-    # CD-2: PF of 9 persons with census records; events: PF's one census term of the 43 person-term-schools
+    # CD-2: PF of 9 persons with census records; events: PF's one census term of the 43
+    # person-term-schools
     assert rows[("CD-2", "flagged")][0] == 1 and rows[("CD-2", "flagged")][2] == "warn"
     assert (
         rows[("CD-2", "flagged_events")][0] == 1 and rows[("CD-2", "flagged_events")][2] == "report"
@@ -462,13 +478,15 @@ def test_record_consistency_diagnostics_count_persons_and_events(world):
         rows[("CD-6", "flagged_persons")][0] == 1
         and rows[("CD-6", "flagged_persons")][2] == "report"
     )
-    # IL-2: PC's learner record of 2010/11 (AcAge 19, census says 12), not that of 2011/12 (13); ERROR above 2 %
+    # IL-2: PC's learner record of 2010/11 (AcAge 19, census says 12), not that of 2011/12 (13);
+    # ERROR above 2 %
     assert rows[("IL-2", "flagged")] == (1, 1, "error") and rows[("IL-2", "flagged_events")] == (
         1,
         2,
         "report",
     )
-    # HE-2: PJ's two overlapping instances; PC, PH and PI have one each (INST3 ends before it starts: no spell)
+    # HE-2: PJ's two overlapping instances; PC, PH and PI have one each (INST3 ends before it
+    # starts: no spell)
     assert rows[("HE-2", "flagged")] == (1, 4, "warn") and rows[("HE-2", "flagged_events")] == (
         2,
         5,
@@ -483,9 +501,11 @@ def test_record_consistency_diagnostics_count_persons_and_events(world):
         2,
         "report",
     )
-    # BE-2 (hard): PG's DLA claim before birth, of PG's and PC's claims (PCLEAN's: ICA, ZZZ unclassified)
+    # BE-2 (hard): PG's DLA claim before birth, of PG's and PC's claims (PCLEAN's: ICA, ZZZ
+    # unclassified)
     assert rows[("BE-2", "flagged")][0] == 1 and rows[("BE-2", "flagged")][2] == "error"
-    # IL-4: PJ's four providers on one day (the only person with FE aims at several); IL-6: PC's aim over school days
+    # IL-4: PJ's four providers on one day (the only person with FE aims at several); IL-6: PC's aim
+    # over school days
     assert rows[("IL-4", "flagged")] == (1, 2, "warn") and rows[("IL-4", "flagged_events")] == (
         4,
         5,
@@ -522,14 +542,17 @@ def test_record_consistency_diagnostics_count_persons_and_events(world):
     assert evals["mq_he_3_full_time_he_at_school"].severity.value == "WARN"  # no error threshold
     evidence = dict(
         db.rows(
-            'SELECT flag, evidence FROM "leo_assets"."match_flags" AS f JOIN "leo_assets"."person_lookup" AS l '
-            "ON l.person_id = f.person_id WHERE l.primary_pmr = 'PC' AND flag IN ('IL-2', 'HE-3', 'BE-4')"
+            'SELECT flag, evidence FROM "leo_assets"."match_flags" AS f JOIN '
+            '"leo_assets"."person_lookup" AS l '
+            "ON l.person_id = f.person_id WHERE l.primary_pmr = 'PC' AND flag IN ('IL-2', 'HE-3', "
+            "'BE-4')"
         )
     )
     assert evidence["IL-2"].endswith("1 of 2; largest difference (years): 7"), evidence
     assert evidence["HE-3"].endswith(": 1 of 1") and evidence["BE-4"].endswith(": 1 of 1"), evidence
     first = db.rows(
-        'SELECT f.first_event_date FROM "leo_assets"."match_flags" AS f JOIN "leo_assets"."person_lookup" AS l '
+        'SELECT f.first_event_date FROM "leo_assets"."match_flags" AS f JOIN '
+        '"leo_assets"."person_lookup" AS l '
         "ON l.person_id = f.person_id WHERE l.primary_pmr = 'PC' AND f.flag = 'BE-4'"
     )
     assert first == [(D(2012, 1, 19),)]  # the spring 2012 census day: third Thursday of January
@@ -541,13 +564,16 @@ def test_record_level_diagnostics(world):
     rows = {
         (d, m, y, g, v): (n, den, status)
         for d, m, y, g, v, n, den, status in db.rows(
-            "SELECT diagnostic_id, measure, ks4_year, subgroup, subgroup_value, numerator, denominator, status "
+            "SELECT diagnostic_id, measure, ks4_year, subgroup, subgroup_value, numerator, "
+            "denominator, status "
             'FROM "leo_assets"."match_quality_summary" '
-            "WHERE diagnostic_id IN ('BE-3', 'BE-5', 'SP-1', 'SP-2', 'HE-4', 'EM-3', 'NC-1', 'NC-2')"
+            "WHERE diagnostic_id IN ('BE-3', 'BE-5', 'SP-1', 'SP-2', 'HE-4', 'EM-3', 'NC-1', "
+            "'NC-2')"
         )
     }
     every = ("all", "all", "all")
-    # BE-3 (report): ICA flagged out-of-work by the source, in-work by ref_benefit_types; ZZZ is unclassified
+    # BE-3 (report): ICA flagged out-of-work by the source, in-work by ref_benefit_types; ZZZ is
+    # unclassified
     assert rows[("BE-3", "flagged") + every] == (1, 3, "report")
     assert rows[("BE-3", "flagged", "all", "benefit_type", "ICA")] == (1, 1, "report")
     assert rows[("BE-3", "flagged", "all", "benefit_type", "JSA")] == (0, 1, "report")
@@ -575,14 +601,17 @@ def test_record_level_diagnostics(world):
     assert rows[("HE-4", "flagged") + every] == (1, 6, "report")
     assert rows[("HE-4", "flagged", "all", "hesa_year", "2014")] == (1, 1, "report")
     assert rows[("HE-4", "open_end") + every] == (0, 6, "report")
-    # EM-3 (report): E5's start is uncertain, of the spells of E1, E4, E5 and E9; by tax year of the start
+    # EM-3 (report): E5's start is uncertain, of the spells of E1, E4, E5 and E9; by tax year of the
+    # start
     assert rows[("EM-3", "flagged") + every] == (1, 4, "report")
     assert rows[("EM-3", "uncertain_start", "all", "tax_year", "2017")] == (1, 2, "report")
     assert rows[("EM-3", "uncertain_start", "all", "tax_year", "2011")] == (0, 1, "report")
-    # NC-1: one unmapped return (999) of 5; one person-month (PCLEAN, November) of 4 with two categories
+    # NC-1: one unmapped return (999) of 5; one person-month (PCLEAN, November) of 4 with two
+    # categories
     assert rows[("NC-1", "flagged") + every] == (1, 5, "warn")
     assert rows[("NC-1", "conflicting") + every] == (1, 4, "warn")
-    # NC-2: PG at school in November 2013 with no autumn 2014 census record; PCLEAN on roll in Oct and Nov
+    # NC-2: PG at school in November 2013 with no autumn 2014 census record; PCLEAN on roll in Oct
+    # and Nov
     assert rows[("NC-2", "flagged") + every] == (1, 3, "warn")
     evals = {
         ev.check_name: ev

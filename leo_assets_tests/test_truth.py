@@ -56,7 +56,8 @@ def world(tmp_path_factory):
     # our person_id -> true person, through each identifier's true owner
     con.execute("""
         CREATE TEMP TABLE owners AS
-        SELECT ids.person_id AS our_id, truth.person_id AS true_id, ids.identifier_type, ids.identifier_value
+        SELECT ids.person_id AS our_id, truth.person_id AS true_id, ids.identifier_type,
+            ids.identifier_value
         FROM ws.leo_assets.person_identifier AS ids
         JOIN tr.truth.truth_identifier AS truth
           ON truth.id_type = ids.identifier_type AND truth.id_value = ids.identifier_value
@@ -65,7 +66,8 @@ def world(tmp_path_factory):
         CREATE TEMP TABLE cohort_map AS
         SELECT k.person_id AS our_id, k.ks4_year, truth.person_id AS true_id
         FROM ws.leo_assets.ks4_cohort AS k
-        JOIN tr.truth.truth_identifier AS truth ON truth.id_type = 'pmr' AND truth.id_value = k.pmr""")
+        JOIN tr.truth.truth_identifier AS truth ON truth.id_type = 'pmr' AND truth.id_value =
+            k.pmr""")
     yield settings, con
     con.close()
 
@@ -78,7 +80,8 @@ def test_person_resolution_against_truth(world):
     involved = {p for _t, a, b in faults for p in (a, b) if p is not None}
     # over-matched: one of our persons holds identifiers of two true people
     merged = con.sql(
-        "SELECT our_id, list(DISTINCT true_id) FROM owners GROUP BY our_id HAVING count(DISTINCT true_id) > 1"
+        "SELECT our_id, list(DISTINCT true_id) FROM owners GROUP BY our_id HAVING count(DISTINCT "
+        "true_id) > 1"
     ).fetchall()
     assert merged, "the injected over-matches must show"
     unexplained = [(our, trues) for our, trues in merged if not set(trues) & involved]
@@ -104,25 +107,31 @@ def _truth_monthly_states(con, settings):
     return con.sql(f"""
         WITH months AS (
             SELECT m.our_id, m.true_id, s.month_index, s.month_start_date,
-                   least(last_day(s.month_start_date), DATE '{settings.reference_date}') AS month_end_date, s.state
-            FROM cohort_map AS m JOIN ws.leo_assets.transition_sequence AS s ON s.person_id = m.our_id),
+                   least(last_day(s.month_start_date), DATE '{settings.reference_date}') AS
+                       month_end_date, s.state
+            FROM cohort_map AS m JOIN ws.leo_assets.transition_sequence AS s ON s.person_id =
+                m.our_id),
         truth AS (
             SELECT person_id,
                    CASE WHEN activity_type = 'sixth_form' THEN 'school'
                         WHEN activity_type = 'neet' THEN 'neet_' || detail
-                        WHEN activity_type = 'in_work_benefit' AND detail IN ('AA', 'DLA', 'PIP', 'ICA') THEN 'disability_carer_benefit'
+                        WHEN activity_type = 'in_work_benefit' AND detail IN ('AA', 'DLA', 'PIP',
+                            'ICA') THEN 'disability_carer_benefit'
                         ELSE activity_type END AS activity_type,
                    start_date, end_date
             FROM tr.truth.truth_activity_spell),
         present AS (
             SELECT months.our_id, months.month_index, min(h.priority) AS priority
             FROM months JOIN truth ON truth.person_id = months.true_id
-                AND truth.start_date <= months.month_end_date AND truth.end_date >= months.month_start_date
+                AND truth.start_date <= months.month_end_date AND truth.end_date >=
+                    months.month_start_date
             JOIN (VALUES {hierarchy}) AS h(state, priority) ON h.state = truth.activity_type
             GROUP BY 1, 2)
         SELECT months.month_index, months.state AS ours, coalesce(h.state, 'not_captured') AS truth
-        FROM months LEFT JOIN present ON present.our_id = months.our_id AND present.month_index = months.month_index
-        LEFT JOIN (VALUES {hierarchy}) AS h(state, priority) ON h.priority = present.priority""").fetchall()
+        FROM months LEFT JOIN present ON present.our_id = months.our_id AND present.month_index =
+            months.month_index
+        LEFT JOIN (VALUES {hierarchy}) AS h(state, priority) ON h.priority =
+            present.priority""").fetchall()
 
 
 def test_monthly_states_agree_with_the_true_histories(world):
@@ -152,7 +161,9 @@ def test_destinations_agree_with_the_truth_and_the_published_figures(world):
         con.sql("""
         SELECT d.destination_year,
                avg(CASE WHEN d.destination = CASE WHEN t.destination LIKE 'edu_%' THEN 'education'
-                                                  WHEN t.destination = 'employment' AND d.destination = 'combination' THEN 'combination'
+                                                  WHEN t.destination = 'employment' AND
+                                                      d.destination = 'combination' THEN
+                                                      'combination'
                                                   ELSE t.destination END THEN 1.0 ELSE 0.0 END)
         FROM ws.leo_assets.destinations AS d JOIN cohort_map AS m ON m.our_id = d.person_id
         JOIN true_destinations AS t ON t.person_id = m.true_id AND t.y = d.destination_year
@@ -181,18 +192,23 @@ def test_employment_spells_recover_the_true_ones(world):
     _settings, con = world
     # true employment days of correctly resolved cohort members, and how many our spells cover
     covered, total = con.sql("""
-        WITH single AS (SELECT true_id FROM owners GROUP BY true_id HAVING count(DISTINCT our_id) = 1),
+        WITH single AS (
+            SELECT true_id FROM owners GROUP BY true_id HAVING count(DISTINCT our_id) = 1),
         pure AS (SELECT our_id FROM owners GROUP BY our_id HAVING count(DISTINCT true_id) = 1),
         pairs AS (SELECT DISTINCT m.our_id, m.true_id FROM cohort_map AS m
                   JOIN single USING (true_id) JOIN pure USING (our_id)),
         truth AS (SELECT p.our_id, s.start_date, s.end_date FROM pairs AS p
-                  JOIN tr.truth.truth_activity_spell AS s ON s.person_id = p.true_id AND s.activity_type = 'employment'),
+                  JOIN tr.truth.truth_activity_spell AS s ON s.person_id = p.true_id AND
+                      s.activity_type = 'employment'),
         days AS (SELECT t.our_id, t.start_date, t.end_date,
-                        coalesce(sum(date_diff('day', greatest(t.start_date, e.start_date), least(t.end_date, e.end_date)) + 1), 0) AS covered
+                        coalesce(sum(date_diff('day', greatest(t.start_date, e.start_date),
+                            least(t.end_date, e.end_date)) + 1), 0) AS covered
                  FROM truth AS t LEFT JOIN ws.leo_assets.employment_spells AS e
-                   ON e.person_id = t.our_id AND e.start_date <= t.end_date AND e.end_date >= t.start_date
+                   ON e.person_id = t.our_id AND e.start_date <= t.end_date AND e.end_date >=
+                       t.start_date
                  GROUP BY 1, 2, 3)
-        SELECT sum(least(covered, date_diff('day', start_date, end_date) + 1)), sum(date_diff('day', start_date, end_date) + 1)
+        SELECT sum(least(covered, date_diff('day', start_date, end_date) + 1)),
+            sum(date_diff('day', start_date, end_date) + 1)
         FROM days""").fetchone()
     assert total > 0 and covered / total >= 0.95  # measured 1.00
 
@@ -203,13 +219,15 @@ def test_ks5_results_recover_the_true_records(world):
     found, expected, wrong = con.sql("""
         WITH single AS (SELECT our_id FROM cohort_map GROUP BY our_id
                         HAVING count(DISTINCT true_id) = 1),
-        pairs AS (SELECT DISTINCT m.our_id, m.true_id FROM cohort_map AS m JOIN single USING (our_id)),
+        pairs AS (
+            SELECT DISTINCT m.our_id, m.true_id FROM cohort_map AS m JOIN single USING (our_id)),
         truth AS (SELECT p.our_id, min(CAST(right(k.view, 4) AS INTEGER)) AS ks5_year
                   FROM pairs AS p JOIN tr.truth.truth_record_ks5 AS k ON k.person_id = p.true_id
                   GROUP BY 1)
         SELECT count(r.person_id), count(*),
                count(*) FILTER (WHERE r.ks5_year <> t.ks5_year)
-        FROM truth AS t LEFT JOIN ws.leo_assets.ks5_results AS r ON r.person_id = t.our_id""").fetchone()
+        FROM truth AS t LEFT JOIN ws.leo_assets.ks5_results AS r ON r.person_id =
+            t.our_id""").fetchone()
     assert expected > 100
     # measured 639 of 639, none in another year: KS5 is read through the person's PMRs
     assert found / expected >= 0.99 and wrong == 0, (found, expected, wrong)
@@ -222,7 +240,7 @@ def test_ks5_results_recover_the_true_records(world):
 
 
 def test_same_sources_in_another_row_order_give_identical_tables(world, tmp_path):
-    settings, con = world
+    settings, _con = world
     shuffled = settings_for(tmp_path, ks4_cohorts=COHORTS)
     shuffled.source_dir_path().mkdir(parents=True)
     for database in sorted(set(settings.source_databases.values())):
@@ -235,7 +253,8 @@ def test_same_sources_in_another_row_order_give_identical_tables(world, tmp_path
             f"AND table_schema = '{settings.project_schema}'"
         ).fetchall():
             copy.execute(
-                f'CREATE TABLE "{settings.project_schema}"."{table}" AS SELECT * FROM original."{settings.project_schema}"."{table}" '
+                f'CREATE TABLE "{settings.project_schema}"."{table}" AS SELECT * FROM '
+                f'original."{settings.project_schema}"."{table}" '
                 'ORDER BY hash(original."' + settings.project_schema + f'"."{table}") DESC'
             )
         copy.close()
@@ -248,7 +267,8 @@ def test_same_sources_in_another_row_order_give_identical_tables(world, tmp_path
     tables = [
         t
         for (t,) in other.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'first' AND table_type = 'BASE TABLE'"
+            "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'first' AND "
+            "table_type = 'BASE TABLE'"
         ).fetchall()
     ]
     assert len(tables) > 20
@@ -283,29 +303,38 @@ THRESHOLDS = {
 
 
 def _overlap_share(con, left_sql, right_sql):
-    """Share of the days of the left spells that the right spells cover (spells of one kind do not overlap)."""
+    """Share of the days of the left spells that the right spells cover (spells of one kind do not
+    overlap)."""
     return con.sql(f"""
         WITH l AS ({left_sql}), r AS ({right_sql}),
         days AS (SELECT l.our_id, l.start_date, l.end_date,
-                        coalesce(sum(date_diff('day', greatest(l.start_date, r.start_date), least(l.end_date, r.end_date)) + 1), 0) AS covered
-                 FROM l LEFT JOIN r ON r.our_id = l.our_id AND r.start_date <= l.end_date AND r.end_date >= l.start_date
+                        coalesce(sum(date_diff('day', greatest(l.start_date, r.start_date),
+                            least(l.end_date, r.end_date)) + 1), 0) AS covered
+                 FROM l LEFT JOIN r ON r.our_id = l.our_id AND r.start_date <= l.end_date AND
+                     r.end_date >= l.start_date
                  GROUP BY 1, 2, 3)
-        SELECT sum(least(covered, date_diff('day', start_date, end_date) + 1)) / sum(date_diff('day', start_date, end_date) + 1)
+        SELECT sum(least(covered, date_diff('day', start_date, end_date) + 1)) /
+            sum(date_diff('day', start_date, end_date) + 1)
         FROM days""").fetchone()[0]
 
 
 @pytest.mark.parametrize("activity", sorted(TRUE_TYPES))
 def test_activity_spells_against_the_true_days(world, activity):
-    """Recall (true days covered) and precision (derived days that are true) after KS4, for correctly resolved people."""
+    """Recall (true days covered) and precision (derived days that are true) after KS4, for
+    correctly resolved people."""
     _settings, con = world
     pairs = """SELECT DISTINCT m.our_id, m.true_id, m.ks4_year FROM cohort_map AS m
-               JOIN (SELECT true_id FROM owners GROUP BY true_id HAVING count(DISTINCT our_id) = 1) USING (true_id)
-               JOIN (SELECT our_id FROM owners GROUP BY our_id HAVING count(DISTINCT true_id) = 1) USING (our_id)"""
-    truth = f"""SELECT p.our_id, greatest(s.start_date, make_date(p.ks4_year, 9, 1)) AS start_date, s.end_date
+               JOIN (SELECT true_id FROM owners GROUP BY true_id HAVING count(DISTINCT our_id) = 1)
+                   USING (true_id)
+               JOIN (SELECT our_id FROM owners GROUP BY our_id HAVING count(DISTINCT true_id) = 1)
+                   USING (our_id)"""
+    truth = f"""SELECT p.our_id, greatest(s.start_date, make_date(p.ks4_year, 9, 1)) AS start_date,
+        s.end_date
                 FROM ({pairs}) AS p JOIN tr.truth.truth_activity_spell AS s
                   ON s.person_id = p.true_id AND s.activity_type IN {TRUE_TYPES[activity]}
                 WHERE s.end_date >= make_date(p.ks4_year, 9, 1)"""
-    ours = f"""SELECT p.our_id, greatest(a.start_date, make_date(p.ks4_year, 9, 1)) AS start_date, a.end_date
+    ours = f"""SELECT p.our_id, greatest(a.start_date, make_date(p.ks4_year, 9, 1)) AS start_date,
+        a.end_date
                FROM ({pairs}) AS p JOIN ws.leo_assets.activity_spells AS a
                  ON a.person_id = p.our_id AND a.activity_type = '{activity}'
                WHERE a.end_date >= make_date(p.ks4_year, 9, 1)"""
