@@ -16,7 +16,7 @@ from leo_assets.settings import make_settings
 from leo_assets.sqlproject.loader import load_project
 from leo_assets.synthetic import GeneratorConfig, generate
 from leo_assets_tests.helpers import REAL_SQL, build_selection, settings_for, write_sources
-from leo_assets_tests.test_activity import _people
+from leo_assets_tests.model_cases import all_source_rows
 
 SPECS = output_specs(load_project(REAL_SQL, make_settings()))  # from the out_*.sql headers
 SAFE = [spec.safe_name for spec in SPECS.values()]
@@ -27,7 +27,9 @@ SAFE = [spec.safe_name for spec in SPECS.values()]
 def small(module_backend):
     backend, pg, root = module_backend
     settings = settings_for(root, backend, pg, ks4_cohorts=[2014], months_after_ks4=24)
-    write_sources(settings, _people())
+    # the hand-built people of destinations' cases (PA..PE: one destination each)
+    people = all_source_rows(REAL_SQL / "marts" / "destinations.cases.yml", settings)
+    write_sources(settings, people)
     result = build_selection(settings, SAFE)
     db = WorkspaceDatabase.from_settings(settings)
     yield db, result
