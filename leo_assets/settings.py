@@ -75,6 +75,9 @@ BENEFIT_CLASSIFICATIONS = ("source_flag", "mapping")
 SELF_EMPLOYMENT_EVIDENCE = ("flag", "profit", "flag_or_profit")
 COHORT_DEFINITIONS = ("ks4", "census_on_roll")
 CENSUS_TERMS = ("autumn", "spring", "summer")  # term_id 1, 2, 3 of the School Census
+HE_DORMANT_STUDENTS = ("not_he", "he")  # rule 5 of docs/decisions.md
+HE_FE_LEVEL = ("fe", "he")
+FE_PARTICIPATION = ("funded", "any_aim")  # rule 6
 
 
 class SettingsError(ValueError):
@@ -326,6 +329,22 @@ class Settings(BaseModel):
         "self-employed flag is 1; profit = its self-employment earnings are above 0; "
         "flag_or_profit = either",
     )
+    he_dormant_students: str = Field(
+        default="not_he",
+        description="HESA years in which a student instance is dormant (XMODE01 6: not actively "
+        "studying): not_he = those academic years are not HE in activity_spells; he = the whole "
+        "instance is HE",
+    )
+    he_fe_level: str = Field(
+        default="fe",
+        description="HESA instances at further-education level (XLEV601 6): fe = activity fe; "
+        "he = activity he",
+    )
+    fe_participation: str = Field(
+        default="funded",
+        description="which classroom ILR aims make activity fe: funded = aims whose funding "
+        "model is not 99 (no Skills Funding Agency or YPLA funding); any_aim = every aim",
+    )
     cohort_definition: str = Field(
         default="ks4",
         description="who is in the cohort of a year Y of ks4_cohorts: ks4 = pupils with an "
@@ -423,6 +442,20 @@ class Settings(BaseModel):
             raise SettingsError(
                 f"setting 'self_employment_evidence': {value!r} is not one of "
                 + ", ".join(SELF_EMPLOYMENT_EVIDENCE)
+            )
+        return value
+
+    @field_validator("he_dormant_students", "he_fe_level", "fe_participation")
+    @classmethod
+    def _education_rules(cls, value: str, info: Any) -> str:
+        allowed = {
+            "he_dormant_students": HE_DORMANT_STUDENTS,
+            "he_fe_level": HE_FE_LEVEL,
+            "fe_participation": FE_PARTICIPATION,
+        }[info.field_name]
+        if value not in allowed:
+            raise SettingsError(
+                f"setting '{info.field_name}': {value!r} is not one of " + ", ".join(allowed)
             )
         return value
 

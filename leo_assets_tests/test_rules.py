@@ -208,6 +208,18 @@ def test_rule_settings_are_validated_and_reach_sql_as_parameters():
         "INT",
         0,
     )
+    defaults = parameter_values(make_settings())
+    assert (defaults["he_dormant_is_he"], defaults["he_fe_level_as_fe"]) == (("INT", 0), ("INT", 1))
+    assert defaults["fe_funded_only"] == ("INT", 1)
+    alternative = parameter_values(
+        make_settings(he_dormant_students="he", he_fe_level="he", fe_participation="any_aim")
+    )
+    assert alternative["he_dormant_is_he"] == ("INT", 1)
+    assert alternative["he_fe_level_as_fe"] == ("INT", 0)
+    assert alternative["fe_funded_only"] == ("INT", 0)
+    for name in ("he_dormant_students", "he_fe_level", "fe_participation"):
+        with pytest.raises(SettingsError, match=f"setting '{name}'"):
+            make_settings(**{name: "sometimes"})
     with pytest.raises(SettingsError, match="benefit_classification"):
         make_settings(benefit_classification="image")
     with pytest.raises(SettingsError, match="self_employment_evidence"):

@@ -53,6 +53,9 @@ def parameter_values(settings: Settings) -> dict[str, tuple[str, Any]]:
         "benefit_source_flag": ("INT", int(settings.benefit_classification == "source_flag")),
         "self_employment_by_flag": ("INT", int(settings.self_employment_evidence != "profit")),
         "self_employment_by_profit": ("INT", int(settings.self_employment_evidence != "flag")),
+        "he_dormant_is_he": ("INT", int(settings.he_dormant_students == "he")),
+        "he_fe_level_as_fe": ("INT", int(settings.he_fe_level == "fe")),
+        "fe_funded_only": ("INT", int(settings.fe_participation == "funded")),
         "cohort_by_census": ("INT", int(settings.cohort_definition == "census_on_roll")),
         "cohort_census_term": ("INT", CENSUS_TERMS.index(settings.cohort_census) + 1),
     }

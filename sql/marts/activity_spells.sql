@@ -3,8 +3,14 @@ description: >
   One row per person x activity type x spell: every spell table mapped onto one set of activity
   types, with overlapping and abutting spells of one type merged (start on or before the day
   after the previous end). Types and sources: school (school_spells), fe (fe_spells of type
-  classroom_fe), apprenticeship (fe_spells apprenticeship_*, programme and component aims),
-  traineeship (fe_spells traineeship), he (he_spells), employment (employment_spells),
+  classroom_fe that count as participation, rule 6 of docs/decisions.md, setting
+  fe_participation: by default an aim whose funding model is not 99, "no Skills Funding Agency
+  or YPLA funding", as DfE's FE destination measures count ESFA-funded aims; any_aim = every aim,
+  as FFT), apprenticeship (fe_spells apprenticeship_*, programme and component aims),
+  traineeship (fe_spells traineeship), he (he_spells, year by year: rule 5, the HESA years in
+  which an instance is dormant, XMODE01 6, are not HE by default, as Sickotra drops not-active
+  students, setting he_dormant_students; a further-education-level instance, XLEV601 6, is fe,
+  as Sickotra's level split, setting he_fe_level), employment (employment_spells),
   self_employment (a tax year, 6 April to 5 April: self-assessment gives years, not dates; rule
   3 of docs/decisions.md, setting self_employment_evidence: by default a year whose return has
   the self-employed flag set, as Sickotra, since a business making a loss or no profit is still

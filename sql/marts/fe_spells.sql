@@ -16,7 +16,10 @@ description: >
   left out, and so are aims ending before they start (counted in int_fe__aims), records of ILR
   learner records not linked to an ae_id (not persons; counted in int_fe__aim_records) and
   records without a start or aim reference. Status, outcome and programme come from the latest
-  record. Sources: int_fe__aims (stg_lilr__aims, person_identifier via recordid).
+  record. Every aim is kept here, whatever its size or funding: which classroom aims make a
+  month fe is activity_spells' rule (rule 6 of docs/decisions.md, setting fe_participation: by
+  default not an aim of funding model 99). Sources: int_fe__aims (stg_lilr__aims,
+  person_identifier via recordid).
 grain: [person_id, provider_id, learning_aim_ref, start_date]
 checks:
   - relationships: {column: person_id, to: ws.person_lookup, field: person_id}

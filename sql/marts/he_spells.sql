@@ -11,7 +11,12 @@ description: >
   are clipped there (is_censored = 1); instances starting after it are left out. Mode, level of
   study and year of student are the latest record's; full-time = mode 1 (full-time) or 2
   (sandwich). Level of study is XLEV601, HESA's grouping of the qualification aim (the detailed
-  aim, COURSEAIM, is not in the source declarations). The qualification obtained is XQOBTN01 of
+  aim, COURSEAIM, is not in the source declarations); level_group groups it as HESA's 3-way
+  split XLEV301 does: postgraduate (XLEV601 1-3), undergraduate (4-5), other (6, further
+  education, or an unknown code). In activity_spells (rule 5 of docs/decisions.md) an instance
+  is HE year by year (int_he__instance_years): the years it is dormant (XMODE01 6) are not HE
+  by default (setting he_dormant_students) and a further-education-level instance is fe
+  (setting he_fe_level). The qualification obtained is XQOBTN01 of
   the latest record in the qualifiers population (XPQUAL01 = 1). The subject is the first
   JACS code (to 2018/19) and the first HECOS code (2019/20), each from the latest record that
   has one; no JACS-HECOS crosswalk is applied (D55). The provider is HE_INSTID_ANON to 2006/07
@@ -26,6 +31,7 @@ checks:
   - expression_is_true: start_date <= end_date
   - expression_is_true: end_date <= @reference_date
   - accepted_values: {column: end_rule, values: [actual, last_year_seen, open]}
+  - accepted_values: {column: level_group, values: [postgraduate, undergraduate, other]}
   - accepted_values: {column: level_of_study, values: [higher_degree_research, higher_degree_taught, other_postgraduate, first_degree, other_undergraduate, further_education]}
 indexes: [[person_id]]
 --- */
@@ -172,6 +178,11 @@ select
         when '5' then 'other_undergraduate'
         when '6' then 'further_education'
     end as level_of_study,  -- XLEV601 label: higher_degree_research ... further_education
+    case
+        when ltrim(rtrim(ended.level_code)) in ('1', '2', '3') then 'postgraduate'
+        when ltrim(rtrim(ended.level_code)) in ('4', '5') then 'undergraduate'
+        when ended.level_code is not null then 'other'
+    end as level_group,  -- postgraduate (XLEV601 1-3), undergraduate (4-5), other (6 further education, or another code); NULL when missing
     ended.year_of_student,  -- latest record's year of student on the instance (YEARSTU)
     ended.subject_jacs,  -- principal subject, JACS (latest record with one; to 2018/19)
     ended.subject_hecos,  -- principal subject, HECOS (latest record with one; 2019/20)

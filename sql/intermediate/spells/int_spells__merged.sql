@@ -6,7 +6,11 @@ description: >
   (int_quality__record_counts). Input, one branch per kind and source in source_spells:
   employment: PAYE spells (stg_leo__employment) under a person's EduKeys (person_identifier);
   benefit: DWP claims (stg_leo__benefits) with a code; activity: school_spells, fe_spells
-  (classroom_fe -> fe, traineeship; the rest apprenticeship), he_spells, the claims with a code in
+  (classroom_fe -> fe when it counts as participation by setting fe_participation: by default an
+  aim whose funding model is not 99, no Skills Funding Agency or YPLA funding; traineeship; the
+  rest apprenticeship), he_spells by HESA year (int_he__instance_years: dormant years, XMODE01
+  6, left out by setting he_dormant_students; further-education-level instances, XLEV601 6,
+  fe by setting he_fe_level), the claims with a code in
   a classification as benefit_spells.benefit_group (out_of_work_benefit, disability_carer_benefit,
   in_work_benefit: the source's out-of-work flag, else ref_benefit_types, setting
   benefit_classification; unknown codes without a flag left out), self_employment (a tax year,
@@ -91,6 +95,39 @@ classified_claims as (
 
 ),
 
+he_periods as (
+
+    -- rule 5 of docs/decisions.md: an HE instance (he_spells) as one period per HESA year it has
+    -- a record in, from 1 September of that year (the instance's start in its first year) to
+    -- the day before the next year with a record (the instance's end after its last), so the
+    -- periods of one instance abut and merge back into it; a year in which it is dormant is left
+    -- out (setting he_dormant_students), and an instance at further-education level (XLEV601 6)
+    -- is activity fe (setting he_fe_level)
+    select
+        spells.person_id,
+        case when @he_fe_level_as_fe = 1 and spells.level_of_study_code = '6' then 'fe' else 'he' end as activity_type,
+        case
+            when years.hesa_year = spells.first_academic_year then spells.start_date
+            else datefromparts(years.hesa_year - 1, 9, 1)
+        end as start_date,
+        case
+            when years.next_hesa_year is null or datefromparts(years.next_hesa_year - 1, 8, 31) >= spells.end_date then spells.end_date
+            else datefromparts(years.next_hesa_year - 1, 8, 31)
+        end as end_date,
+        case
+            when years.next_hesa_year is null or datefromparts(years.next_hesa_year - 1, 8, 31) >= spells.end_date then spells.is_censored
+            else 0
+        end as is_censored,
+        years.is_dormant
+    from ws.he_spells as spells
+    inner join ws.int_he__instance_years as years
+        on years.person_id = spells.person_id
+        and years.provider_id = spells.provider_id
+        and years.start_date = spells.start_date
+    where spells.start_date <= @reference_date
+
+),
+
 source_spells as (
 
     -- employment: one row per PAYE source spell
@@ -166,13 +203,18 @@ source_spells as (
         cast(null as smallint), cast(null as smallint), cast(null as int)
     from ws.fe_spells as spells
     where spells.start_date <= @reference_date
+        -- rule 6 of docs/decisions.md (setting fe_participation): a classroom aim with funding
+        -- model 99 (no Skills Funding Agency or YPLA funding) is no FE participation; an unknown
+        -- funding model (-1, NULL) is not evidence against it
+        and (@fe_funded_only = 0 or spells.spell_type <> 'classroom_fe' or coalesce(spells.fund_model, -1) <> 99)
 
     union all
 
-    select 'activity', spells.person_id, 'he', cast(null as varchar(20)), spells.start_date, spells.end_date, spells.is_censored,
-        cast(null as smallint), cast(null as smallint), cast(null as int)
-    from ws.he_spells as spells
-    where spells.start_date <= @reference_date
+    select 'activity', periods.person_id, periods.activity_type, cast(null as varchar(20)), periods.start_date, periods.end_date,
+        periods.is_censored, cast(null as smallint), cast(null as smallint), cast(null as int)
+    from he_periods as periods
+    where periods.start_date <= periods.end_date
+        and (@he_dormant_is_he = 1 or periods.is_dormant = 0)
 
     union all
 
