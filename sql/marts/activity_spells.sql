@@ -2,7 +2,9 @@
 description: >
   One row per person x activity type x spell: every spell table mapped onto one set of activity
   types, with overlapping and abutting spells of one type merged (start on or before the day
-  after the previous end). Types and sources: school (school_spells), fe (fe_spells of type
+  after the previous end). Types and sources: school (school_spells, and
+  school sixth-form aims in PLAMS, int_school__plams_aims, from start to end: a month of an aim
+  without a census record is school too; inside a census school spell it changes nothing), fe (fe_spells of type
   classroom_fe), apprenticeship (fe_spells apprenticeship_*, programme and component aims),
   traineeship (fe_spells traineeship), he (he_spells), employment (employment_spells),
   self_employment (a tax year, 6 April to 5 April: self-assessment gives years, not dates; rule
