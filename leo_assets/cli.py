@@ -88,21 +88,79 @@ def cmd_report(args: argparse.Namespace) -> int:
                 floatfmt=".3f",
             )
         )
+    shares = derived_characteristic_rates(settings)
+    if shares:
+        print(
+            "\nshares of the cohort derived by the pipeline (workspace table characteristics) "
+            "beside England's published figures (sql/reference/ref_published_rates.csv; "
+            "blank: none published in the sources at hand)"
+        )
+        print(
+            tabulate(
+                shares,
+                headers=["measure", "derived", "published", "n", "published in"],
+                tablefmt="github",
+                floatfmt=".3f",
+                missingval="",
+            )
+        )
     return 0
 
 
-# DfE longer-term destinations of 2016 KS4 leavers and the KS4 destination measure
-# (shared/design/peers.md 2.1)
-PUBLISHED_DESTINATIONS = {
-    ("sustained", 1): 0.941,
-    ("sustained", 3): 0.824,
-    ("sustained", 5): 0.795,
-    ("education", 1): 0.865,
-    ("apprenticeship", 1): 0.04,
-    ("employment", 1): 0.03,
-    ("not_sustained", 1): 0.05,
-    ("not_captured", 1): 0.01,
+def published_rates() -> dict[str, tuple[float | None, str]]:
+    """England's published figures by measure: (rate or None, where it is published), from their
+    one home, sql/reference/ref_published_rates.csv (cited from shared/design/peers.md)."""
+    import csv
+
+    path = PROJECT_DIR / "sql" / "reference" / "ref_published_rates.csv"
+    with path.open(encoding="utf-8", newline="") as f:
+        return {
+            row["measure"]: (
+                float(row["published_rate"]) if row["published_rate"] else None,
+                f"{row['publication']}; {row['population']}" if row["publication"] else "",
+            )
+            for row in csv.DictReader(f)
+        }
+
+
+# the report's shares of the cohort (marts/characteristics): measure -> SQL condition
+CHARACTERISTIC_RATES = {
+    "in AP or a PRU in KS4": "was_in_ap_ks4 = 1 OR was_in_pru_ks4 = 1",
+    "with a CIN episode": "is_ever_cin = 1",
+    "ever looked after": "is_ever_looked_after = 1",
+    "FSM at 16": "is_fsm_at_16 = 1",
+    "SEN at 16": "sen_status_at_16 IN ('support', 'ehcp')",
+    "persistently absent in KS4": "is_persistent_absentee_ks4 = 1",
 }
+
+
+def derived_characteristic_rates(settings) -> list[tuple[str, float, float | None, int, str]]:
+    """Shares of the cohort with each characteristic (aggregates only), beside the published
+    figure where one exists, if the workspace has the characteristics table."""
+    from leo_assets.resources import WorkspaceDatabase
+
+    db = WorkspaceDatabase.from_settings(settings)
+    try:
+        if db.relation_kind("characteristics") is None:
+            return []
+        table = db.target("characteristics").sql(db.dialect)
+        sums = ", ".join(
+            f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
+            for condition in CHARACTERISTIC_RATES.values()
+        )
+        n, *counts = db.rows(f"SELECT COUNT(*), {sums} FROM {table}")[0]
+    except Exception:
+        return []
+    finally:
+        db.dispose()
+    if not n:
+        return []
+    published = published_rates()
+    rows = []
+    for measure, k in zip(CHARACTERISTIC_RATES, counts):
+        rate, source = published.get(measure, (None, ""))
+        rows.append((measure, int(k or 0) / int(n), rate, int(n), source))
+    return rows
 
 
 def derived_destination_rates(settings) -> list[tuple[str, float, float, int]]:
@@ -131,16 +189,13 @@ def derived_destination_rates(settings) -> list[tuple[str, float, float, int]]:
         if is_sustained == 1:  # the sustained subset is ref_destinations.is_sustained
             by[("sustained", int(year))] = by.get(("sustained", int(year)), 0) + int(n)
     rows = []
-    for (measure, year), published in PUBLISHED_DESTINATIONS.items():
+    for label, (published, _source) in published_rates().items():
+        measure, _, year_text = label.partition(" (year ")
+        if not year_text or published is None:
+            continue
+        year = int(year_text.rstrip(")"))
         if totals.get(year):
-            rows.append(
-                (
-                    f"{measure} (year {year})",
-                    by.get((measure, year), 0) / totals[year],
-                    published,
-                    totals[year],
-                )
-            )
+            rows.append((label, by.get((measure, year), 0) / totals[year], published, totals[year]))
     return rows
 
 

@@ -93,3 +93,35 @@ def test_list_shows_the_sources_and_the_safe_outputs(project_env, capsys):
         names
     )
     assert names["ks4"] == "source" and names["employment"] == "source"
+
+
+def test_report_shows_cohort_shares_beside_published_figures(project_env, tmp_path, capsys):
+    """The characteristics' shares of the cohort, each beside England's figure where one is
+    published (sql/reference/ref_published_rates.csv), blank where none is: no figure guessed."""
+    import duckdb
+
+    from leo_assets.cli import CHARACTERISTIC_RATES, published_rates
+
+    published = published_rates()
+    for measure in CHARACTERISTIC_RATES:
+        assert measure in published, measure
+    for measure, (rate, source) in published.items():
+        assert rate is None or (0 < rate < 1 and source), measure
+    con = duckdb.connect(str(tmp_path / "ws.duckdb"))
+    con.execute(f'CREATE SCHEMA "{project_env.workspace_schema}"')
+    con.execute(f"""
+        CREATE TABLE "{project_env.workspace_schema}".characteristics AS
+        SELECT * FROM (VALUES
+            (1, 1, 0, 1, 0, 1, 'support', 1),
+            (2, 0, 1, 0, 0, 0, 'none', 0),
+            (3, 0, 0, 0, 1, 0, 'ehcp', 0),
+            (4, 0, 0, 0, 0, 0, NULL, NULL))
+        AS t(person_id, was_in_ap_ks4, was_in_pru_ks4, is_ever_cin, is_ever_looked_after,
+             is_fsm_at_16, sen_status_at_16, is_persistent_absentee_ks4)""")
+    con.close()
+    assert main(["report", "--simulate", "--pupils", "60", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    shares = out.split("shares of the cohort derived by the pipeline", 1)[1]
+    assert re.search(r"\| in AP or a PRU in KS4\s+\|\s+0\.500 \|\s+\|\s+4 \|", shares), shares
+    assert re.search(r"\| SEN at 16\s+\|\s+0\.500 \|", shares), shares
+    assert re.search(r"\| persistently absent in KS4\s+\|\s+0\.250 \|", shares), shares

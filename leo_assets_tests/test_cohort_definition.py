@@ -8,6 +8,8 @@ PB: end-of-KS4 record and on roll in the spring census of 2014, born March 1998.
 PC: on roll in the spring census of 2014, born August 1998 (the cohort's last month), no KS4 record.
 PD: on roll in the spring census of 2014 but born August 1996 (two years older): not the cohort.
 PE: spring census of 2014 not on roll (onroll 0), born September 1997 (the first month).
+PF: on roll in the spring census of 2014 with no month of birth: cannot be placed, left out and
+counted by the warn check census_birth_unknown.
 """
 
 import pytest
@@ -29,6 +31,7 @@ def _sources():
         census_row("PC", 2014, "spring", "S1", gender="G", yearofbirth=1998, monthofbirth=8),
         census_row("PD", 2014, "spring", "S2", yearofbirth=1996, monthofbirth=8),
         census_row("PE", 2014, "spring", "S2", yearofbirth=1997, monthofbirth=9, onroll=False),
+        census_row("PF", 2014, "spring", "S2", yearofbirth=1998, monthofbirth=None),
     )
     ks4 = {"ks4_acadyr": "2013/2014", "ks4_laestab_anon": "S1", "ks4_endks": 1, "ks4_natres": 1}
     rows["ks4_2014"] = [
@@ -53,9 +56,15 @@ def test_cohort_definitions(tmp_path, backend_url):
         cohort_definition="census_on_roll",
         workspace_schema="leo_census",
     )
-    tables = {}
+    tables, unplaced = {}, {}
     for settings in (by_ks4, by_census):
-        build_selection(settings, ["ks4_cohort"])
+        result = build_selection(settings, ["ks4_cohort"])
+        check = next(
+            c
+            for c in result.get_asset_check_evaluations()
+            if c.check_name == "census_birth_unknown"
+        )
+        unplaced[settings.cohort_definition] = check.metadata["failing_rows"].value
         db = WorkspaceDatabase.from_settings(settings)
         tables[settings.cohort_definition] = db.rows(
             f'SELECT {COLUMNS} FROM "{settings.workspace_schema}"."ks4_cohort" ORDER BY pmr'
@@ -69,6 +78,8 @@ def test_cohort_definitions(tmp_path, backend_url):
         ("PB", 2014, 1, 1, "M", 0, "census_on_roll"),
         ("PC", 2014, 0, 0, "F", None, "census_on_roll"),  # no KS4 record: no attainment
     ]
+    # PF's record is counted, not silently dropped (and only under census_on_roll)
+    assert unplaced == {"ks4": 0, "census_on_roll": 1}
 
 
 def test_cohort_settings_are_validated():

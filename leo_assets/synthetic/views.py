@@ -84,7 +84,7 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "cla": ("cla_pupilmatchingrefanonymous", "cla_processing_year"),
     "exclusions": ("pupilmatchingrefanonymous", "startdate", "category"),
     "absence": ("pupilmatchingrefanonymous", "laestab_anon"),
-    "plams": ("pl_pupilmatchingrefanonymous", "pl_qan_att", "pl_learningstartdate"),
+    "plams": ("pl_pupilmatchingrefanonymous", "pl_qan_att", "pl_qan_aat", "pl_learningstartdate"),
     "ks5": ("ks5_pupilmatchingrefanonymous",),
 }
 # sources with blank ('') identifiers on some rows: identifier column of the natural key

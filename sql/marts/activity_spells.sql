@@ -2,7 +2,9 @@
 description: >
   One row per person x activity type x spell: every spell table mapped onto one set of activity
   types, with overlapping and abutting spells of one type merged (start on or before the day
-  after the previous end). Types and sources: school (school_spells), fe (fe_spells of type
+  after the previous end). Types and sources: school (school_spells, and school sixth-form aims
+  in PLAMS, int_school__plams_aims, from start to end: a month of an aim without a census record
+  is school too; inside a census school spell it changes nothing), fe (fe_spells of type
   classroom_fe that count as participation, rule 6 of docs/decisions.md, setting
   fe_participation: by default an aim whose funding model is not 99, "no Skills Funding Agency
   or YPLA funding", as DfE's FE destination measures count ESFA-funded aims; any_aim = every aim,

@@ -1,7 +1,8 @@
 /* ---
 description: >
   One row per person x pathway census date (the third Thursday of January, May and October) on
-  which the person has an ILR learning aim within 7 days: the post-16 pathway typology of
+  which the person has an ILR or PLAMS (school sixth-form) learning aim within 7 days: the post-16
+  pathway typology of
   derivations 21 (FFT's pathways), with the reference's defects fixed (D94-D104). The pathway
   type (ref_pathway_types: 1, 11-17, 20-22, 31-35, 41, 42, 0 unknown) is the aim type of highest
   precedence among the window's aims (int_pathways__candidate_aims, which gives the dates, the
@@ -18,11 +19,19 @@ description: >
   maths/numeracy (Skills for Life type, or a GCSE in the subject). highest_level: the highest
   pathway level of the window's aims, capped at 4; NULL when none is known. length_of_study_days:
   main aim end - start + 1, its end cut at the reference date (is_main_aim_censored). Qualification
-  flags come from LARS QualType and titles, not from Ofqual's qrd (int_pathways__aims); PLAMS (school
-  sixth forms) is not included, so school-based A-level students appear only through ILR aims.
+  flags come from LARS QualType and titles, not from Ofqual's qrd (int_pathways__aims). School
+  sixth forms (PLAMS, int_school__plams_aims) enter like ILR aims of a school, by the same aim-type
+  rules: an A or AS level (LARS QualType or title, or the recorded type GCE A/AS level) counts
+  toward types 12 and 16, a BTEC/OCR/T Level at level 3 is type 14, other aims go by level and
+  size (PLAMS records no widths: sizes only where the qualification number has ILR widths, so a
+  lone unsized level-3 aim is 22, partial level 3); no PLAMS aim is an apprenticeship,
+  traineeship or Diploma. A person with ILR and PLAMS aims in one window has one pathway over all
+  of them: the sums count both sources, the type is the highest precedence over all aims, and the
+  main aim is ranked as above with ILR before PLAMS only on a full tie. main_aim_source and
+  school_id say where the main aim is; n_plams_aims how many of the window's aims are PLAMS's.
   The reference's PMR, UPIN and UKPRN columns are person_lookup's PMRs and provider_id here.
-  Sources: int_pathways__candidate_aims (int_pathways__aims: int_fe__aims, stg_lilr__aims,
-  stg_lilr__lars), ref_pathway_types.
+  Sources: int_pathways__candidate_aims (int_pathways__aims: int_fe__aims, int_school__plams_aims,
+  stg_lilr__aims, stg_lilr__lars), ref_pathway_types.
 grain: [person_id, snapshot_date]
 checks:
   - relationships: {column: person_id, to: ws.person_lookup, field: person_id}
@@ -53,6 +62,7 @@ person_dates as (
         candidates.person_id,
         candidates.snapshot_date,
         cast(count(*) as int) as n_aims,
+        cast(sum(case when candidates.aim_source = 'plams' then 1 else 0 end) as int) as n_plams_aims,
         max(case when candidates.is_sfl_english = 1 then 1 else 0 end) as has_sfl_english,
         max(case when candidates.is_sfl_maths = 1 then 1 else 0 end) as has_sfl_maths,
         max(case when candidates.pathway_level > 4 then 4 else candidates.pathway_level end) as highest_level,
@@ -86,12 +96,15 @@ select
     cast(person_dates.has_sfl_english as smallint) as has_sfl_english,  -- 1 = an English or literacy aim in the window
     cast(person_dates.has_sfl_maths as smallint) as has_sfl_maths,  -- 1 = a maths or numeracy aim in the window
     person_dates.highest_level,  -- highest level of the window's aims, capped at 4; NULL = none known
-    person_dates.n_aims,  -- ILR aims in the window (programme aims included)
+    person_dates.n_aims,  -- ILR and PLAMS aims in the window (programme aims included)
+    person_dates.n_plams_aims,  -- of them, school sixth-form (PLAMS) aims
     person_dates.n_type_qualifications,  -- non-programme aims of the pathway type
     cast(person_dates.type_weight_sum as decimal(18, 6)) as type_weight_sum,  -- summed weight (share of a full level) of those aims
 
     ---------- main aim
-    main_aims.provider_id,  -- provider of the main aim; 0 = unknown
+    main_aims.aim_source as main_aim_source,  -- ilr or plams: the source of the main aim
+    main_aims.provider_id,  -- provider of the main aim; 0 = unknown or a PLAMS aim
+    main_aims.school_id,  -- school of the main aim when it is a PLAMS aim
     main_aims.learning_aim_ref as main_learning_aim_ref,  -- the main aim's reference
     main_aims.start_date as main_start_date,  -- the main aim's start
     main_aims.end_date as main_end_date,  -- the main aim's end, cut at the reference date

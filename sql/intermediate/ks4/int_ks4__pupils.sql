@@ -7,7 +7,9 @@ description: >
   September Y-17 to 31 August Y-16) with a main, on-roll record in the School Census named by
   cohort_census (term @cohort_census_term: 1 autumn, 2 spring, 3 summer) of a configured year Y,
   with or without a KS4 record; their cohort is the earliest such Y, and their PMR and school
-  those of that census record (the lower school, then PMR) when they have no KS4 record. The KS4
+  those of that census record (the lower school, then PMR) when they have no KS4 record. A
+  census record without a year or a valid month (1-12) of birth cannot be placed and is left
+  out: the warn check census_birth_unknown counts those records (failing_rows). The KS4
   record is chosen by one rule among the person's end-of-KS4 records in the configured years
   (under any of their PMRs, person_identifier): the earliest year, then the record counted in
   national results, then the "attained" record (level 2 incl. English and maths or 9-4 in both,
@@ -83,6 +85,7 @@ census_rolls as (
         and census.term_id = @cohort_census_term
         and census.is_main_record = 1
         and coalesce(census.is_on_roll, 1) = 1
+        and census.birth_month between 1 and 12
         and census.birth_year * 12 + census.birth_month
             between (census.census_year - 17) * 12 + 9 and (census.census_year - 16) * 12 + 8
 

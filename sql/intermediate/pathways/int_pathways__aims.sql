@@ -1,9 +1,17 @@
 /* ---
 description: >
-  One row per person x ILR learning aim (person, provider, learning aim reference, start date, as
-  in int_fe__aims) that can enter a pathway (derivations 21.2): the aim's end, levels, LARS
-  qualification flags, widths and sizes. Aims starting after the reference date, aims ending before
-  they start and aims of learner records linked to no person are left out (as in fe_spells).
+  One row per person x learning aim that can enter a pathway (derivations 21.2): ILR aims
+  (aim_source ilr: person, provider, learning aim reference, start date, as in int_fe__aims) and
+  school sixth-form aims (aim_source plams: int_school__plams_aims, provider_id 0 and the school in
+  school_id), with the aim's end, levels, LARS qualification flags, widths and sizes. Aims
+  starting after the reference date, aims ending before they start and aims of records linked to
+  no person are left out (as in fe_spells). A PLAMS aim is read like an ILR aim of a school: its
+  end is int_school__plams_aims's (actual, else planned); its level the recorded qualification
+  level; no programme, apprenticeship, traineeship or Diploma; completed when graded, achieved
+  when graded other than U; the LARS flags of its qualification number as for ILR aims, and also
+  is_a_level (is_btec) when the recorded qualification type names an A or AS level (a BTEC, OCR
+  or T Level); widths only from the polyfill (PLAMS records none), so an aim reference never seen
+  in the ILR has no weight or size.
   End (D102, decision 8): int_fe__aims's end rule (the latest record's actual end; else 31 August
   of the last academic year of a withdrawn aim; else the expected end); open aims and ends after
   the reference date are cut at the reference date (is_censored = 1). 1900-01-01 ends are NULL
@@ -29,9 +37,10 @@ description: >
   width at level 2, level-3 width at level 3) / 100, NULL at other levels; level3_size = level-3
   width / 50 (A-level equivalents; polyfill only at level 3 and above); level2_size = level-2
   width / 20 (GCSE equivalents; polyfill only at level 2 and above). Sources: int_fe__aims,
-  stg_lilr__aims, stg_lilr__lars.
-grain: [person_id, provider_id, learning_aim_ref, start_date]
-unique: {aims: [person_id, provider_id, learning_aim_ref, start_date]}  # select * of ws.int_fe__aims: its grain
+  int_school__plams_aims, stg_lilr__aims, stg_lilr__lars.
+grain: [person_id, aim_source, provider_id, learning_aim_ref, start_date]
+# ILR rows (int_fe__aims's grain) and PLAMS rows (int_school__plams_aims's grain, provider_id 0)
+unique: {aims: [person_id, aim_source, provider_id, learning_aim_ref, start_date]}
 checks:
   - relationships: {column: person_id, to: ws.person_lookup, field: person_id}
   - expression_is_true: start_date <= end_date
@@ -48,9 +57,58 @@ with
 
 aims as (
 
-    select * from ws.int_fe__aims as aims
+    select
+        'ilr' as aim_source,
+        aims.person_id,
+        aims.provider_id,
+        cast(null as varchar(30)) as school_id,
+        aims.learning_aim_ref,
+        aims.start_date,
+        aims.end_date,
+        aims.end_rule,
+        aims.last_academic_year,
+        aims.aim_level,
+        aims.apprenticeship_level,
+        aims.programme_type,
+        aims.is_programme_aim,
+        aims.is_apprenticeship,
+        aims.is_traineeship,
+        aims.completion_status,
+        aims.achievement_date,
+        aims.outcome_code,
+        aims.recordid,
+        0 as is_a_level_type,
+        0 as is_btec_type
+    from ws.int_fe__aims as aims
     where aims.start_date <= @reference_date
         and (aims.end_date is null or aims.end_date >= aims.start_date)
+
+    union all
+
+    select
+        'plams' as aim_source,
+        plams.person_id,
+        cast(0 as bigint) as provider_id,
+        plams.school_id,
+        plams.learning_aim_ref,
+        plams.start_date,
+        plams.end_date,
+        plams.end_rule,
+        plams.last_academic_year,
+        plams.aim_level,
+        cast(null as int) as apprenticeship_level,
+        cast(null as int) as programme_type,
+        0 as is_programme_aim,
+        0 as is_apprenticeship,
+        0 as is_traineeship,
+        case when plams.is_completed = 1 then 2 end as completion_status,
+        cast(null as date) as achievement_date,
+        case when plams.is_achieved = 1 then 1 end as outcome_code,
+        cast(null as int) as recordid,
+        plams.is_a_level_type,
+        plams.is_btec_type
+    from ws.int_school__plams_aims as plams
+    where plams.start_date <= @reference_date
 
 ),
 
@@ -69,7 +127,8 @@ latest_records as (
         max(records.ssa_tier2) as ssa_tier2
     from aims
     inner join ws.stg_lilr__aims as records
-        on records.recordid = aims.recordid
+        on aims.aim_source = 'ilr'
+        and records.recordid = aims.recordid
         and records.academic_year = aims.last_academic_year
         and coalesce(records.provider_id, 0) = aims.provider_id
         and records.learning_aim_ref = aims.learning_aim_ref
@@ -141,6 +200,7 @@ lars_matched as (
 
     select
         aims.person_id,
+        aims.aim_source,
         aims.provider_id,
         aims.learning_aim_ref,
         aims.start_date,
@@ -153,7 +213,7 @@ lars_matched as (
         lars_years.is_english_title,
         lars_years.is_maths_title,
         row_number() over (
-            partition by aims.person_id, aims.provider_id, aims.learning_aim_ref, aims.start_date,
+            partition by aims.person_id, aims.aim_source, aims.provider_id, aims.learning_aim_ref, aims.start_date,
                 lars_years.learning_aim_ref  -- the join's (equal to aims'): with lars_year, lars_years' key
             order by abs(lars_years.lars_year - aims.last_academic_year), lars_years.lars_year
         ) as lars_rank
@@ -175,9 +235,10 @@ flagged as (
         aims.*,
         lars.lars_year,
         lars.qual_type,
-        coalesce(lars.is_btec, 0) as is_btec,
+        case when coalesce(lars.is_btec, 0) = 1 or aims.is_btec_type = 1 then 1 else 0 end as is_btec,
         case
-            when coalesce(lars.is_btec, 0) = 1 then 0
+            when coalesce(lars.is_btec, 0) = 1 or aims.is_btec_type = 1 then 0
+            when aims.is_a_level_type = 1 then 1
             when lars.qual_type in ('0001', '0002', '1413', '1430', '1431', '1432', '1433', '1434', '1435', '1453') then 1
             when lars.is_a_level_title = 1 then 1
             else 0
@@ -200,14 +261,16 @@ flagged as (
         end as pathway_level
     from aims
     left join latest_records as latest
-        on latest.person_id = aims.person_id
+        on aims.aim_source = 'ilr'
+        and latest.person_id = aims.person_id
         and latest.provider_id = aims.provider_id
         and latest.learning_aim_ref = aims.learning_aim_ref
         and latest.start_date = aims.start_date
     left join polyfill
         on polyfill.learning_aim_ref = aims.learning_aim_ref
     left join lars
-        on lars.person_id = aims.person_id
+        on lars.aim_source = aims.aim_source
+        and lars.person_id = aims.person_id
         and lars.provider_id = aims.provider_id
         and lars.learning_aim_ref = aims.learning_aim_ref
         and lars.start_date = aims.start_date
@@ -217,7 +280,9 @@ flagged as (
 select
     ---------- ids
     flagged.person_id,  -- the project's person identifier
-    flagged.provider_id,  -- pseudonymised provider (UKPRN, else UPIN); 0 = unknown
+    flagged.aim_source,  -- ilr (ILR aim) or plams (school sixth-form aim)
+    flagged.provider_id,  -- pseudonymised provider (UKPRN, else UPIN); 0 = unknown or a PLAMS aim
+    flagged.school_id,  -- pseudonymised school of a PLAMS aim; NULL for ILR aims
     flagged.learning_aim_ref,  -- learning aim reference; ZPROG001 = programme aim
     flagged.start_date,  -- aim start
 
@@ -227,7 +292,7 @@ select
         else flagged.end_date
     end as end_date,  -- end by int_fe__aims's end rule, cut at the reference date
     cast(case when flagged.end_date is null or flagged.end_date > @reference_date then 1 else 0 end as smallint) as is_censored,  -- 1 = open or running past the reference date
-    flagged.end_rule,  -- actual, withdrawn_last_year, expected or open
+    flagged.end_rule,  -- actual, withdrawn_last_year, expected, planned (PLAMS) or open
     flagged.last_academic_year,  -- last academic year (end year) the aim appears in
 
     ---------- levels

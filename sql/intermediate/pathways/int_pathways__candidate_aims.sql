@@ -1,11 +1,11 @@
 /* ---
 description: >
-  One row per person x pathway census date x ILR learning aim in the date's window: the aims a
+  One row per person x pathway census date x learning aim (ILR or PLAMS, int_pathways__aims) in the date's window: the aims a
   pathway is built from (derivations 21.2), each with its aim type, and the rank that picks the
   pathway's main aim. Census dates: the third Thursday of January, May and October (day 15 plus
   the days to the next Thursday), found without DATEFIRST (D97): the weekday is
   DATEDIFF(day, 1900-01-07, date) % 7 with 0 = Sunday (7 January 1900 was a Sunday). Dates run
-  from the first aim start on or after 1 August before the first academic year of the ILR extract
+  from the first aim start on or after 1 August before the first academic year of the ILR or PLAMS extract
   (an older start belongs to a learner already in learning, not to the start of the data) to the
   reference date (D104: no "today"); every date is built the same way (D95). Window: the date
   plus or minus 7 days; an aim is in it when it starts on or before the window's end and ends on or
@@ -23,10 +23,12 @@ description: >
   is reached only by an unknown level). The pathway type is the aim type of highest precedence
   (ref_pathway_types: the lowest id, 0 last). main_aim_rank 1 = the main aim: the pathway type's
   precedence, then the highest pathway level, the programme aim first, the largest weight, completed
-  first, the latest end, then the aim reference, start date and provider (D96, N7: no random
-  tie-break). Source: int_pathways__aims, ref_calendar_months, ref_pathway_types.
-grain: [person_id, snapshot_date, provider_id, learning_aim_ref, start_date]
-unique: {typed: [person_id, snapshot_date, provider_id, learning_aim_ref, start_date]}  # snapshot dates x ws.int_pathways__aims (its grain), passed through
+  first, the latest end, then the aim reference, start date, the aim's source (ILR before PLAMS)
+  and provider (D96, N7: no random tie-break). ILR and PLAMS aims in one window are one set: the
+  sums count both (two A levels at school and one at college are three A levels), so a person
+  with both has one pathway, of the type of highest precedence over all their aims. Source: int_pathways__aims, int_fe__aims, int_school__plams_aims, ref_calendar_months, ref_pathway_types.
+grain: [person_id, snapshot_date, aim_source, provider_id, learning_aim_ref, start_date]
+unique: {typed: [person_id, snapshot_date, aim_source, provider_id, learning_aim_ref, start_date]}  # snapshot dates x ws.int_pathways__aims (its grain), passed through
 checks:
   - relationships: {column: person_id, to: ws.person_lookup, field: person_id}
   - relationships: {column: aim_type_id, to: ws.ref_pathway_types, field: pathway_type_id}
@@ -42,10 +44,20 @@ aims as (
 
 ),
 
+first_years as (
+
+    select ilr.first_academic_year from ws.int_fe__aims as ilr
+
+    union all
+
+    select plams.first_academic_year from ws.int_school__plams_aims as plams
+
+),
+
 first_year as (
 
-    select min(aims.first_academic_year) as first_academic_year
-    from ws.int_fe__aims as aims
+    select min(first_years.first_academic_year) as first_academic_year
+    from first_years
 
 ),
 
@@ -169,6 +181,7 @@ ranked as (
                 typed.end_date desc,
                 typed.learning_aim_ref,
                 typed.start_date,
+                typed.aim_source,
                 typed.provider_id
         ) as main_aim_rank
     from typed
@@ -181,7 +194,9 @@ select
     ---------- ids
     ranked.person_id,  -- the project's person identifier
     ranked.snapshot_date,  -- pathway census date: third Thursday of January, May or October
-    ranked.provider_id,  -- pseudonymised provider; 0 = unknown
+    ranked.aim_source,  -- ilr or plams (school sixth form)
+    ranked.provider_id,  -- pseudonymised provider; 0 = unknown or a PLAMS aim
+    ranked.school_id,  -- pseudonymised school of a PLAMS aim
     ranked.learning_aim_ref,  -- learning aim reference; ZPROG001 = programme aim
     ranked.start_date,  -- aim start
 

@@ -5,7 +5,8 @@ description: >
   benefit code), activity_spells (kind activity, key the activity type) and diagnostic SP-1
   (int_quality__record_counts). Input, one branch per kind and source in source_spells:
   employment: PAYE spells (stg_leo__employment) under a person's EduKeys (person_identifier);
-  benefit: DWP claims (stg_leo__benefits) with a code; activity: school_spells, fe_spells
+  benefit: DWP claims (stg_leo__benefits) with a code; activity: school_spells and school
+  sixth-form aims (int_school__plams_aims: an aim's start to its end, as school), fe_spells
   (classroom_fe -> fe when it counts as participation by setting fe_participation: by default an
   aim whose funding model is not 99, no Skills Funding Agency or YPLA funding; traineeship; the
   rest apprenticeship), he_spells by HESA year (int_he__instance_years: dormant years, XMODE01
@@ -188,6 +189,17 @@ source_spells as (
         cast(null as smallint), cast(null as smallint), cast(null as int)
     from ws.school_spells as spells
     where spells.start_date <= @reference_date
+
+    union all
+
+    -- school sixth-form aims (PLAMS): school days the census may not show (a pupil without a
+    -- census record in a year, or past the last census); inside a school spell they change nothing
+    select 'activity', plams.person_id, 'school', cast(null as varchar(20)), plams.start_date,
+        case when plams.end_date is null or plams.end_date > @reference_date then @reference_date else plams.end_date end,
+        cast(case when plams.end_date is null or plams.end_date > @reference_date then 1 else 0 end as smallint),
+        cast(null as smallint), cast(null as smallint), cast(null as int)
+    from ws.int_school__plams_aims as plams
+    where plams.start_date <= @reference_date
 
     union all
 
