@@ -844,6 +844,29 @@ def run_matrix(root: Path, pupils: int = PUPILS, only: list[str] | None = None) 
     return Results(outcomes, pupils, writes, m.builds)
 
 
+def sentinel_rule() -> list[str]:
+    """The one sentinel-date rule (docs/decisions.md row 7 points here), as its reference table
+    states it, and the cases above that try it."""
+    import csv
+
+    path = PROJECT_DIR / "sql" / "reference" / "ref_sentinel_dates.csv"
+    with open(path, encoding="utf-8", newline="") as fh:
+        ranges = list(csv.DictReader(fh))
+    lines = [
+        "## Sentinel dates",
+        "",
+        "One rule for every source, as data in `sql/reference/ref_sentinel_dates.csv` (staging",
+        "follows it; `test_source_grain.py` checks that every staging literal is one of its",
+        "bounds). Cases `sentinel_1900_end` and `sentinel_9999_start` above try it.",
+        "",
+        "| dates | meaning | rule |",
+        "|---|---|---|",
+    ]
+    for r in ranges:
+        lines.append(f"| {r['first_date']} to {r['last_date']} | {r['meaning']} | {r['rule']} |")
+    return lines
+
+
 def render(results: Results) -> str:
     rows = results.outcomes
     silent = sum(o.outcome == SILENT for o in rows)
@@ -914,6 +937,7 @@ def render(results: Results) -> str:
     for o in rows:
         evidence = o.evidence.replace("|", "\\|")
         lines.append(f"| {o.case} | {o.bad_input} | {o.expected} | {o.outcome} | {evidence} |")
+    lines += ["", *sentinel_rule()]
     lines += [
         "",
         "## Covered elsewhere",
