@@ -52,15 +52,25 @@ def source_views(settings: Settings, sources: list[str] | None = None) -> list[P
     return [pv for pv in catalog.all_views() if sources is None or pv.source in sources]
 
 
+def _by_database(views: list[PhysicalView]) -> dict[str, list[PhysicalView]]:
+    """Views grouped by their logical database: one connection each (opening a DuckDB file
+    costs about as much as reading a small view)."""
+    grouped: dict[str, list[PhysicalView]] = {}
+    for pv in views:
+        grouped.setdefault(pv.database, []).append(pv)
+    return grouped
+
+
 def duplicate_rows(settings: Settings, sources: list[str] | None = None) -> int:
     """Insert every row of the views of ``sources`` (all when None) a second time; rows added."""
     added = 0
-    for pv in source_views(settings, sources):
-        with source_connection(settings, pv.database) as run:
-            table = f'{{schema}}."{pv.view}"'
-            n = run(f"SELECT COUNT(*) FROM {table}")[0][0]
-            run(f"INSERT INTO {table} SELECT * FROM {table}")
-            added += int(n)
+    for database, views in sorted(_by_database(source_views(settings, sources)).items()):
+        with source_connection(settings, database) as run:
+            for pv in views:
+                table = f'{{schema}}."{pv.view}"'
+                n = run(f"SELECT COUNT(*) FROM {table}")[0][0]
+                run(f"INSERT INTO {table} SELECT * FROM {table}")
+                added += int(n)
     return added
 
 
@@ -93,15 +103,16 @@ def source_digest(settings: Settings) -> str:
     import hashlib
 
     parts = []
-    for pv in source_views(settings):
-        with source_connection(settings, pv.database) as run:
-            table = f'{{schema}}."{pv.view}"'
-            if settings.backend == "duckdb":
-                row = run(f"SELECT COUNT(*), COALESCE(SUM(hash(t)), 0) FROM {table} AS t")[0]
-            else:
-                row = run(
-                    "SELECT COUNT(*), COALESCE(SUM(hashtext(CAST(t AS TEXT))::bigint), 0) "
-                    f"FROM {table} AS t"
-                )[0]
-        parts.append(f"{pv.view}:{row[0]}:{row[1]}")
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+    for database, views in sorted(_by_database(source_views(settings)).items()):
+        with source_connection(settings, database) as run:
+            for pv in views:
+                table = f'{{schema}}."{pv.view}"'
+                if settings.backend == "duckdb":
+                    row = run(f"SELECT COUNT(*), COALESCE(SUM(hash(t)), 0) FROM {table} AS t")[0]
+                else:
+                    row = run(
+                        "SELECT COUNT(*), COALESCE(SUM(hashtext(CAST(t AS TEXT))::bigint), 0) "
+                        f"FROM {table} AS t"
+                    )[0]
+                parts.append(f"{pv.view}:{row[0]}:{row[1]}")
+    return hashlib.sha256("|".join(sorted(parts)).encode()).hexdigest()[:16]
