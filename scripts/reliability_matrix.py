@@ -48,6 +48,7 @@ import dagster as dg
 import duckdb
 
 from leo_assets.build import resolve_selection
+from leo_assets.cli import main as cli_main
 from leo_assets.definitions import build_definitions
 from leo_assets.resources import WorkspaceDatabase, fingerprint_sql
 from leo_assets.settings import PROJECT_DIR, Settings, SettingsError, load_settings, make_settings
@@ -599,8 +600,6 @@ def _secret_case(form: str) -> Callable[[Matrix, Outcome], None]:
     output and every file Dagster wrote (run and event storage, compute logs) are searched."""
 
     def run(m: Matrix, o: Outcome) -> None:
-        from leo_assets.cli import main as cli_main
-
         folder = m.root / "cases" / f"secret_{form}"
         home = folder / "dagster_home"
         home.mkdir(parents=True)
