@@ -1,7 +1,10 @@
 """Test helpers: tiny SQL projects and hand-written source views on DuckDB or PostgreSQL."""
 
+import contextlib
 import shutil
+import sqlite3
 import textwrap
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -202,3 +205,25 @@ def rows_by_view(*pairs: tuple[str, dict[str, Any]]) -> dict[str, list[dict[str,
     for view, row in pairs:
         out.setdefault(view, []).append(row)
     return out
+
+
+def readable_text(path: Path) -> str:
+    """A file's text, to search for a planted secret: for SQLite storage every value, with
+    Dagster's zlib-compressed snapshots (which hold the resource config) decompressed."""
+    data = path.read_bytes()
+    if not data.startswith(b"SQLite format 3"):
+        return data.decode("utf-8", errors="replace")
+    parts = []
+    con = sqlite3.connect(path)
+    try:
+        for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+            for row in con.execute(f'SELECT * FROM "{table}"'):
+                for value in row:
+                    if isinstance(value, bytes):
+                        with contextlib.suppress(zlib.error):
+                            value = zlib.decompress(value)
+                        value = value.decode("utf-8", errors="replace")
+                    parts.append(str(value))
+    finally:
+        con.close()
+    return "\n".join(parts)

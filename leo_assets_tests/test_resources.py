@@ -18,6 +18,7 @@ from leo_assets_tests.helpers import (
     build_selection,
     employment_rows,
     make_project,
+    readable_text,
     settings_for,
     write_sources,
 )
@@ -374,33 +375,6 @@ def test_a_planted_secret_is_written_nowhere(tmp_path, monkeypatch, capfd, form)
     written = out + err
     files = [p for p in home.rglob("*") if p.is_file()]
     assert any(p.suffix == ".db" for p in files), "Dagster wrote no storage to search"
-    written += "".join(_readable(path) for path in files)
+    written += "".join(readable_text(path) for path in files)
     assert "odbc_connect" in written or "postgresql" in written  # the URL is there, redacted
     assert CANARY not in written  # ...and the secret is nowhere
-
-
-def _readable(path) -> str:
-    """A file's text; for SQLite storage every value, with Dagster's zlib-compressed snapshots
-    (which hold the resource config) decompressed."""
-    import sqlite3
-    import zlib
-
-    data = path.read_bytes()
-    if not data.startswith(b"SQLite format 3"):
-        return data.decode("utf-8", errors="replace")
-    parts = []
-    con = sqlite3.connect(path)
-    try:
-        for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
-            for row in con.execute(f'SELECT * FROM "{table}"'):
-                for value in row:
-                    if isinstance(value, bytes):
-                        try:
-                            value = zlib.decompress(value)
-                        except zlib.error:
-                            pass
-                        value = value.decode("utf-8", errors="replace")
-                    parts.append(str(value))
-    finally:
-        con.close()
-    return "\n".join(parts)

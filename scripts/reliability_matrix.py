@@ -34,12 +34,10 @@ import io
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +60,7 @@ from leo_assets.synthetic.tamper import (
     source_digest,
     update_rows,
 )
+from leo_assets_tests.helpers import readable_text
 
 DOC = PROJECT_DIR / "docs" / "reliability.md"
 COMMAND = "PYTHONPATH=$PWD .venv/bin/python scripts/reliability_matrix.py --write"
@@ -623,7 +622,7 @@ def _secret_case(form: str) -> Callable[[Matrix, Outcome], None]:
                 else:
                     os.environ[k] = v
         files = [p for p in sorted(home.rglob("*")) if p.is_file()]
-        written = out.getvalue() + "".join(_readable(p) for p in files)
+        written = out.getvalue() + "".join(readable_text(p) for p in files)
         o.secrets_found = written.count(CANARY)
         if o.secrets_found:
             o.outcome, o.evidence = SILENT, f"the secret is written {o.secrets_found} times"
@@ -639,27 +638,6 @@ def _secret_case(form: str) -> Callable[[Matrix, Outcome], None]:
             )
 
     return run
-
-
-def _readable(path: Path) -> str:
-    """A file's text; SQLite storage as every value, zlib-compressed snapshots decompressed."""
-    data = path.read_bytes()
-    if not data.startswith(b"SQLite format 3"):
-        return data.decode("utf-8", errors="replace")
-    parts = []
-    con = sqlite3.connect(path)
-    try:
-        for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
-            for row in con.execute(f'SELECT * FROM "{table}"'):
-                for value in row:
-                    if isinstance(value, bytes):
-                        with contextlib.suppress(zlib.error):
-                            value = zlib.decompress(value)
-                        value = value.decode("utf-8", errors="replace")
-                    parts.append(str(value))
-    finally:
-        con.close()
-    return "\n".join(parts)
 
 
 @dataclass(frozen=True)
