@@ -22,10 +22,10 @@ description: >
   has one; no JACS-HECOS crosswalk is applied (D55). The provider is HE_INSTID_ANON to 2006/07
   and HE_XINSTID01_ANON after; 'unknown' when blank. Left out: records with a blank PMR
   (counted in stg_hesa__instances) and records without a commencement date, ending before it or
-  commencing after their year ends (counted by check records_left_out). Source:
-  stg_hesa__instances, person_identifier (PMR).
+  commencing after their year ends (counted by check records_left_out). Source: int_he__records
+  (stg_hesa__instances, person_identifier by PMR).
 grain: [person_id, provider_id, start_date]
-unique: {records: [pmr, hesa_year, start_date]}  # hesa's source key (_sources.yml): staging keeps one row per key; the PMR join adds none
+unique: {records: [pmr, hesa_year, start_date]}  # select * of ws.int_he__records: its grain
 checks:
   - relationships: {column: person_id, to: ws.person_lookup, field: person_id}
   - expression_is_true: start_date <= end_date
@@ -47,27 +47,8 @@ coverage as (
 
 records as (
 
-    select
-        ids.person_id,
-        coalesce(instances.provider_id, 'unknown') as provider_id,
-        instances.start_date,
-        instances.hesa_year,
-        instances.pmr,
-        instances.end_date,
-        instances.mode_code,
-        instances.level_code,
-        instances.year_of_student,
-        instances.qualification_obtained_code,
-        coalesce(instances.is_qualifier, 0) as is_qualifier,
-        instances.subject_jacs,
-        instances.subject_hecos
-    from ws.stg_hesa__instances as instances
-    inner join ws.person_identifier as ids
-        on ids.identifier_type = 'pmr'
-        and ids.identifier_value = instances.pmr
-    where instances.start_date is not null
-        and (instances.end_date is null or instances.end_date >= instances.start_date)
-        and instances.start_date <= datefromparts(instances.hesa_year, 8, 31)
+    select records.*
+    from ws.int_he__records as records
 
 ),
 

@@ -2,10 +2,8 @@
 description: >
   One row per person x HE student instance (person, provider, commencement date, as he_spells)
   x HESA year the instance has a record in, with whether the instance was dormant that year and
-  the next year it has a record in. The records are he_spells' (stg_hesa__instances linked by
-  PMR through person_identifier, with a commencement date, not ending before it and commencing
-  by the end of their year); is_dormant = 1 when every record of that year has mode of study
-  XMODE01 6 (dormant: registered but not actively studying; HESA's NOTACT, "suspension of
+  the next year it has a record in. The records are he_spells' (int_he__records); is_dormant =
+  1 when every record of that year has mode of study XMODE01 6 (dormant: registered but not actively studying; HESA's NOTACT, "suspension of
   active studies", is not in the source declarations). activity_spells reads the years to leave
   dormant years out of HE (rule 5 of docs/decisions.md, setting he_dormant_students).
 grain: [person_id, provider_id, start_date, hesa_year]
@@ -19,19 +17,13 @@ with
 years as (
 
     select
-        ids.person_id,
-        coalesce(instances.provider_id, 'unknown') as provider_id,
-        instances.start_date,
-        instances.hesa_year,
-        min(case when instances.mode_code = 6 then 1 else 0 end) as is_dormant
-    from ws.stg_hesa__instances as instances
-    inner join ws.person_identifier as ids
-        on ids.identifier_type = 'pmr'
-        and ids.identifier_value = instances.pmr
-    where instances.start_date is not null
-        and (instances.end_date is null or instances.end_date >= instances.start_date)
-        and instances.start_date <= datefromparts(instances.hesa_year, 8, 31)
-    group by ids.person_id, coalesce(instances.provider_id, 'unknown'), instances.start_date, instances.hesa_year
+        records.person_id,
+        records.provider_id,
+        records.start_date,
+        records.hesa_year,
+        min(case when records.mode_code = 6 then 1 else 0 end) as is_dormant
+    from ws.int_he__records as records
+    group by records.person_id, records.provider_id, records.start_date, records.hesa_year
 
 )
 
