@@ -339,12 +339,10 @@ def recoverable_cells(hidden: set[Cell], constraints: list[Constraint]) -> list[
     hidden cell is fixed when its unit vector lies in the row space of the hidden cells' matrix,
     i.e. its row of the matrix's null-space basis is zero.
     """
-    out: list[Cell] = []
     # one BLAS thread: many small SVDs gain nothing from threads, and on a busy machine threads
     # that wait for each other made the same work fifty times slower (measured: 2.4 s -> 124 s)
     with threadpool_limits(limits=1, user_api="blas"):
-        out = _fixed_cells(hidden, constraints)
-    return sorted(out)
+        return sorted(_fixed_cells(hidden, constraints))
 
 
 def _fixed_cells(hidden: set[Cell], constraints: list[Constraint]) -> list[Cell]:
