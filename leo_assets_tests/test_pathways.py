@@ -61,3 +61,20 @@ def test_same_sources_other_row_order_same_table(built):
     again = db.rows(ALL_ROWS)
     db.dispose()
     assert again == built["all_columns"]
+
+
+def test_plams_records_left_out_are_counted(tmp_path):
+    """int_school__plams_aims' check records_left_out counts the two records of
+    pathways.plams.cases.yml that make no aim (case plams_aims_left_out: an aim ending before it
+    starts, a PMR linked to no person); the aim starting after the reference date is an aim."""
+    settings = settings_for(tmp_path, reference_date=dt.date(2016, 7, 31))
+    write_sources(
+        settings, all_source_rows(REAL_SQL / "marts" / "pathways.plams.cases.yml", settings)
+    )
+    result = build_selection(settings, ["int_school__plams_aims"])
+    check = next(
+        c
+        for c in result.get_asset_check_evaluations()
+        if c.asset_key.path[-1] == "int_school__plams_aims" and c.check_name == "records_left_out"
+    )
+    assert check.metadata["failing_rows"].value == 2

@@ -11,8 +11,8 @@ description: >
   is_a_level_type / is_btec_type: the recorded qualification type names an A or AS level (GCE)
   or a BTEC, OCR or T Level (the LARS title of the qualification number is read in
   int_pathways__aims too). Records with a blank or unlinked PMR, no qualification number or no
-  start are left out (a blank PMR is counted by stg_npd__plams's check blank_pmr); so are aims
-  ending before they start. Read by int_pathways__aims (pathways) and int_spells__merged (the
+  start are left out, and so are aims ending before they start (a blank PMR is counted by
+  stg_npd__plams's check blank_pmr, the rest by check records_left_out). Read by int_pathways__aims (pathways) and int_spells__merged (the
   activity layer: an aim's days are school). Source: stg_npd__plams, person_identifier.
 grain: [person_id, learning_aim_ref, start_date]
 # a PMR belongs to one person; PLAMS's grain is PMR x year x qualification x start
