@@ -134,27 +134,41 @@ CHARACTERISTIC_RATES = {
 }
 
 
-def derived_characteristic_rates(settings) -> list[tuple[str, float, float | None, int, str]]:
-    """Shares of the cohort with each characteristic (aggregates only), beside the published
-    figure where one exists, if the workspace has the characteristics table."""
-    from leo_assets.resources import WorkspaceDatabase
+def _workspace_rows(settings, table: str, select: str) -> list[tuple] | None:
+    """The rows of ``select`` over the workspace table ``table`` (``{table}`` in the query), or
+    None when the workspace has no such table yet. A table that exists but cannot be read (a
+    connection refused, a column a rebuild would add) is not passed over in silence: the report
+    warns on stderr, naming the table and the error (passwords redacted), and carries on."""
+    from leo_assets.resources import WorkspaceDatabase, redact
 
     db = WorkspaceDatabase.from_settings(settings)
     try:
-        if db.relation_kind("characteristics") is None:
-            return []
-        table = db.target("characteristics").sql(db.dialect)
-        sums = ", ".join(
-            f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
-            for condition in CHARACTERISTIC_RATES.values()
+        if db.relation_kind(table) is None:
+            return None
+        return db.rows(select.format(table=db.target(table).sql(db.dialect)))
+    except Exception as exc:
+        message = redact(f"{type(exc).__name__}: {exc}").splitlines()[0]
+        print(
+            f"warning: report: workspace table {table} could not be read, so its rates are "
+            f"left out (materialise it again if a rebuild adds the column): {message}",
+            file=sys.stderr,
         )
-        n, *counts = db.rows(f"SELECT COUNT(*), {sums} FROM {table}")[0]
-    except Exception:
-        return []
+        return None
     finally:
         db.dispose()
-    if not n:
+
+
+def derived_characteristic_rates(settings) -> list[tuple[str, float, float | None, int, str]]:
+    """Shares of the cohort with each characteristic (aggregates only), beside the published
+    figure where one exists, if the workspace has the characteristics table."""
+    sums = ", ".join(
+        f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
+        for condition in CHARACTERISTIC_RATES.values()
+    )
+    found = _workspace_rows(settings, "characteristics", f"SELECT COUNT(*), {sums} FROM {{table}}")
+    if not found or not found[0][0]:
         return []
+    n, *counts = found[0]
     published = published_rates()
     rows = []
     for measure, k in zip(CHARACTERISTIC_RATES, counts):
@@ -165,22 +179,16 @@ def derived_characteristic_rates(settings) -> list[tuple[str, float, float | Non
 
 def derived_destination_rates(settings) -> list[tuple[str, float, float, int]]:
     """The pipeline's own destination rates (aggregates only), if the workspace has them."""
-    from leo_assets.resources import WorkspaceDatabase
-
-    db = WorkspaceDatabase.from_settings(settings)
-    try:
-        if db.relation_kind("destinations") is None:
-            return []
-        table = db.target("destinations").sql(db.dialect)
-        counts = db.rows(
-            f"SELECT destination_year, destination, is_sustained, COUNT(*) FROM {table} "
+    counts = (
+        _workspace_rows(
+            settings,
+            "destinations",
+            "SELECT destination_year, destination, is_sustained, COUNT(*) FROM {table} "
             "GROUP BY destination_year, destination, is_sustained "
-            "ORDER BY destination_year, destination, is_sustained"
+            "ORDER BY destination_year, destination, is_sustained",
         )
-    except Exception:
-        return []
-    finally:
-        db.dispose()
+        or []
+    )
     totals: dict[int, int] = {}
     by: dict[tuple[str, int], int] = {}
     for year, destination, is_sustained, n in counts:

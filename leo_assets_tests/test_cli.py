@@ -125,3 +125,25 @@ def test_report_shows_cohort_shares_beside_published_figures(project_env, tmp_pa
     assert re.search(r"\| in AP or a PRU in KS4\s+\|\s+0\.500 \|\s+\|\s+4 \|", shares), shares
     assert re.search(r"\| SEN at 16\s+\|\s+0\.500 \|", shares), shares
     assert re.search(r"\| persistently absent in KS4\s+\|\s+0\.250 \|", shares), shares
+
+
+def test_report_warns_when_a_workspace_table_cannot_be_read(project_env, tmp_path, capsys):
+    """A characteristics table built before a column existed: the report says which table it
+    could not read and why, and still prints the rest, instead of leaving the rates out in
+    silence."""
+    import duckdb
+
+    con = duckdb.connect(str(tmp_path / "ws.duckdb"))
+    con.execute(f'CREATE SCHEMA "{project_env.workspace_schema}"')
+    con.execute(
+        f'CREATE TABLE "{project_env.workspace_schema}".characteristics AS '
+        "SELECT 1 AS person_id, 0 AS was_in_ap_ks4"
+    )
+    con.close()
+    assert main(["report", "--simulate", "--pupils", "60", "--no-progress"]) == 0
+    captured = capsys.readouterr()
+    assert "shares of the cohort derived by the pipeline" not in captured.out
+    assert "rates of a simulation" in captured.out
+    warning = captured.err
+    assert "workspace table characteristics could not be read" in warning, warning
+    assert "was_in_pru_ks4" in warning, warning  # the missing column, from the engine's error
