@@ -23,7 +23,14 @@ if [ -z "$PGBIN" ]; then
   exec "$@"
 fi
 
-PORT="${LEO_TEST_PG_PORT:-55432}"
+# LEO_TEST_PG_PORT, or the first port from 55432 on that nothing listens on (two checkouts, or a
+# test run beside a worker's, each get their own cluster)
+PORT="${LEO_TEST_PG_PORT:-}"
+if [ -z "$PORT" ]; then
+  for candidate in $(seq 55432 55531); do
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then PORT=$candidate; break; fi
+  done
+fi
 PGDATA="$(mktemp -d /tmp/leo_pg.XXXXXX)"
 RUNAS=()
 if [ "$(id -u)" = "0" ]; then
