@@ -399,6 +399,11 @@ class Settings(BaseModel):
     @field_validator("state_hierarchy")
     @classmethod
     def _hierarchy(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise SettingsError(
+                "setting 'state_hierarchy': empty; list at least one activity (every month "
+                "would be not_captured)"
+            )
         unknown = [v for v in value if v not in ACTIVITY_TYPES]
         if unknown:
             raise SettingsError(
@@ -409,9 +414,23 @@ class Settings(BaseModel):
             raise SettingsError("setting 'state_hierarchy': an activity is listed twice")
         return list(value)
 
-    @field_validator("state_min_days_by_activity")
+    @field_validator("state_min_days", "price_base_year", mode="before")
     @classmethod
-    def _min_days(cls, value: dict[str, int]) -> dict[str, int]:
+    def _whole_number(cls, value: Any, info: Any) -> Any:
+        # pydantic reads true / false as 1 / 0; a yes/no is no number of days or year
+        if isinstance(value, bool):
+            raise SettingsError(f"setting '{info.field_name}': {value!r} is not a whole number")
+        return value
+
+    @field_validator("state_min_days_by_activity", mode="before")
+    @classmethod
+    def _min_days(cls, value: Any) -> dict[str, int]:
+        # before pydantic's coercion, so that true or "7" is not read as a number of days
+        if not isinstance(value, dict):
+            raise SettingsError(
+                f"setting 'state_min_days_by_activity': {value!r} is not a mapping of activity: "
+                "days"
+            )
         for activity, days in value.items():
             if activity not in ACTIVITY_TYPES:
                 raise SettingsError(

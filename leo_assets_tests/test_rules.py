@@ -8,11 +8,14 @@ sources. (Benefit classification: test_outcomes.py.)
 """
 
 import datetime as dt
+import re
+from pathlib import Path
 
 import pytest
 
+from leo_assets.definitions import build_definitions
 from leo_assets.resources import WorkspaceDatabase
-from leo_assets.settings import SettingsError, make_settings
+from leo_assets.settings import DEFAULT_STATE_HIERARCHY, Settings, SettingsError, make_settings
 from leo_assets.sqlproject.loader import parameter_values
 from leo_assets_tests.helpers import build_selection, settings_for, write_sources
 
@@ -230,3 +233,91 @@ def test_rule_settings_are_validated_and_reach_sql_as_parameters():
         make_settings(state_min_days_by_activity={"employment": 40})
     with pytest.raises(SettingsError, match="state_hierarchy.*'neet'"):
         make_settings(state_hierarchy=["employment", "neet"])
+
+
+# --------------------------------------------------------------- staleness of each rule setting
+# Changing a rule setting must mark stale exactly the assets whose SQL uses it. Dagster marks an
+# asset stale when its code_version moves (and its children through their data versions,
+# test_staleness.py), so the check is on the code versions of the Dagster definitions
+# themselves, default settings against one alternative value at a time.
+RULE_SETTINGS = {
+    # setting: (an alternative value, the assets whose code version it must move)
+    "nccis_fills_gaps": (False, {"marts/transition_sequence"}),
+    "state_hierarchy": (
+        list(reversed(DEFAULT_STATE_HIERARCHY)),
+        {"reference/ref_state_hierarchy"},
+    ),
+    "state_min_days": (2, {"reference/ref_state_hierarchy"}),
+    "state_min_days_by_activity": ({"employment": 7}, {"reference/ref_state_hierarchy"}),
+    "self_employment_evidence": ("profit", {"intermediate/int_spells__merged"}),
+    "benefit_classification": (
+        "mapping",
+        {"intermediate/int_spells__merged", "marts/benefit_spells"},
+    ),
+    "he_dormant_students": ("he", {"intermediate/int_spells__merged"}),
+    "he_fe_level": ("he", {"intermediate/int_spells__merged"}),
+    "fe_participation": ("any_aim", {"intermediate/int_spells__merged"}),
+    "cohort_definition": (
+        "census_on_roll",
+        {"intermediate/int_ks4__pupils", "marts/ks4_cohort"},
+    ),
+    "cohort_census": ("autumn", {"intermediate/int_ks4__pupils"}),
+    "price_base_year": (2015, {"marts/earnings"}),
+}
+# reference tables built from settings (sql/reference/_reference.yml rows_from_setting), by hand
+SEEDS_FROM = {
+    "state_hierarchy": {"reference/ref_state_hierarchy"},
+    "state_min_days": {"reference/ref_state_hierarchy"},
+    "state_min_days_by_activity": {"reference/ref_state_hierarchy"},
+}
+SQL = Path(__file__).resolve().parent.parent / "sql"
+
+
+def _code_versions(**values) -> dict[str, str | None]:
+    graph = build_definitions(make_settings(**values)).resolve_asset_graph()
+    return {"/".join(k.path): graph.get(k).code_version for k in graph.get_all_asset_keys()}
+
+
+def _sql_using(parameters: set[str]) -> set[str]:
+    """Assets whose SQL (its own file or one of its ``.check.sql`` files) names one of the
+    parameters outside comments: read from the files, not from the loader."""
+    used = set()
+    for path in SQL.rglob("*.sql"):
+        text = re.sub(r"/\*.*?\*/", "", path.read_text(), flags=re.DOTALL)
+        text = re.sub(r"--[^\n]*", "", text)
+        if any(re.search(rf"@{p}\b", text) for p in parameters):
+            layer = path.relative_to(SQL).parts[0]
+            name = path.name.removesuffix(".sql").removesuffix(".check").split("__")
+            # a check file <model>__<check>.check.sql belongs to its model
+            model = "__".join(name[:-1]) if path.name.endswith(".check.sql") else "__".join(name)
+            used.add(f"{layer}/{model}")
+    return used
+
+
+@pytest.fixture(scope="module")
+def default_versions():
+    return _code_versions()
+
+
+def test_every_rule_setting_is_covered():
+    for name in RULE_SETTINGS:
+        assert name in Settings.model_fields, name
+    rules = {"nccis_fills_gaps", "benefit_classification", "self_employment_evidence"}
+    assert rules <= set(RULE_SETTINGS)
+
+
+@pytest.mark.parametrize("name", sorted(RULE_SETTINGS))
+def test_changing_a_rule_setting_moves_exactly_the_assets_that_use_it(name, default_versions):
+    value, expected = RULE_SETTINGS[name]
+    assert getattr(make_settings(), name) != value
+    changed = _code_versions(**{name: value})
+    moved = {key for key in default_versions if default_versions[key] != changed.get(key)}
+    assert moved == expected, (name, sorted(moved))
+    # and the expectation is what the SQL files say: the parameters the setting feeds, found in
+    # the files outside comments, plus the reference tables built from the setting
+    before, after = (
+        parameter_values(make_settings()),
+        parameter_values(make_settings(**{name: value})),
+    )
+    parameters = {p for p in before if before[p] != after[p]}
+    assert _sql_using(parameters) | SEEDS_FROM.get(name, set()) == expected, (name, parameters)

@@ -45,6 +45,60 @@ def test_bad_values_name_the_setting(values, named):
     assert named in str(err.value)
 
 
+RULE_SETTING_BAD_VALUES = [
+    # every rule setting (docs/decisions.md) with values it must refuse, and what the error names
+    ({"nccis_fills_gaps": "sometimes"}, "nccis_fills_gaps"),
+    ({"nccis_fills_gaps": None}, "nccis_fills_gaps"),
+    ({"state_hierarchy": ["employment", "neet"]}, "state_hierarchy': unknown activity 'neet'"),
+    ({"state_hierarchy": []}, "state_hierarchy': empty"),
+    ({"state_hierarchy": "employment"}, "state_hierarchy"),
+    ({"state_hierarchy": ["employment", "employment"]}, "state_hierarchy': an activity is listed"),
+    ({"state_min_days": 0}, "state_min_days"),
+    ({"state_min_days": -1}, "state_min_days"),
+    ({"state_min_days": 32}, "state_min_days"),
+    ({"state_min_days": True}, "state_min_days"),
+    ({"state_min_days": 1.5}, "state_min_days"),
+    ({"state_min_days_by_activity": {"work": 3}}, "state_min_days_by_activity': unknown activity"),
+    ({"state_min_days_by_activity": {"employment": -2}}, "state_min_days_by_activity.employment"),
+    ({"state_min_days_by_activity": {"employment": 0}}, "state_min_days_by_activity.employment"),
+    ({"state_min_days_by_activity": {"employment": True}}, "state_min_days_by_activity.employment"),
+    ({"state_min_days_by_activity": {"employment": "7"}}, "state_min_days_by_activity.employment"),
+    ({"state_min_days_by_activity": ["employment"]}, "state_min_days_by_activity"),
+    ({"self_employment_evidence": "earnings"}, "self_employment_evidence"),
+    ({"benefit_classification": "image"}, "benefit_classification"),
+    ({"he_dormant_students": "sometimes"}, "he_dormant_students"),
+    ({"he_fe_level": "postgraduate"}, "he_fe_level"),
+    ({"fe_participation": "hours"}, "fe_participation"),
+    ({"cohort_definition": "age"}, "cohort_definition"),
+    ({"cohort_census": "winter"}, "cohort_census"),
+    ({"price_base_year": 2002}, "price_base_year"),
+    ({"price_base_year": 2024}, "price_base_year"),
+    ({"price_base_year": True}, "price_base_year"),
+]
+
+
+@pytest.mark.parametrize(
+    "values, named", RULE_SETTING_BAD_VALUES, ids=[str(v) for v, _ in RULE_SETTING_BAD_VALUES]
+)
+def test_rule_settings_refuse_bad_values_naming_the_setting(values, named):
+    with pytest.raises(SettingsError) as err:
+        make_settings(**values)
+    assert f"setting '{named}" in str(err.value), str(err.value)
+
+
+def test_price_base_year_range_is_the_price_table_s():
+    # the allowed base years are exactly the years ref_prices holds
+    years = [
+        int(line.split(",")[0])
+        for line in (PROJECT_DIR / "sql" / "reference" / "ref_prices.csv").read_text().split()[1:]
+    ]
+    make_settings(price_base_year=min(years))
+    make_settings(price_base_year=max(years))
+    for outside in (min(years) - 1, max(years) + 1):
+        with pytest.raises(SettingsError, match="price_base_year"):
+            make_settings(price_base_year=outside)
+
+
 def test_environment_overrides(tmp_path):
     env = {
         "LEO_WORKSPACE_SCHEMA": "research",

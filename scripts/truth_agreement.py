@@ -1,6 +1,6 @@
 """Monthly-state agreement with the synthetic truth, as leo_assets_tests/test_truth.py measures
 it (seed 11, two cohorts of 700 pupils, raised fault rates), printed rather than asserted, with
-the most frequent disagreements (derived state, true state) that involve a given activity:
+the most frequent disagreements (derived state, true state) at ages 16-18 and later:
 
     PYTHONPATH=$PWD .venv/bin/python scripts/truth_agreement.py [setting=value ...]
 
@@ -44,8 +44,11 @@ def main(argv: list[str]) -> None:
     print(f"settings {overrides or 'defaults'}; build in {root}")
     print(f"ages 16-18 (months 1-24): {sum(early) / len(early):.4f} of {len(early)} months")
     print(f"later (months 25+):       {sum(later) / len(later):.4f} of {len(later)} months")
-    wrong = Counter((ours, truth) for _month, ours, truth in rows if ours != truth)
-    print("most frequent disagreements (derived, true):", wrong.most_common(10))
+    for label, in_period in (("ages 16-18", lambda m: m <= 24), ("later", lambda m: m > 24)):
+        wrong = Counter(
+            (ours, truth) for month, ours, truth in rows if ours != truth and in_period(month)
+        )
+        print(f"most frequent disagreements at {label} (derived, true):", wrong.most_common(10))
 
 
 if __name__ == "__main__":
