@@ -30,6 +30,7 @@ import json
 import math
 import os
 import platform
+import re
 import resource
 import shutil
 import subprocess
@@ -431,6 +432,102 @@ def run_case(
                     shutil.rmtree(path, ignore_errors=True)
                 else:
                     path.unlink(missing_ok=True)
+
+
+# ------------------------------------------------------------ the test suite (#18, item 5)
+_DURATION = re.compile(r"^\s*([0-9.]+)s (setup|call|teardown)\s+(\S+)\s*$")
+_OUTCOME = re.compile(r"(\d+) (passed|failed|skipped|errors?|xfailed|xpassed)")
+
+
+def parse_pytest_output(text: str) -> dict[str, Any]:
+    """The outcome counts and the ``--durations`` table of a pytest run's output."""
+    slowest = []
+    for line in text.splitlines():
+        found = _DURATION.match(line)
+        if found:
+            seconds, phase, test = found.groups()
+            slowest.append({"seconds": float(seconds), "phase": phase, "test": test})
+    summary = [line for line in text.splitlines() if re.search(r" in [0-9.]+s", line)]
+    counts: dict[str, int] = {}
+    for n, outcome in _OUTCOME.findall(summary[-1] if summary else ""):
+        counts["errors" if outcome.startswith("error") else outcome] = int(n)
+    return {"counts": counts, "slowest": slowest}
+
+
+def run_test_suite(workdir: Path, log=print) -> dict[str, Any]:
+    """``make test``'s pytest, as CI runs it: on a fresh clone of the committed HEAD (the working
+    tree's uncommitted changes are not measured), one pytest-xdist worker per core, a throwaway
+    PostgreSQL (scripts/with_postgres.sh), no pytest cache (so sqlfluff parses everything)."""
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        check=True,
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    clone = workdir / "test_suite_clone"
+    shutil.rmtree(clone, ignore_errors=True)
+    subprocess.run(["git", "clone", "-q", str(PROJECT_DIR), str(clone)], check=True)
+    env = dict(os.environ, PYTHONPATH=str(clone), CI="true")
+    env.pop("LEO_TEST_PG_URL", None)
+    bin_dir = Path(sys.executable).parent
+    cmd = [
+        "scripts/with_postgres.sh",
+        str(bin_dir / "pytest"),
+        "-n",
+        "auto",
+        "--dist",
+        "loadfile",
+        "--durations=10",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+    ]
+    log(f"test suite: {' '.join(cmd)} on a clone of {commit} (about 15-20 minutes)")
+    busy0 = _busy_cpu_seconds()
+    started = time.perf_counter()
+    done = subprocess.run(cmd, check=False, cwd=clone, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    busy = _busy_cpu_seconds() - busy0
+    output = done.stdout + done.stderr
+    (workdir / "test_suite.log").write_text(output, encoding="utf-8")
+    shutil.rmtree(clone, ignore_errors=True)
+    return {
+        "commit": commit,
+        "command": " ".join(["pytest", *cmd[2:]]),
+        "exit_code": done.returncode,
+        "wall_seconds": round(wall, 1),
+        "busy_cores": round(busy / wall, 2) if wall else None,
+        "measured_at": dt.datetime.now().isoformat(timespec="seconds"),
+        **parse_pytest_output(output),
+    }
+
+
+def render_test_suite(suite: dict[str, Any]) -> list[str]:
+    counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(suite["counts"].items()))
+    met = "met" if suite["wall_seconds"] <= 600 and suite["exit_code"] == 0 else "not met"
+    lines = [
+        "## The test suite (issue 18, item 5)",
+        "",
+        (
+            f"`{suite['command']}` (what `make test` runs after ruff) on a fresh clone of "
+            f"{suite['commit']}, measured {suite['measured_at']}: {counts} in "
+            f"{suite['wall_seconds']:,.0f} s of wall time (exit code {suite['exit_code']}); the "
+            f"machine's cores were {suite['busy_cores']} busy on average (2 = both, all of it the "
+            f"suite's own when nothing else ran). Target <= 600 s: **{met}**. Re-run with "
+            "`.venv/bin/python -m benchmarks.run --test-suite` (runs no benchmark case)."
+        ),
+        "",
+        "The ten slowest test phases, as `--durations=10` printed them:",
+        "",
+        "| seconds | phase | test |",
+        "|--:|---|---|",
+    ]
+    lines += [
+        f"| {d['seconds']:.1f} | {d['phase']} | {d['test'].removeprefix('leo_assets_tests/')} |"
+        for d in suite["slowest"]
+    ]
+    return lines + [""]
 
 
 # ---------------------------------------------------------------------------- machine
@@ -840,6 +937,8 @@ def render_markdown(results: dict[str, Any]) -> str:
                 f"* {case}: `{f['asset']}` {f['check']} ({f['severity']})" for case, f in failed
             ]
             lines.append("")
+    if results.get("test_suite"):
+        lines += ["", *render_test_suite(results["test_suite"])]
     if NOTES.exists():
         lines += ["", NOTES.read_text(encoding="utf-8").strip(), ""]
     return "\n".join(lines).rstrip() + "\n"
@@ -891,6 +990,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="only rewrite the markdown page from the results JSON",
     )
     p.add_argument("--fresh", action="store_true", help="drop previous results instead of merging")
+    p.add_argument(
+        "--test-suite",
+        action="store_true",
+        help="time the test suite as CI runs it (a fresh clone of HEAD) instead of the cases",
+    )
     p.add_argument("--step", choices=sorted(STEPS), help=argparse.SUPPRESS)
     p.add_argument("--case-file", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--result-file", type=Path, help=argparse.SUPPRESS)
@@ -907,6 +1011,14 @@ def main(argv: list[str] | None = None, log=print) -> dict[str, Any]:
         args.doc.parent.mkdir(parents=True, exist_ok=True)
         args.doc.write_text(render_markdown(results), encoding="utf-8")
         log(f"report: {args.doc}")
+        return results
+    if args.test_suite:
+        results = json.loads(args.results.read_text()) if args.results.exists() else {"cases": {}}
+        args.workdir.mkdir(parents=True, exist_ok=True)
+        results["test_suite"] = run_test_suite(args.workdir, log=log)
+        args.results.write_text(json.dumps(results, indent=1, sort_keys=True, default=str))
+        args.doc.write_text(render_markdown(results), encoding="utf-8")
+        log(f"results: {args.results}\nreport: {args.doc}")
         return results
     sizes = args.sizes if args.sizes is not None else (QUICK_SIZES if args.quick else DEFAULT_SIZES)
     pg_sizes = (

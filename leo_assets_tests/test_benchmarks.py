@@ -65,3 +65,39 @@ def test_runner_tiny_size(tmp_path):
     assert "build / floor" in text and "Build against its floor, per table" in text
     # the scratch sources and workspace are removed after each case
     assert not (tmp_path / "work" / "duckdb-1x300" / "sources").exists()
+
+
+def test_test_suite_figures_are_read_from_pytest_output():
+    """--test-suite: the counts and the ten slowest come from pytest's own output, as printed."""
+    from benchmarks.run import parse_pytest_output, render_test_suite
+
+    output = """
+........ [100%]
+============================= slowest 10 durations =============================
+89.70s call     leo_assets_tests/test_determinism.py::test_same[duckdb]
+63.80s setup    leo_assets_tests/test_browser.py::test_ui
+(8 durations < 0.005s hidden.  Use -vv to show these durations.)
+=========== 630 passed, 2 skipped, 1 failed in 1034.21s (0:17:14) ===========
+"""
+    parsed = parse_pytest_output(output)
+    assert parsed["counts"] == {"passed": 630, "skipped": 2, "failed": 1}
+    assert parsed["slowest"] == [
+        {
+            "seconds": 89.7,
+            "phase": "call",
+            "test": "leo_assets_tests/test_determinism.py::test_same[duckdb]",
+        },
+        {"seconds": 63.8, "phase": "setup", "test": "leo_assets_tests/test_browser.py::test_ui"},
+    ]
+    suite = {
+        "commit": "abc1234",
+        "command": "pytest -n auto",
+        "exit_code": 1,
+        "wall_seconds": 1050.0,
+        "busy_cores": 1.9,
+        "measured_at": "2026-12-06T00:00:00",
+        **parsed,
+    }
+    text = "\n".join(render_test_suite(suite))
+    assert "| 89.7 | call | test_determinism.py::test_same[duckdb] |" in text
+    assert "**not met**" in text and "1 failed, 630 passed, 2 skipped" in text
