@@ -59,6 +59,7 @@ ACRO session (``finalise``) with every file as a custom output, for output check
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 from dataclasses import dataclass, field
@@ -298,8 +299,8 @@ class Constraint:
     total: Cell
     parts: tuple[Cell, ...]
 
-    @property
-    def cells(self) -> tuple[Cell, ...]:
+    @functools.cached_property
+    def cells(self) -> tuple[Cell, ...]:  # read millions of times by secondary suppression
         return (self.total, *self.parts)
 
 
@@ -332,6 +333,38 @@ def _components(
     return list(groups.values())
 
 
+class _Solver:
+    """:func:`recoverable_cells` over one fixed list of constraints, for the many rounds of
+    :func:`secondary_suppression`: the constraints each cell is in are indexed once, and each
+    component's answer is kept, since a round hides one more cell and so changes one component
+    (a component's constraints follow from its cells, so its cells are the key). The answers are
+    those of a fresh computation: the same components, their constraints in the same order."""
+
+    def __init__(self, constraints: list[Constraint]):
+        self.constraints = constraints
+        self.by_cell: dict[Cell, list[int]] = {}
+        for k, con in enumerate(constraints):
+            for c in dict.fromkeys(con.cells):
+                self.by_cell.setdefault(c, []).append(k)
+        self.fixed: dict[tuple[Cell, ...], list[Cell]] = {}
+
+    def components(self, hidden: set[Cell]) -> list[tuple[list[Cell], list[Constraint]]]:
+        touching = sorted({k for c in hidden for k in self.by_cell.get(c, ())})
+        return _components(sorted(hidden), [self.constraints[k] for k in touching])
+
+    def recoverable(self, hidden: set[Cell]) -> list[Cell]:
+        out: list[Cell] = []
+        # one BLAS thread: many small SVDs gain nothing from threads, and on a busy machine
+        # threads that wait for each other made the same work fifty times slower (2.4 s -> 124 s)
+        with threadpool_limits(limits=1, user_api="blas"):
+            for cells, cons in self.components(hidden):
+                key = tuple(cells)
+                if key not in self.fixed:
+                    self.fixed[key] = _component_fixed_cells(cells, cons)
+                out += self.fixed[key]
+        return sorted(out)
+
+
 def recoverable_cells(hidden: set[Cell], constraints: list[Constraint]) -> list[Cell]:
     """Hidden cells whose value the published cells and the constraints fix exactly.
 
@@ -339,32 +372,25 @@ def recoverable_cells(hidden: set[Cell], constraints: list[Constraint]) -> list[
     hidden cell is fixed when its unit vector lies in the row space of the hidden cells' matrix,
     i.e. its row of the matrix's null-space basis is zero.
     """
-    # one BLAS thread: many small SVDs gain nothing from threads, and on a busy machine threads
-    # that wait for each other made the same work fifty times slower (measured: 2.4 s -> 124 s)
-    with threadpool_limits(limits=1, user_api="blas"):
-        return sorted(_fixed_cells(hidden, constraints))
+    return _Solver(constraints).recoverable(hidden)
 
 
-def _fixed_cells(hidden: set[Cell], constraints: list[Constraint]) -> list[Cell]:
-    out: list[Cell] = []
-    for cells, cons in _components(sorted(hidden), constraints):
-        if not cons:
-            continue
-        index = {c: i for i, c in enumerate(cells)}
-        matrix = np.zeros((len(cons), len(cells)))
-        for r, con in enumerate(cons):
-            if con.total in index:
-                matrix[r, index[con.total]] += 1.0
-            for part in con.parts:
-                if part in index:
-                    matrix[r, index[part]] -= 1.0
-        _u, sing, vt = np.linalg.svd(matrix, full_matrices=True)
-        rank = int((sing > 1e-9 * max(1.0, sing.max(initial=0.0))).sum())
-        null = vt[rank:].T  # columns span the null space
-        for c, i in index.items():
-            if null.shape[1] == 0 or np.abs(null[i]).max() < 1e-9:
-                out.append(c)
-    return out
+def _component_fixed_cells(cells: list[Cell], cons: list[Constraint]) -> list[Cell]:
+    """The cells of one component (hidden cells joined by constraints) the constraints fix."""
+    if not cons:
+        return []
+    index = {c: i for i, c in enumerate(cells)}
+    matrix = np.zeros((len(cons), len(cells)))
+    for r, con in enumerate(cons):
+        if con.total in index:
+            matrix[r, index[con.total]] += 1.0
+        for part in con.parts:
+            if part in index:
+                matrix[r, index[part]] -= 1.0
+    _u, sing, vt = np.linalg.svd(matrix, full_matrices=True)
+    rank = int((sing > 1e-9 * max(1.0, sing.max(initial=0.0))).sum())
+    null = vt[rank:].T  # columns span the null space
+    return [c for c, i in index.items() if null.shape[1] == 0 or np.abs(null[i]).max() < 1e-9]
 
 
 def secondary_suppression(
@@ -382,6 +408,7 @@ def secondary_suppression(
     """
     hidden = set(hidden)
     added: set[Cell] = set()
+    solver = _Solver(constraints)
 
     def pick(con: Constraint, exclude: set[Cell]) -> Cell | None:
         parts = [c for c in con.parts if c not in hidden and c not in exclude]
@@ -404,7 +431,7 @@ def secondary_suppression(
                     changed = True
         if changed:
             continue
-        exposed = recoverable_cells(hidden, constraints)
+        exposed = solver.recoverable(hidden)
         if not exposed:
             return added
         for cell in exposed:
@@ -421,14 +448,14 @@ def secondary_suppression(
         if (
             not changed
         ):  # every relation of an exposed cell is fully hidden: hide its whole component
-            for cells, cons in _components(sorted(hidden), constraints):
+            for cells, cons in solver.components(hidden):
                 if exposed[0] in cells:
                     for con in cons:
                         for c in con.cells:
                             if c not in hidden:
                                 hidden.add(c)
                                 added.add(c)
-            if not recoverable_cells(hidden, constraints):
+            if not solver.recoverable(hidden):
                 return added
     raise RuntimeError("secondary suppression did not converge")
 
@@ -516,7 +543,12 @@ class TableSpec:
 
 
 def build_constraints(df: pd.DataFrame, spec: TableSpec) -> list[Constraint]:
-    """The additive relations between the count cells of ``df`` (positions are row numbers)."""
+    """The additive relations between the count cells of ``df`` (positions are row numbers).
+
+    The order of the list is part of the result (secondary suppression visits it in order): per
+    relation, per count column, the groups in the order ``groupby(sort=False)`` meets them. The
+    groups of a relation are found once and reused for each count column.
+    """
     df = df.reset_index(drop=True)
     out: list[Constraint] = []
     for rel in spec.relations:
@@ -524,30 +556,35 @@ def build_constraints(df: pd.DataFrame, spec: TableSpec) -> list[Constraint]:
             for i in range(len(df)):
                 out.append(Constraint((i, rel.total), tuple((i, p) for p in rel.parts)))
             continue
+        # (total row, part rows) of each group, for the count columns alike
+        lines: list[tuple[int, tuple[int, ...]]] = []
+        if isinstance(rel, Margin):
+            keys = [d for d in (rel.by or spec.dims) if d != rel.dim]
+            values = df[rel.dim].astype(str)
+            is_total = (values == str(rel.total)).to_numpy()
+            is_part = (
+                values.isin([str(p) for p in rel.parts]) if rel.parts is not None else ~is_total
+            )
+            is_part = np.asarray(is_part)
+            groups = (
+                [grp.index for _k, grp in df.groupby(keys, sort=False, dropna=False)]
+                if keys
+                else [df.index]
+            )
+            for rows in groups:
+                totals = [int(r) for r in rows if is_total[r]]
+                parts = tuple(int(r) for r in rows if is_part[r])
+                if len(totals) == 1 and parts:
+                    lines.append((totals[0], parts))
+        elif isinstance(rel, Linked):
+            sub = df
+            for k, v in rel.where.items():
+                sub = sub[sub[k].astype(str) == str(v)]
+            for _k, grp in sub.groupby(list(rel.by), sort=False, dropna=False):
+                for a, b in itertools.pairwise(grp.index):
+                    lines.append((int(a), (int(b),)))
         for col in spec.counts:
-            if isinstance(rel, Margin):
-                keys = [d for d in (rel.by or spec.dims) if d != rel.dim]
-                for _k, grp in df.groupby(keys, sort=False, dropna=False) if keys else [((), df)]:
-                    totals = grp.index[grp[rel.dim].astype(str) == str(rel.total)]
-                    values = grp[rel.dim].astype(str)
-                    is_part = (
-                        values.isin([str(p) for p in rel.parts])
-                        if rel.parts is not None
-                        else values != str(rel.total)
-                    )
-                    parts = grp.index[is_part]
-                    if len(totals) == 1 and len(parts):
-                        out.append(
-                            Constraint((int(totals[0]), col), tuple((int(p), col) for p in parts))
-                        )
-            elif isinstance(rel, Linked):
-                sub = df
-                for k, v in rel.where.items():
-                    sub = sub[sub[k].astype(str) == str(v)]
-                for _k, grp in sub.groupby(list(rel.by), sort=False, dropna=False):
-                    rows = list(grp.index)
-                    for a, b in itertools.pairwise(rows):
-                        out.append(Constraint((int(a), col), ((int(b), col),)))
+            out.extend(Constraint((t, col), tuple((p, col) for p in parts)) for t, parts in lines)
     return out
 
 
