@@ -19,6 +19,7 @@ COLUMNS = [
     "was_permanently_excluded_ks4",
     "was_in_ap_ks4",
     "was_in_pru_ks4",
+    "has_plams_aim",
 ]
 
 
@@ -81,6 +82,20 @@ def test_characteristic_recovered_from_the_truth(built, column):
         assert true_yes > 0, column  # the comparison can fail: some pupils have it
 
 
+def test_ks5_year_recovered_from_the_truth(built):
+    """The generator writes one KS5 record per person (their last completed sixth-form
+    programme), so the first record's year is the truth's."""
+    query, pairs = built
+    n, agree, with_ks5, has_result = query(
+        "select count(*), sum(case when c.ks5_year is not distinct from t.ks5_year then 1 else 0"
+        " end), count(t.ks5_year), sum(c.has_ks5_result)"
+        f" {pairs}"
+    )[0]
+    assert agree / n >= 0.99, (agree, n)
+    assert with_ks5 > 0, with_ks5  # the comparison can fail: some pupils have a KS5 record
+    assert abs(has_result - with_ks5) <= 0.01 * n, (has_result, with_ks5, n)
+
+
 @pytest.mark.parametrize("age", [16, 18])
 def test_region_over_time_recovered_where_recorded(built, age):
     query, pairs = built
@@ -94,6 +109,16 @@ def test_region_over_time_recovered_where_recorded(built, age):
 
 def test_no_characteristic_column_is_empty(built):
     query, pairs = built
-    cols = COLUMNS + ["is_ever_fsm", "is_ever_sen", "absence_rate_ks4", "la_at_16", "la_at_18"]
+    cols = COLUMNS + [
+        "is_ever_fsm",
+        "is_ever_sen",
+        "absence_rate_ks4",
+        "la_at_16",
+        "la_at_18",
+        "ks5_year",
+        "ks5_n_a_levels",
+        "ks5_total_points",
+        "has_level3_ks5",
+    ]
     counts = query("select " + ", ".join(f"count(c.{c})" for c in cols) + f" {pairs}")[0]
     assert all(x > 0 for x in counts), dict(zip(cols, counts))
