@@ -112,17 +112,19 @@ def test_report_shows_cohort_shares_beside_published_figures(project_env, tmp_pa
     con.execute(f"""
         CREATE TABLE "{project_env.workspace_schema}".characteristics AS
         SELECT * FROM (VALUES
-            (1, 1, 0, 1, 0, 1, 'support', 1),
-            (2, 0, 1, 0, 0, 0, 'none', 0),
-            (3, 0, 0, 0, 1, 0, 'ehcp', 0),
-            (4, 0, 0, 0, 0, 0, NULL, NULL))
+            (1, 1, 0, 1, 0, 1, 'support', 1, 1, 0, 1),
+            (2, 0, 1, 0, 0, 0, 'none', 0, 0, 1, 1),
+            (3, 0, 0, 0, 1, 0, 'ehcp', 0, 1, 0, 0),
+            (4, 0, 0, 0, 0, 0, NULL, NULL, 0, 0, 0))
         AS t(person_id, was_in_ap_ks4, was_in_pru_ks4, is_ever_cin, is_ever_looked_after,
-             is_fsm_at_16, sen_status_at_16, is_persistent_absentee_ks4)""")
+             is_fsm_at_16, sen_status_at_16, is_persistent_absentee_ks4, is_ever_fsm,
+             has_ks5_result, has_plams_aim)""")
     con.close()
     assert main(["report", "--simulate", "--pupils", "60", "--no-progress"]) == 0
     out = capsys.readouterr().out
     shares = out.split("shares of the cohort derived by the pipeline", 1)[1]
-    assert re.search(r"\| in AP or a PRU in KS4\s+\|\s+0\.500 \|\s+\|\s+4 \|", shares), shares
+    ap_row = r"\| in AP or a PRU in KS4\s+\|\s+0\.500 \|\s+0\.040 \|\s+4 \|"
+    assert re.search(ap_row, shares), shares
     assert re.search(r"\| SEN at 16\s+\|\s+0\.500 \|", shares), shares
     assert re.search(r"\| persistently absent in KS4\s+\|\s+0\.250 \|", shares), shares
 

@@ -240,6 +240,25 @@ def test_ks5_results_recover_the_true_records(world):
     assert extra <= 0.02 * found, extra
 
 
+def test_ks4_capped_point_score_in_every_year(world):
+    """The capped point score is filled in 2013 (KS4_PTSCNEWE) and 2014 (KS4_PTSCNEWE_PTQ, which
+    staging once left out: the 2014 cohort had none), and is the true pupil's."""
+    _settings, con = world
+    rows = con.sql("""
+        WITH single AS (SELECT our_id FROM cohort_map GROUP BY our_id
+                        HAVING count(DISTINCT true_id) = 1)
+        SELECT m.ks4_year, count(*), count(k.capped_point_score),
+            count(*) FILTER (WHERE abs(k.capped_point_score - p.capped_point_score) < 0.05)
+        FROM cohort_map AS m
+        JOIN single ON single.our_id = m.our_id
+        JOIN ws.leo_assets.ks4_cohort AS k ON k.person_id = m.our_id
+        JOIN tr.truth.truth_person AS p ON p.person_id = m.true_id
+        GROUP BY 1 ORDER BY 1""").fetchall()
+    assert [r[0] for r in rows] == COHORTS
+    for year, n, filled, agree in rows:
+        assert filled / n >= 0.99 and agree / n >= 0.99, (year, n, filled, agree)
+
+
 def test_same_sources_in_another_row_order_give_identical_tables(world, tmp_path):
     settings, _con = world
     shuffled = settings_for(tmp_path, ks4_cohorts=COHORTS)

@@ -13,8 +13,16 @@ CIN episode at some point from age 10 to the end of KS4 about 10% of pupils (DfE
 children in need", 2019: 1 in 10 children needed a social worker in 2012-2018); looked after at
 some point about 1.5% (0.6-0.7% of children are looked after on any 31 March); permanent exclusion
 in Years 9-11 about 0.4% (0.1-0.2% of secondary pupils a year); a fixed-period exclusion in a
-school year about 4% of secondary pupils; AP or PRU in Years 10-11 about 1.2%; persistent absence
-(10%+ of sessions) about 13% of secondary pupils a year.
+school year about 4% of secondary pupils; persistent absence (10%+ of sessions) about 13% of
+secondary pupils a year. AP or PRU in Years 10-11 about 3.5%: of the cohort born in 2002/03
+about 3% had been in a state-funded AP school (PRU, AP academy or free school) by 16, mostly
+at 14 or 15, and 4% counting local-authority-funded AP too (Dave Thomson, IntegratED /
+FFT Education Datalab, "Investigating alternative provision: part one", 13 September 2021,
+https://integrated.org.uk/2021/09/13/investigating-alternative-provision-part-one); not all of
+them were permanently excluded (FFT Education Datalab, "Timpson review reflections, part one",
+May 2019). So besides the permanently excluded, high-risk pupils get a PRU placement (about
+2.2%, spanning a January census day) or an LA-funded AP placement (about 2%, about half of them
+on a January AP census day).
 """
 
 from __future__ import annotations
@@ -30,7 +38,8 @@ CIN_EVER = 0.10
 CLA_EVER = 0.015
 PERM_EXCLUDED = 0.004
 FIXED_PER_YEAR = 0.04
-AP_PLACED = 0.008  # AP placements of pupils not permanently excluded
+AP_PLACED = 0.02  # AP placements of pupils not permanently excluded
+PRU_PLACED = 0.022  # PRU placements of pupils not permanently excluded (kept on their school roll)
 PERM_TO_AP = 0.3  # the rest of the permanently excluded go to a PRU
 
 
@@ -114,17 +123,24 @@ def make_needs(seed: int, universe: Universe, p: Persons) -> Needs:
         "permanent": np.concatenate([np.zeros(ok.sum(), bool), np.ones(pi.size, bool)]),
     }
     # ---- placements: the permanently excluded go to a PRU (or AP) a few days later, to the end of
-    # Year 11; other high-risk pupils get an AP placement in Years 10-11 beside their school roll
+    # Year 11; other high-risk pupils get an AP placement in Years 10-11 beside their school roll,
+    # or a PRU placement starting in the autumn of Year 10 or 11 and spanning its January census
     to_ap = rng.random(pi.size) < PERM_TO_AP
     ap_other = (~perm) & (rng.random(n) < calibrated_prob(1.6 * risk, AP_PLACED))
     ai = np.flatnonzero(ap_other)
     a_start = ymd(C - 2, 9, 5) + rng.integers(0, 560, ai.size)
     a_end = np.minimum(a_start + rng.integers(40, 400, ai.size), ks4_end)
+    pru_other = (~perm) & ~ap_other & (rng.random(n) < calibrated_prob(1.6 * risk, PRU_PLACED))
+    ri = np.flatnonzero(pru_other)
+    r_start = ymd(C - 2 + rng.integers(0, 2, ri.size), 9, 5) + rng.integers(0, 100, ri.size)
+    r_end = np.minimum(r_start + rng.integers(150, 400, ri.size), ks4_end)
     s_start = perm_day + rng.integers(3, 30, pi.size)
-    person = np.concatenate([pi, ai])
-    kind = np.concatenate([np.where(to_ap, 0, 1), np.zeros(ai.size, np.int64)])
-    start = np.concatenate([s_start, a_start])
-    end = np.concatenate([np.full(pi.size, ks4_end), a_end])
+    person = np.concatenate([pi, ai, ri])
+    kind = np.concatenate(
+        [np.where(to_ap, 0, 1), np.zeros(ai.size, np.int64), np.ones(ri.size, np.int64)]
+    )
+    start = np.concatenate([s_start, a_start, r_start])
+    end = np.concatenate([np.full(pi.size, ks4_end), a_end, r_end])
     school = pick_in_groups(
         rng, p.la[person], lambda g: universe.schools_in(g, 3), fallback=universe.schools_in(0, 1)
     )
@@ -134,7 +150,9 @@ def make_needs(seed: int, universe: Universe, p: Persons) -> Needs:
         "start": start,
         "end": end,
         "school": school,
-        "permanent": np.concatenate([np.ones(pi.size, bool), np.zeros(ai.size, bool)]),
+        "permanent": np.concatenate(
+            [np.ones(pi.size, bool), np.zeros(ai.size, bool), np.zeros(ri.size, bool)]
+        ),
     }
     placed = np.zeros(n, bool)
     placed[person] = True

@@ -155,6 +155,18 @@ def level2_share(cohort: int) -> float:
     return 0.60
 
 
+def ptq_points(ptscnewe: np.ndarray) -> np.ndarray:
+    """The capped point score under the reformed performance-table rules of 2013/14 on
+    (KS4_PTSCNEWE_PTQ, _PTQ_EE): fewer qualifications count, 92% of the old-style score."""
+    return np.round(np.asarray(ptscnewe) * 0.92, 1)
+
+
+def capped_points_delivered(ptscnewe: np.ndarray, ks4_year: int) -> np.ndarray:
+    """The capped point score an end-of-KS4 record of the year holds: KS4_PTSCNEWE to 2013, the
+    reformed score (KS4_PTSCNEWE_PTQ in 2014, KS4_PTSCNEWE_PTQ_EE from 2015) after."""
+    return np.asarray(ptscnewe) if ks4_year <= 2013 else ptq_points(ptscnewe)
+
+
 @dataclass
 class Universe:
     """Local authorities, schools and providers shared by every cohort of one seed."""

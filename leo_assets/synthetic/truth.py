@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from .lifecourse import ACTIVITIES, DETAILS, Life
 from .linkage import PERSON_FAULTS, Identity
-from .population import ETHNICITIES, REGIONS, Persons, Universe
+from .population import ETHNICITIES, REGIONS, Persons, Universe, capped_points_delivered
 from .util import dates, fmt_ids, ints
 from .views import NATURAL_KEYS, SUMMED_SOURCES, Ctx, edukey_strings, pmr_strings
 
@@ -40,6 +40,7 @@ TRUTH_COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("prior_attainment", "DOUBLE"),
         ("ks4_attainment", "DOUBLE"),
         ("level2_em", "BOOLEAN"),
+        ("capped_point_score", "DOUBLE"),
         ("att8", "DOUBLE"),
         ("p8", "DOUBLE"),
         ("linked", "BOOLEAN"),
@@ -147,6 +148,7 @@ def person_table(p: Persons, ident: Identity, universe: Universe, school_str: pa
             "prior_attainment": pa.array(np.round(p.prior, 4)),
             "ks4_attainment": pa.array(np.round(p.z4, 4)),
             "level2_em": pa.array(p.level2_em),
+            "capped_point_score": pa.array(capped_points_delivered(p.ptscnewe, p.cohort)),
             "att8": pa.array(p.att8),
             "p8": pa.array(p.p8),
             "linked": pa.array(ident.ae_id >= 0),

@@ -28,7 +28,14 @@ from .linkage import (
     recordid_codes,
 )
 from .needs import Needs
-from .population import ETHNICITIES, FIRST_LANGUAGES, OLD_ETHNIC, Persons, Universe
+from .population import (
+    ETHNICITIES,
+    FIRST_LANGUAGES,
+    OLD_ETHNIC,
+    Persons,
+    Universe,
+    ptq_points,
+)
 from .util import (
     OPEN_DAY,
     ZERO_DAY,
@@ -503,9 +510,8 @@ def ks4_views(ctx: Ctx) -> Iterator:
             "ks4_level2_em_ptq": res(p.level2_em[rows].astype(np.int64)),
             "ks4_level2_em_ptq_ee": res(p.level2_em[rows].astype(np.int64)),
             "ks4_ptscnewe": pa.array(np.where(attained, p.ptscnewe[rows], 0.0)),
-            "ks4_ptscnewe_ptq_ee": pa.array(
-                np.where(attained, np.round(p.ptscnewe[rows] * 0.92, 1), 0.0)
-            ),
+            "ks4_ptscnewe_ptq": pa.array(np.where(attained, ptq_points(p.ptscnewe[rows]), 0.0)),
+            "ks4_ptscnewe_ptq_ee": pa.array(np.where(attained, ptq_points(p.ptscnewe[rows]), 0.0)),
             "ks4_att8": null_where(pa.array(p.att8[rows]), ~attained),
             "ks4_p8score": null_where(pa.array(p.p8[rows]), ~attained),
             "ks4_l2basics_94": res(p.l2basics_94[rows].astype(np.int64)),

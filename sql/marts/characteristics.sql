@@ -13,7 +13,19 @@ description: >
   (2010-2013) or a School Census record at a school seen in the PRU census (KS4 years). LA and
   region at an age from LEO geography in the tax year in which most of the cohort reach that
   age (ending in April of ks4_year - 16 + age: at 16 ks4_year, at 18 ks4_year + 2, at 25
-  ks4_year + 9); NULL when that tax year is not in the data.
+  ks4_year + 9); NULL when that tax year is not in the data. KS5 (16-18 attainment) from
+  ks5_results, whose grain is one row per pupil with a KS5 record, the record of the first end of
+  16-18 study: ks5_year, ks5_n_a_levels and ks5_total_points are that record's (the first, not
+  the latest, year: a cohort characteristic should describe the usual route at 18, not a retake
+  years later, and it keeps one meaning for every cohort whatever the reference date); NULL with
+  no KS5 record (KS5 records students at the end of 16-18 study only: no record is not "no
+  level 3"). has_level3_ks5 reads every KS5 record of the person (stg_npd__ks5 under any PMR):
+  1 when any reached the level 3 threshold, 0 when some record publishes the threshold and none
+  reached it, NULL with no KS5 record or only records where the threshold is not published
+  (2015/16). School sixth-form aims from int_school__plams_aims (one row per person x PLAMS aim):
+  has_plams_aim any aim at any date; n_plams_aims_16_18 the aims starting from 1 September of the
+  KS4 year to 31 August of ks4_year + 3 (the three academic years the pupil starts aged 16, 17
+  and 18: DfE's 16-18 age definition, ages on 31 August).
 grain: [person_id]
 checks:
   - relationships: {column: person_id, to: ws.ks4_cohort, field: person_id}
@@ -150,6 +162,33 @@ pru as (
 
 ),
 
+ks5_level3 as (
+
+    -- every KS5 record of the person: NULL thresholds (not published) are ignored by max
+    select pmrs.person_id, max(ks5.has_level3) as has_level3
+    from pmrs
+    inner join ws.stg_npd__ks5 as ks5
+        on ks5.pmr = pmrs.pmr
+    group by pmrs.person_id
+
+),
+
+plams as (
+
+    select
+        cohort.person_id,
+        sum(case
+            when aims.start_date >= datefromparts(cohort.ks4_year, 9, 1)
+                and aims.start_date <= datefromparts(cohort.ks4_year + 3, 8, 31) then 1
+            else 0
+        end) as n_plams_aims_16_18
+    from cohort
+    inner join ws.int_school__plams_aims as aims
+        on aims.person_id = cohort.person_id
+    group by cohort.person_id
+
+),
+
 places as (
 
     -- one place per person x age: the lowest region and the lowest LA recorded in the tax year
@@ -205,6 +244,15 @@ select
     case when ap.person_id is not null then 1 else 0 end as was_in_ap_ks4,  -- in the AP census in Years 10-11
     case when pru.person_id is not null then 1 else 0 end as was_in_pru_ks4,  -- on a PRU roll in Years 10-11 (PRU census, or School Census at a PRU)
 
+    ---------- 16-18 attainment (KS5) and school sixth-form aims (PLAMS)
+    cast(case when ks5.person_id is not null then 1 else 0 end as smallint) as has_ks5_result,  -- 1 = a KS5 record under any PMR (a row of ks5_results)
+    ks5.ks5_year,  -- academic-year end of the first KS5 record (ks5_results); NULL = none
+    ks5.n_a_levels as ks5_n_a_levels,  -- A levels entered in that record (NULL before 2009 or no record)
+    ks5.total_points as ks5_total_points,  -- total points of all qualifications in that record
+    cast(case when ks5.person_id is not null then ks5_level3.has_level3 end as smallint) as has_level3_ks5,  -- 1 = any KS5 record reached the level 3 threshold; 0 = none did; NULL = no record, or the threshold unpublished (2016)
+    cast(case when plams.person_id is not null then 1 else 0 end as smallint) as has_plams_aim,  -- 1 = a school sixth-form aim (PLAMS, int_school__plams_aims) at any date
+    cast(coalesce(plams.n_plams_aims_16_18, 0) as int) as n_plams_aims_16_18,  -- PLAMS aims starting 1 Sep of the KS4 year to 31 Aug of ks4_year + 3
+
     ---------- local authority and region over time (LEO geography)
     at16.la_id as la_at_16,  -- pseudonymised LA in the tax year ending in April of the KS4 year
     at16.region_code as region_at_16,  -- region (GOR) in that tax year
@@ -228,6 +276,12 @@ left join ap
     on ap.person_id = cohort.person_id
 left join pru
     on pru.person_id = cohort.person_id
+left join ws.ks5_results as ks5
+    on ks5.person_id = cohort.person_id
+left join ks5_level3
+    on ks5_level3.person_id = cohort.person_id
+left join plams
+    on plams.person_id = cohort.person_id
 left join places as at16
     on at16.person_id = cohort.person_id and at16.age = 16
 left join places as at18

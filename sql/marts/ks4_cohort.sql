@@ -18,9 +18,12 @@ description: >
   else the census EverFSM_6_P, else any FSM in the pupil's census records of the six years to the
   KS4 year), SEN (none, support, statement/EHC plan), EAL (first language other than English),
   IDACI score and decile, and region (GOR of the pupil's LEO address in the tax year after KS4,
-  else the first later one). Attainment: level 2 incl. English and maths (to 2016) or 9-4 in
-  English and maths (from 2017), capped point score, Attainment 8 and Progress 8 as the year has
-  them.
+  else the first later one). Attainment, as the year has it: level 2 incl. English and maths (to
+  2016) or 9-4 in English and maths (from 2017); the capped GCSE and equivalents point score in
+  every year (KS4_PTSCNEWE to 2013, KS4_PTSCNEWE_PTQ in 2014, KS4_PTSCNEWE_PTQ_EE from 2015: from
+  2014 qualifications count by the reformed performance-table rules, so compare scores within a
+  year, not across 2013 and 2014); Attainment 8 and Progress 8 only from 2016 (NULL for earlier
+  cohorts: a cohort spanning 2015 and 2016 has a common measure only in the capped point score).
 grain: [person_id]
 unique:
   pupils: [person_id]  # select * of ws.int_ks4__pupils: its grain
@@ -195,9 +198,9 @@ select
     ---------- attainment
     coalesce(pupils.has_basics_94, pupils.has_level2_em) as has_good_pass_em,  -- 9-4 in English and maths (2017 on), else 5+ A*-C incl. English and maths
     pupils.has_level2_em,  -- 5+ A*-C/9-4 incl. English and maths (the year's level 2 measure)
-    pupils.capped_point_score,  -- capped GCSE and equivalents point score (to 2013, 2015 on)
-    pupils.attainment8,  -- Attainment 8 (2016 on)
-    pupils.progress8  -- Progress 8 (2016 on)
+    pupils.capped_point_score,  -- capped GCSE and equivalents point score, every year (PTSCNEWE to 2013, _PTQ 2014, _PTQ_EE 2015 on)
+    pupils.attainment8,  -- Attainment 8 (2016 on; NULL before)
+    pupils.progress8  -- Progress 8 (2016 on; NULL before)
 
 from pupils
 inner join ws.person_lookup as people

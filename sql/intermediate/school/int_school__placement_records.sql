@@ -9,7 +9,8 @@ description: >
   else 'mainstream' (mainstream and special schools). PRU and AP records carry no leaving date;
   AP records count as on roll with a single registration; a PRU census record repeating a School
   Census record of the same person, term and school is left out. PRU and AP census records whose PMR
-  resolves to no person are left out, as in int_school_census_records.
+  resolves to no person are left out, as in int_school_census_records, and counted (with PRU
+  records naming no school) by the warn check records_left_out.
 grain: [person_id, census_year, term_id, school_id]
 checks:
   - relationships: {column: person_id, to: ws.person_lookup, field: person_id}

@@ -2,8 +2,11 @@
 description: >
   Key Stage 4 results of every available year, one row per pupil x KS4 record x year, with the
   headline measures of each year harmonised: level2_em (5+ A*-C or 9-4 including English and
-  maths, whichever measure the year has), capped point score, Attainment 8 and Progress 8 (from
-  2016), and the 9-4 basics (from 2017). Blank PMRs become NULL.
+  maths, whichever measure the year has), capped point score (every year: KS4_PTSCNEWE to 2013,
+  KS4_PTSCNEWE_PTQ in 2014, KS4_PTSCNEWE_PTQ_EE from 2015; 2014 on counts qualifications by the
+  reformed performance-table rules, so the score is not comparable across 2013 and 2014),
+  Attainment 8 and Progress 8 (from 2016), and the 9-4 basics (from 2017). Blank PMRs become
+  NULL.
 checks:
   - not_null: [pmr]
     name: blank_pmr
@@ -41,7 +44,7 @@ select
     coalesce(ks4.ks4_endks, 1) as is_end_of_ks4,  -- at the end of KS4 (assumed before 2007)
     coalesce(ks4.ks4_natres, 1) as is_in_national_results,  -- counted in national results (assumed before 2004)
     coalesce(ks4.ks4_level2_em, ks4.ks4_level2_em_ptq, ks4.ks4_level2_em_ptq_ee) as has_level2_em,  -- 5+ A*-C/9-4 incl. English and maths
-    coalesce(ks4.ks4_ptscnewe, ks4.ks4_ptscnewe_ptq_ee) as capped_point_score,  -- capped GCSE and equivalents point score
+    coalesce(ks4.ks4_ptscnewe, ks4.ks4_ptscnewe_ptq, ks4.ks4_ptscnewe_ptq_ee) as capped_point_score,  -- capped GCSE and equivalents point score (PTSCNEWE to 2013, _PTQ 2014, _PTQ_EE 2015 on)
     ks4.ks4_att8 as attainment8,  -- Attainment 8 (from 2016)
     ks4.ks4_p8score as progress8,  -- Progress 8 (from 2016)
     ks4.ks4_l2basics_94 as has_basics_94,  -- 9-4 passes in English and maths (from 2017)
