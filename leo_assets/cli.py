@@ -131,6 +131,9 @@ CHARACTERISTIC_RATES = {
     "FSM at 16": "is_fsm_at_16 = 1",
     "SEN at 16": "sen_status_at_16 IN ('support', 'ehcp')",
     "persistently absent in KS4": "is_persistent_absentee_ks4 = 1",
+    "ever FSM": "is_ever_fsm = 1",
+    "with a KS5 result": "has_ks5_result = 1",
+    "with a school sixth-form aim": "has_plams_aim = 1",
 }
 
 

@@ -127,6 +127,9 @@ def test_report_shows_cohort_shares_beside_published_figures(project_env, tmp_pa
     assert re.search(ap_row, shares), shares
     assert re.search(r"\| SEN at 16\s+\|\s+0\.500 \|", shares), shares
     assert re.search(r"\| persistently absent in KS4\s+\|\s+0\.250 \|", shares), shares
+    assert re.search(r"\| ever FSM\s+\|\s+0\.500 \|", shares), shares
+    assert re.search(r"\| with a KS5 result\s+\|\s+0\.250 \|", shares), shares
+    assert re.search(r"\| with a school sixth-form aim\s+\|\s+0\.500 \|", shares), shares
 
 
 def test_report_warns_when_a_workspace_table_cannot_be_read(project_env, tmp_path, capsys):
