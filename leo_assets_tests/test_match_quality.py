@@ -196,11 +196,12 @@ def test_recall_and_precision_against_the_truth(extracts):
     assert (
         rows[("ER-4", "overmatch_cohort")]["recall"] >= 0.5
     )  # measured 0.75: both need earnings in one tax year
-    for diag in (
-        "HE-1",
-        "HE-3",
-    ):  # the older partner must have entered full-time HE: measured 0.63-0.69
-        assert rows[(diag, "overmatch_cohort")]["recall"] >= 0.4, rows[(diag, "overmatch_cohort")]
+    # the older partner must have entered full-time HE, and there are 16-22 cross-cohort merges at
+    # 0.06, so one miss is 5-6 points: measured at the default seed and seeds 1, 2 (HE-1 / HE-3)
+    # 0.44 / 0.44, 0.32 / 0.36, 0.24 / 0.24 before the AP/PRU generator change (3.5% of a cohort
+    # in AP or a PRU) and 0.44 / 0.38, 0.45 / 0.41, 0.41 / 0.35 after: 0.4 failed by chance
+    for diag in ("HE-1", "HE-3"):
+        assert rows[(diag, "overmatch_cohort")]["recall"] >= 0.3, rows[(diag, "overmatch_cohort")]
     # PL-11 catches unlinked_pmr only when the victim has no second PMR
     assert 0.2 <= rows[("PL-11", "unlinked_pmr")]["recall"] <= 0.7
     # a within-cohort over-match is nearly age-blind: two pupils of one academic cohort can still

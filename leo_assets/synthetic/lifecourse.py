@@ -908,7 +908,8 @@ def _add_years(birth: np.ndarray, years: int) -> np.ndarray:
 
 def _placements(needs: Needs, sec_enrol: dict, n: int) -> tuple[dict, dict]:
     """A permanent exclusion ends the school enrolment on its day (the enrolment starting later is
-    dropped); PRU placements are enrolments at the PRU (main registration)."""
+    dropped); PRU placements are enrolments at the PRU (main registration; a subsidiary one for a
+    pupil placed without an exclusion, who stays on the school's roll)."""
     pl = needs.placements
     excl_day = np.full(n, np.iinfo(np.int64).max)
     perm = needs.excl["permanent"]
@@ -927,7 +928,7 @@ def _placements(needs: Needs, sec_enrol: dict, n: int) -> tuple[dict, dict]:
         "entry": pl["start"][pru],
         "leave": pl["end"][pru],
         "natural": np.ones(pru.sum(), bool),
-        "subsidiary": np.zeros(pru.sum(), bool),
+        "subsidiary": pl["dual"][pru],
     }
     return e, pru_enrol
 

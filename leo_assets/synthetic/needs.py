@@ -21,8 +21,8 @@ FFT Education Datalab, "Investigating alternative provision: part one", 13 Septe
 https://integrated.org.uk/2021/09/13/investigating-alternative-provision-part-one); not all of
 them were permanently excluded (FFT Education Datalab, "Timpson review reflections, part one",
 May 2019). So besides the permanently excluded, high-risk pupils get a PRU placement (about
-2.2%, spanning a January census day) or an LA-funded AP placement (about 2%, about half of them
-on a January AP census day).
+2.2%, spanning a January census day, dual registered: the school keeps them on roll) or an
+LA-funded AP placement (about 2%, about half of them on a January AP census day).
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ class Needs:
     cin: dict  # person, referral, closure (-1 = open), nfa
     cla: dict  # person, start, end
     excl: dict  # person, day, sessions, permanent
-    placements: dict  # person, kind ('ap' 0 / 'pru' 1), start, end, la
+    placements: dict  # person, kind ('ap' 0 / 'pru' 1), start, end, school, permanent, dual
     absence_rate: np.ndarray  # (n,) share of sessions missed in a typical year
     placed: np.ndarray  # (n,) bool: in AP or a PRU in Years 10-11
 
@@ -152,6 +152,11 @@ def make_needs(seed: int, universe: Universe, p: Persons) -> Needs:
         "school": school,
         "permanent": np.concatenate(
             [np.ones(pi.size, bool), np.zeros(ai.size, bool), np.zeros(ri.size, bool)]
+        ),
+        # dual registration: a pupil placed at a PRU without an exclusion stays on the school's
+        # roll (single registration there) and is registered at the PRU as a subsidiary
+        "dual": np.concatenate(
+            [np.zeros(pi.size, bool), np.zeros(ai.size, bool), np.ones(ri.size, bool)]
         ),
     }
     placed = np.zeros(n, bool)
