@@ -483,6 +483,8 @@ def run_test_suite(workdir: Path, log=print) -> dict[str, Any]:
         "-p",
         "no:cacheprovider",
     ]
+    # make test's own first step: the system packages the suite needs (pyodbc's libodbc, ...)
+    subprocess.run(["scripts/system_packages.sh", "test"], check=True, cwd=clone)
     log(f"test suite: {' '.join(cmd)} on a clone of {commit} (about 15-20 minutes)")
     busy0 = _busy_cpu_seconds()
     started = time.perf_counter()
