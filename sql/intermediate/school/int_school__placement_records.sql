@@ -5,7 +5,8 @@ description: >
   (January, LA-funded placements outside schools) added as spring-term records of the same shape,
   for school_spells. provision_type tells them apart: 'pru' for a PRU census record or a School
   Census record at a school seen in the PRU census (PRUs join the School Census from 2013/14),
-  'ap' for an AP census record (school_id 'AP-' + the funding LA: the census names no provider),
+  'ap' for an AP census record (school_id 'AP-' + the funding LA, 'AP-unknown' where it is blank:
+  the census names no provider),
   else 'mainstream' (mainstream and special schools). PRU and AP records carry no leaving date;
   AP records count as on roll with a single registration; a PRU census record repeating a School
   Census record of the same person, term and school is left out. PRU and AP census records whose PMR
@@ -55,8 +56,7 @@ other_records as (
             cast(null as date) as entry_date, 1 as registration_rank,
             cast(null as varchar(2)) as nc_year, 'ap' as provision_type
         from ws.stg_npd__ap_census as ap
-        where ap.is_main_record = 1
-            and ap.provider_id is not null
+        where ap.is_main_record = 1  -- provider_id is never NULL (a blank LA gives 'AP-unknown')
     ) as others
     inner join ws.person_identifier as ids
         on ids.identifier_type = 'pmr'
