@@ -3,7 +3,11 @@ description: >
   Every identifier that occurs in a source view, one row per identifier type x value, with the
   sources it occurs in: PMRs in the School Census, KS4, NCCIS and HESA; EduKeys in PAYE
   employment, earnings, self-assessment, benefits and geography; ILR record ids in the ILR
-  learner records.
+  learner records. The AP and PRU censuses, PLAMS, KS5, CIN, CLA, exclusions and absence are
+  not read: they describe pupils the School Census or KS4 already registers, and a PMR found only
+  there would be a person of its own with no cohort row (not attached to the pupil it belongs to);
+  such records are counted instead (records_left_out on int_school__placement_records and
+  int_school__plams_aims; the cohort's tables join the rest by the cohort's own PMRs).
 grain: [identifier_type, identifier_value]
 --- */
 
