@@ -3,10 +3,12 @@ transpiles strictly everywhere."""
 
 import pytest
 import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError
 
 from leo_assets.settings import make_settings
 from leo_assets.sqlproject.check_sql import check_specs, compile_spec
-from leo_assets.sqlproject.dialects import parse_tsql, transpile
+from leo_assets.sqlproject.dialects import normalised_tsql, parse_tsql, transpile
 from leo_assets.sqlproject.loader import load_project
 from leo_assets_tests.helpers import REAL_SQL
 
@@ -50,3 +52,16 @@ def test_house_layer_fixes(tsql, duckdb_fragment, postgres_fragment):
     tree = parse_tsql(tsql)
     assert duckdb_fragment in transpile(tree, "duckdb")
     assert postgres_fragment in transpile(tree, "postgres")
+
+
+def test_cached_parses_are_each_callers_own_and_errors_are_not_cached():
+    """parse_tsql caches by text (every load of the project parses the same files): each caller
+    still gets a tree of its own, and a statement that fails to parse fails every time."""
+    sql = "SELECT a FROM t WHERE a = 1"
+    first = parse_tsql(sql)
+    first.find(exp.Column).replace(exp.column("changed"))
+    assert parse_tsql(sql).sql(dialect="tsql") == "SELECT a FROM t WHERE a = 1"
+    assert normalised_tsql("select  A /* why */ from t") == normalised_tsql("SELECT a FROM t")
+    for _ in range(2):
+        with pytest.raises(ParseError):
+            parse_tsql("SELECT a FROM t WHERE")

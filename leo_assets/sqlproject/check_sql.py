@@ -11,7 +11,7 @@ from typing import Any
 
 from leo_assets.settings import validate_identifier
 from leo_assets.sqlproject.compile import compile_check, compile_text, compile_tree
-from leo_assets.sqlproject.dialects import parse_tsql
+from leo_assets.sqlproject.dialects import parse_tsql, validate_tsql
 from leo_assets.sqlproject.header import CheckDecl, LoadError
 from leo_assets.sqlproject.loader import SingularCheck, SqlModel, SqlProject
 
@@ -152,7 +152,7 @@ def check_specs(project: SqlProject, model: SqlModel) -> list[CheckSpec]:
     specs = []
     for decl in model.checks:
         tsql = failing_rows_tsql(model, decl)
-        parse_tsql(tsql)  # a malformed expression_is_true fails at load
+        validate_tsql(tsql)  # a malformed expression_is_true fails at load
         specs.append(
             CheckSpec(
                 model.name,

@@ -6,6 +6,8 @@ syntax tree and raises on anything sqlglot cannot express; :func:`portability_pr
 constructs the portable subset (``sql/README.md``) forbids because no rewrite keeps their meaning.
 """
 
+import functools
+
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel
@@ -73,14 +75,35 @@ def transpile(tree: exp.Expression, dialect: str, copy: bool = True) -> str:
     return tree.sql(dialect=dialect, copy=False, unsupported_level=ErrorLevel.RAISE)
 
 
-def parse_tsql(sql: str) -> exp.Expression:
-    """Parse one T-SQL statement strictly."""
+@functools.lru_cache(maxsize=4096)
+def _parse_strict(sql: str) -> exp.Expression:
+    # cached by text (a failed parse is not cached: it raises again): the same files and checks
+    # are parsed at every load of the project, which is every Dagster definitions load and, in
+    # the tests, every build. Never hand this tree out: it is shared.
     statements = [
         s for s in sqlglot.parse(sql, read="tsql", error_level=ErrorLevel.RAISE) if s is not None
     ]
     if len(statements) != 1:
         raise PortabilityError(f"expected exactly one statement, found {len(statements)}")
     return statements[0]
+
+
+def parse_tsql(sql: str) -> exp.Expression:
+    """Parse one T-SQL statement strictly; the tree is the caller's own (a copy of the cached
+    parse, about half the cost of parsing again)."""
+    return _parse_strict(sql).copy()
+
+
+def validate_tsql(sql: str) -> None:
+    """Raise as :func:`parse_tsql` would, without making a tree for the caller."""
+    _parse_strict(sql)
+
+
+@functools.lru_cache(maxsize=4096)
+def normalised_tsql(sql: str) -> str:
+    """One T-SQL statement without comments, identifiers normalised and whitespace canonical: the
+    text a model's code version hashes, so comment and layout edits keep the version."""
+    return _parse_strict(sql).sql(dialect="tsql", comments=False, normalize=True)
 
 
 _FORBIDDEN_FUNCTIONS = {

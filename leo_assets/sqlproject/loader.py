@@ -19,7 +19,12 @@ from sqlglot import exp
 from sqlglot.errors import ParseError
 
 from leo_assets.settings import CENSUS_TERMS, Settings
-from leo_assets.sqlproject.dialects import PortabilityError, parse_tsql, portability_problems
+from leo_assets.sqlproject.dialects import (
+    PortabilityError,
+    normalised_tsql,
+    parse_tsql,
+    portability_problems,
+)
 from leo_assets.sqlproject.header import CheckDecl, Header, LoadError, parse_header
 from leo_assets.sqlproject.ordering import load_known, ordering_problems, untyped_columns
 from leo_assets.sqlproject.sources import SourceCatalog, load_catalog
@@ -240,11 +245,14 @@ def _analyse(
     return model_deps, source_deps, params
 
 
+def _body(text: str, header: Header) -> str:
+    """A SQL file's statement, the header blanked out so line numbers in errors match the file."""
+    return "\n" * (header.body_line - 1) + text.split("*/", 1)[1]
+
+
 def _parse_body(text: str, header: Header, rel: str) -> exp.Expression:
-    # blank out the header so line numbers in errors match the file
-    body = "\n" * (header.body_line - 1) + text.split("*/", 1)[1]
     try:
-        tree = parse_tsql(body)
+        tree = parse_tsql(_body(text, header))
     except (ParseError, PortabilityError) as exc:
         raise LoadError(f"{rel}: not valid T-SQL: {str(exc).splitlines()[0]}") from None
     if not isinstance(tree, (exp.Select, exp.SetOperation)):
@@ -541,8 +549,8 @@ def _lint_orders_and_types(sql_dir: Path, models: dict[str, "SqlModel"]) -> None
             )
 
 
-def _normalised(tree: exp.Expression) -> str:
-    return tree.sql(dialect="tsql", comments=False, normalize=True)
+def _normalised(text: str, header: Header) -> str:
+    return normalised_tsql(_body(text, header))
 
 
 def _code_version(project: SqlProject, model: SqlModel) -> str:
@@ -566,10 +574,10 @@ def _code_version(project: SqlProject, model: SqlModel) -> str:
     if model.is_seed:
         parts["seed"] = [model.seed_columns, [list(map(str, r)) for r in model.seed_rows]]
     else:
-        parts["sql"] = _normalised(model.tree)  # type: ignore[arg-type]
+        parts["sql"] = _normalised(model.text, model.header)
     for chk in sorted(model.singular_checks, key=lambda c: c.name):
         parts.setdefault("checks", []).append(
-            [chk.name, chk.header.severity, _normalised(chk.tree)]
+            [chk.name, chk.header.severity, _normalised(chk.text, chk.header)]
         )
     blob = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
