@@ -103,8 +103,9 @@ def materialize_model(
 
     def gate(new_name: str) -> None:
         outcomes.clear()
+        totals: dict[str, int] = {}
         for spec in gate_specs:
-            outcomes.append(run_check(project, db, spec, new_name))
+            outcomes.append(run_check(project, db, spec, new_name, totals))
         failed = [o for o in outcomes if not o.passed]
         if failed:
             raise BlockingChecksFailed(
@@ -199,10 +200,11 @@ def build_warn_checks(project: SqlProject, model: SqlModel) -> dg.AssetChecksDef
         can_subset=True,
     )
     def _checks(context: dg.AssetCheckExecutionContext, workspace: WorkspaceDatabase):
+        totals: dict[str, int] = {}  # the model's row count, counted once for all its checks
         for spec in specs:
             if dg.AssetCheckKey(key, spec.name) not in context.selected_asset_check_keys:
                 continue
-            outcome = run_check(project, workspace, spec)
+            outcome = run_check(project, workspace, spec, totals=totals)
             result = _check_result(outcome)
             yield dg.AssetCheckResult(
                 asset_key=key,

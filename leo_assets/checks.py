@@ -80,16 +80,42 @@ def _run_duplicates(project: SqlProject, db: WorkspaceDatabase, spec: CheckSpec)
 
 
 def run_check(
-    project: SqlProject, db: WorkspaceDatabase, spec: CheckSpec, table_name: str | None = None
+    project: SqlProject,
+    db: WorkspaceDatabase,
+    spec: CheckSpec,
+    table_name: str | None = None,
+    totals: dict[str, int] | None = None,
 ) -> CheckOutcome:
-    """Count the failing rows of a check (optionally against a not-yet-swapped table)."""
+    """Count the failing rows of a check (optionally against a not-yet-swapped table).
+
+    ``totals`` keeps each table's row count between the checks of one model (a caller passes the
+    same dict to all of them): a staging view re-reads its sources at every count.
+    """
     if spec.duplicates_of:
         return _run_duplicates(project, db, spec)
     dialect = db.dialect
     failing_sql = compile_spec(project, spec, dialect, table_name)
     table = db.target(table_name or spec.model).sql(dialect)
-    failing = int(db.scalar(f"SELECT COUNT(*) FROM ({failing_sql}) AS failing_rows"))
-    total = int(db.scalar(f"SELECT COUNT(*) FROM {table}"))
+    counts: dict[str, int] = {}
+    if spec.count_by:
+        # the failing rows counted per reason: their sum is the failing count (one read, not two)
+        column = f'"{spec.count_by}"' if dialect != "tsql" else f"[{spec.count_by}]"
+        counts = {
+            str(reason): int(n)
+            for reason, n in db.rows(
+                f"SELECT {column}, COUNT(*) FROM ({failing_sql}) AS failing_rows "
+                f"GROUP BY {column} ORDER BY {column}"
+            )
+        }
+        failing = sum(counts.values())
+    else:
+        failing = int(db.scalar(f"SELECT COUNT(*) FROM ({failing_sql}) AS failing_rows"))
+    if totals is not None and table in totals:
+        total = totals[table]
+    else:
+        total = int(db.scalar(f"SELECT COUNT(*) FROM {table}"))
+        if totals is not None:
+            totals[table] = total
     sample: list[dict[str, Any]] = []
     if failing and spec.key_columns:
         with db.connect() as conn:
@@ -105,16 +131,6 @@ def run_check(
                     text(f"SELECT {quoted} FROM ({failing_sql}) AS failing_rows ORDER BY {quoted}")
                 )
                 sample = [dict(zip(keys, row)) for row in result.fetchmany(SAMPLE_ROWS)]
-    counts: dict[str, int] = {}
-    if failing and spec.count_by:
-        column = f'"{spec.count_by}"' if dialect != "tsql" else f"[{spec.count_by}]"
-        counts = {
-            str(reason): int(n)
-            for reason, n in db.rows(
-                f"SELECT {column}, COUNT(*) FROM ({failing_sql}) AS failing_rows "
-                f"GROUP BY {column} ORDER BY {column}"
-            )
-        }
     if spec.max_failing_rate is not None:
         passed = (failing / total if total else 0.0) <= spec.max_failing_rate
     else:

@@ -347,45 +347,53 @@ islands as (
 
 ),
 
-merged as (
+bounded as (
 
+    -- each spell with its merged spell's first and last day (the island's earliest start and
+    -- latest end), so the merged spell's flags are read in the one aggregate below, not by joining
+    -- the islands back to it (PostgreSQL, misjudging the rows, looped over that join)
     select
-        islands.spell_kind,
-        islands.person_id,
-        islands.spell_key,
-        islands.island_no,
-        min(islands.start_date) as start_date,
-        max(islands.end_date) as end_date,
-        max(islands.is_censored) as is_censored,
-        max(islands.source_flag) as source_flag,
-        -- the row that opens an island read every earlier spell: its running maximum is the
-        -- latest end of the earlier merged spells
-        max(case when islands.opens_island = 1 then islands.previous_max_end_date end) as previous_end_date,
-        cast(count(*) as bigint) as n_source_spells
+        islands.*,
+        min(islands.start_date) over (
+            partition by islands.person_id, islands.spell_kind, islands.spell_key, islands.island_no
+        ) as island_start_date,
+        max(islands.end_date) over (
+            partition by islands.person_id, islands.spell_kind, islands.spell_key, islands.island_no
+        ) as island_end_date
     from islands
-    group by islands.person_id, islands.spell_kind, islands.spell_key, islands.island_no
 
 ),
 
-by_source_key as (
+merged as (
 
-    -- kinds with source keys (EduKeys): how many, and the uncertain-date flags (employment)
     select
-        merged.spell_kind,
-        merged.person_id,
-        merged.spell_key,
-        merged.island_no,
-        cast(count(distinct islands.source_key) as bigint) as n_source_keys,
-        min(case when islands.start_date = merged.start_date then islands.is_start_uncertain end) as is_start_uncertain,
-        min(case when islands.end_date = merged.end_date then islands.is_end_uncertain end) as is_end_uncertain
-    from merged
-    inner join islands
-        on islands.person_id = merged.person_id
-        and islands.spell_kind = merged.spell_kind
-        and islands.spell_key = merged.spell_key
-        and islands.island_no = merged.island_no
-    where merged.spell_kind in ('employment', 'benefit')
-    group by merged.spell_kind, merged.person_id, merged.spell_key, merged.island_no
+        bounded.spell_kind,
+        bounded.person_id,
+        bounded.spell_key,
+        bounded.island_no,
+        min(bounded.start_date) as start_date,
+        max(bounded.end_date) as end_date,
+        max(bounded.is_censored) as is_censored,
+        max(bounded.source_flag) as source_flag,
+        -- the row that opens an island read every earlier spell: its running maximum is the
+        -- latest end of the earlier merged spells
+        max(case when bounded.opens_island = 1 then bounded.previous_max_end_date end) as previous_end_date,
+        cast(count(*) as bigint) as n_source_spells,
+        -- kinds with source keys (EduKeys): how many, and the uncertain-date flags (employment)
+        case
+            when bounded.spell_kind in ('employment', 'benefit') then cast(count(distinct bounded.source_key) as bigint)
+            else 0
+        end as n_source_keys,
+        case
+            when bounded.spell_kind in ('employment', 'benefit')
+                then min(case when bounded.start_date = bounded.island_start_date then bounded.is_start_uncertain end)
+        end as is_start_uncertain,
+        case
+            when bounded.spell_kind in ('employment', 'benefit')
+                then min(case when bounded.end_date = bounded.island_end_date then bounded.is_end_uncertain end)
+        end as is_end_uncertain
+    from bounded
+    group by bounded.person_id, bounded.spell_kind, bounded.spell_key, bounded.island_no
 
 )
 
@@ -396,15 +404,10 @@ select
     merged.start_date,  -- first day (inclusive): the earliest start merged
     merged.end_date,  -- last day (inclusive): the latest end merged; the reference date when censored
     merged.is_censored,  -- 1 = a merged spell was open or ran past the reference date: cut there
-    by_source_key.is_start_uncertain,  -- every spell starting on start_date had a defaulted start (employment; else NULL)
-    by_source_key.is_end_uncertain,  -- every spell ending on end_date had a defaulted end (employment; else NULL)
+    merged.is_start_uncertain,  -- every spell starting on start_date had a defaulted start (employment; else NULL)
+    merged.is_end_uncertain,  -- every spell ending on end_date had a defaulted end (employment; else NULL)
     merged.source_flag,  -- maximum of the source's flag over the merged spells (benefit: its out-of-work flag; else NULL)
     merged.n_source_spells,  -- input spells merged into this one
-    cast(coalesce(by_source_key.n_source_keys, 0) as bigint) as n_source_keys,  -- distinct source keys (EduKeys) of the merged spells; 0 for activity
+    cast(merged.n_source_keys as bigint) as n_source_keys,  -- distinct source keys (EduKeys) of the merged spells; 0 for activity
     merged.previous_end_date  -- latest end of the earlier merged spells of this kind, person and key (NULL for the first)
 from merged
-left join by_source_key
-    on by_source_key.person_id = merged.person_id
-    and by_source_key.spell_kind = merged.spell_kind
-    and by_source_key.spell_key = merged.spell_key
-    and by_source_key.island_no = merged.island_no
