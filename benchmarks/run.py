@@ -723,13 +723,18 @@ def render_markdown(results: dict[str, Any]) -> str:
         "## Summary",
         "",
         (
+            "Results are merged by case: a case keeps the figures of the last run that measured it "
+            "(the *measured* column), so rows of different days can stand side by side."
+        ),
+        "",
+        (
             "| case | pupils | source rows | rows written | generate s | generate peak MB | scan s "
             "| copy s | build s"
             " | build wall s | build CPU s | build peak MB | build / scan | build / copy | floor s"
             " | build / floor | other load gen / build | assets"
-            " | checks (failed) | ok |"
+            " | checks (failed) | ok | measured |"
         ),
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|---|",
     ]
     for c in cases:
         g, s, b = c["generate"], c["scan"], c["build"]
@@ -753,7 +758,7 @@ def render_markdown(results: dict[str, Any]) -> str:
             f" | {over_copy} | {floor_cells}"
             f" | {_fmt_load(g.get('other_load_cores'))} / {_fmt_load(b.get('other_load_cores'))}"
             f" | {len(b['assets'])} | {b['checks']['total']} ({len(b['checks']['failed'])})"
-            f" | {'yes' if b['success'] else 'NO'} |"
+            f" | {'yes' if b['success'] else 'NO'} | {c['measured_at'][:10]} |"
         )
     lines += ["", "## Targets (600,000 pupils in one cohort, DuckDB)", ""]
     big = results["cases"].get("duckdb-1x600000")
