@@ -109,6 +109,7 @@ def write_sources(
 EMPLOYMENT_STAGING = """
 /* ---
 description: Employment spells per edukey, for engine tests. One row per source row.
+materialize: view
 --- */
 select
     employment.edukey,  -- person key

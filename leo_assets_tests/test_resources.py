@@ -282,12 +282,14 @@ def test_postgres_sessions_get_an_analytical_work_mem(tmp_path, backend_url):
 
 
 def test_duckdb_views_say_which_sources_to_attach(tmp_path):
-    """Another DuckDB client has not attached the source files: the view's comment says how."""
+    """Another DuckDB client has not attached the source files: the view's comment says how (a
+    model whose header says ``materialize: view``; the shipped staging models are tables)."""
     import duckdb
 
     settings = settings_for(tmp_path)
     write_sources(settings, employment_rows("A"))
-    result = build_selection(settings, ["stg_leo__employment"])
+    sql = make_project(tmp_path, FILES)
+    result = build_selection(settings, ["stg_leo__employment"], sql_dir=sql)
     assert result.success
     con = duckdb.connect(str(tmp_path / "ws.duckdb"), read_only=True)
     try:

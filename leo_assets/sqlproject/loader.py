@@ -41,7 +41,9 @@ LAYER_READS: dict[str, set[str]] = {
     "outputs": {"marts", "outputs", "reference"},
 }
 LAYER_PREFIX = {"reference": "ref_", "staging": "stg_", "intermediate": "int_", "outputs": "out_"}
-DEFAULT_MATERIALIZE = {"staging": "view"}
+# every layer builds tables (sql/README.md "Layers": staging became tables in issue 18, since a
+# view's de-duplicated source rows look tiny to a row-store planner); a header may still say view
+DEFAULT_MATERIALIZE: dict[str, str] = {}
 WORKSPACE_QUALIFIER = "ws"
 REFERENCE_FILE = "_reference.yml"
 
