@@ -434,6 +434,30 @@ def run_case(
                     path.unlink(missing_ok=True)
 
 
+# ----------------------------------------------------------- the per-step budget (#18)
+# a step is over budget when it takes BUDGET_FACTOR times its time in the case's previous
+# measurement and BUDGET_MIN_SECONDS more: the two regressions of 6 December (95 s and 8 minutes
+# in one step each) would have shown the day they landed
+BUDGET_FACTOR = 1.5
+BUDGET_MIN_SECONDS = 2.0
+
+
+def over_budget(previous: dict[str, Any] | None, current: dict[str, Any]) -> list[dict[str, Any]]:
+    """Steps of ``current`` over their budget from ``previous`` (the same case measured before),
+    slowest growth first; steps new since then have no budget yet."""
+    if not previous:
+        return []
+    before = previous.get("build", {}).get("steps", {})
+    found = []
+    for step, now in current["build"]["steps"].items():
+        if step not in before:
+            continue
+        was, is_ = before[step]["seconds"], now["seconds"]
+        if is_ > BUDGET_FACTOR * was and is_ - was > BUDGET_MIN_SECONDS:
+            found.append({"step": step, "before": was, "now": is_})
+    return sorted(found, key=lambda s: (-(s["now"] - s["before"]), s["step"]))
+
+
 # ------------------------------------------------------------ the test suite (#18, item 5)
 _DURATION = re.compile(r"^\s*([0-9.]+)s (setup|call|teardown)\s+(\S+)\s*$")
 _OUTCOME = re.compile(r"(\d+) (passed|failed|skipped|errors?|xfailed|xpassed)")
@@ -944,11 +968,43 @@ def render_markdown(results: dict[str, Any]) -> str:
                 f"* {case}: `{f['asset']}` {f['check']} ({f['severity']})" for case, f in failed
             ]
             lines.append("")
+    lines += ["", *render_budget(cases)]
     if results.get("test_suite"):
         lines += ["", *render_test_suite(results["test_suite"])]
     if NOTES.exists():
         lines += ["", NOTES.read_text(encoding="utf-8").strip(), ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def render_budget(cases: list[dict[str, Any]]) -> list[str]:
+    lines = [
+        "## Over budget",
+        "",
+        (
+            f"A step is over budget when it took more than {BUDGET_FACTOR}x its time in the same "
+            f"case's previous measurement and {BUDGET_MIN_SECONDS:.0f} s more; the runner then "
+            "exits with status 1."
+        ),
+        "",
+    ]
+    over = [(c, s) for c in cases for s in c.get("over_budget") or []]
+    if not over:
+        compared = [c["case"] for c in cases if c.get("budget_from")]
+        return [
+            *lines,
+            (
+                f"None in the last measurement of {', '.join(compared)}."
+                if compared
+                else "No case has a previous measurement to compare with."
+            ),
+        ]
+    lines += ["| case | step | seconds | before | measured before |", "|---|---|--:|--:|---|"]
+    lines += [
+        f"| {c['case']} | {s['step']} | {_fmt_s(s['now'])} | {_fmt_s(s['before'])} | "
+        f"{c['budget_from']} |"
+        for c, s in over
+    ]
+    return lines
 
 
 # ---------------------------------------------------------------------------- entry point
@@ -1055,16 +1111,33 @@ def main(argv: list[str] | None = None, log=print) -> dict[str, Any]:
         [".venv/bin/python -m benchmarks.run", *(["--quick"] if args.quick else []), *shown]
     )
     args.workdir.mkdir(parents=True, exist_ok=True)
+    over: list[str] = []
     for case in cases + pg_cases:
-        results["cases"][case.name] = run_case(case, args.workdir, pg_url, log=log, keep=args.keep)
+        previous = results["cases"].get(case.name)
+        out = run_case(case, args.workdir, pg_url, log=log, keep=args.keep)
+        out["over_budget"] = over_budget(previous, out)
+        out["budget_from"] = previous.get("measured_at") if previous else None
+        for s in out["over_budget"]:
+            over.append(
+                f"[{case.name}] {s['step']}: {s['now']:.1f} s, was {s['before']:.1f} s "
+                f"({out['budget_from']})"
+            )
+            log(f"OVER BUDGET {over[-1]}")
+        results["cases"][case.name] = out
         results["updated_at"] = dt.datetime.now().isoformat(timespec="seconds")
         args.results.parent.mkdir(parents=True, exist_ok=True)
         args.results.write_text(json.dumps(results, indent=1, sort_keys=True, default=str))
         args.doc.parent.mkdir(parents=True, exist_ok=True)
         args.doc.write_text(render_markdown(results), encoding="utf-8")
     log(f"results: {args.results}\nreport: {args.doc}")
+    if over:
+        log(
+            f"{len(over)} step(s) over budget ({BUDGET_FACTOR}x their previous time and "
+            f"{BUDGET_MIN_SECONDS:.0f} s more): see 'Over budget' in {args.doc}"
+        )
+        results["exit_status"] = 1
     return results
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main().get("exit_status", 0))

@@ -101,3 +101,26 @@ def test_test_suite_figures_are_read_from_pytest_output():
     text = "\n".join(render_test_suite(suite))
     assert "| 89.7 | call | test_determinism.py::test_same[duckdb] |" in text
     assert "**not met**" in text and "1 failed, 630 passed, 2 skipped" in text
+
+
+def test_a_step_over_its_budget_is_named_and_fails_the_run(tmp_path):
+    """A step 1.5x and 2 s slower than the same case's previous measurement is over budget: the
+    runner names it, writes it to the page and exits with status 1 (6 December's regressions went
+    unseen for two weeks)."""
+    from benchmarks.run import over_budget, render_budget
+
+    def case(**steps):
+        return {
+            "case": "duckdb-1x10",
+            "build": {"steps": {k: {"seconds": v} for k, v in steps.items()}},
+        }
+
+    before = case(slow=10.0, noisy=1.0, same=20.0)
+    after = case(slow=95.0, noisy=2.9, same=21.0, new=50.0)
+    assert over_budget(before, after) == [{"step": "slow", "before": 10.0, "now": 95.0}]
+    assert over_budget(None, after) == []
+    assert over_budget(before, before) == []
+    after |= {"over_budget": over_budget(before, after), "budget_from": "2026-12-01T10:00:00"}
+    page = "\n".join(render_budget([after]))
+    assert "| duckdb-1x10 | slow | 95.0 | 10.0 | 2026-12-01T10:00:00 |" in page
+    assert "None in the last" in "\n".join(render_budget([before | {"budget_from": "x"}]))
