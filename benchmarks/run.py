@@ -837,6 +837,7 @@ def render_markdown(results: dict[str, Any]) -> str:
         lines += [f"| {t} | {v} | {'yes' if ok else '**no**'} |" for t, v, ok in rows]
     else:
         lines.append("(the 600,000-pupil case has not been run yet)")
+    lines += ["", *render_scale_targets(results)]
     if growth:
         gen_growth = dict(_growth(cases, lambda c: c["generate"]["seconds"]))
         scan_growth = dict(_growth(cases, lambda c: c["scan"]["seconds"]))
@@ -974,6 +975,124 @@ def render_markdown(results: dict[str, Any]) -> str:
     if NOTES.exists():
         lines += ["", NOTES.read_text(encoding="utf-8").strip(), ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+# issue 18's targets: England scale on DuckDB, several cohorts, the row store, the suite
+SCALE_TARGETS = {
+    "build_seconds": 150,
+    "peak_rss_mb": 6 * 1024,
+    "build_over_floor": 5.0,
+    "cohorts_peak_rss_mb": 12 * 1024,
+    "growth_exponent": 1.05,
+    "pg_over_duckdb": 3.0,
+    "suite_seconds": 600,
+}
+
+
+def _top_steps(case: dict[str, Any], n: int = 3) -> str:
+    steps = case["build"]["steps"]
+    top = sorted(steps, key=lambda s: -steps[s]["seconds"])[:n]
+    layers = ("reference__", "staging__", "intermediate__", "marts__", "outputs__")
+
+    def name(step: str) -> str:
+        for layer in layers:
+            step = step.removeprefix(layer)
+        return step
+
+    return "; ".join(f"{name(s)} {_fmt_s(steps[s]['seconds'])} s" for s in top)
+
+
+def _exponent(a: dict[str, Any] | None, b: dict[str, Any] | None, size) -> float | None:
+    if not a or not b or size(b) <= size(a):
+        return None
+    return math.log(b["build"]["seconds"] / a["build"]["seconds"]) / math.log(size(b) / size(a))
+
+
+def render_scale_targets(results: dict[str, Any]) -> list[str]:
+    """Issue 18's targets, each met, missed (with the steps its time goes to) or not run."""
+    cases, t = results["cases"], SCALE_TARGETS
+    one, three = cases.get("duckdb-1x600000"), cases.get("duckdb-3x600000")
+    rows: list[tuple[str, str, bool | None, str]] = []
+
+    def row(label, case, value, fmt, limit, where=""):
+        if case is None or value is None:
+            rows.append((label, "not run", None, ""))
+        else:
+            rows.append((label, fmt(value), value <= limit, where))
+
+    seconds = (lambda v: f"{_fmt_s(v)} s", lambda v: f"{_fmt_mb(v)} MB", lambda v: f"{v:.2f}x")
+    row(
+        "DuckDB 600,000: build <= 150 s",
+        one,
+        one and one["build"]["seconds"],
+        seconds[0],
+        t["build_seconds"],
+        one and _top_steps(one),
+    )
+    row(
+        "DuckDB 600,000: build peak <= 6 GB",
+        one,
+        one and one["build"]["peak_rss_mb"],
+        seconds[1],
+        t["peak_rss_mb"],
+    )
+    row(
+        "DuckDB 600,000: build / floor <= 5x",
+        one,
+        one and one.get("build_over_floor"),
+        seconds[2],
+        t["build_over_floor"],
+        "see *Build against its floor, per table*",
+    )
+    row(
+        "DuckDB 3 x 600,000: build peak <= 12 GB",
+        three,
+        three and three["build"]["peak_rss_mb"],
+        seconds[1],
+        t["cohorts_peak_rss_mb"],
+    )
+    row(
+        "DuckDB 1 -> 3 cohorts of 600,000: growth exponent <= 1.05",
+        three,
+        _exponent(one, three, lambda c: c["pupils"]),
+        lambda v: f"{v:.2f}",
+        t["growth_exponent"],
+    )
+    pg100, dk100 = cases.get("postgres-1x100000"), cases.get("duckdb-1x100000")
+    row(
+        "PostgreSQL / DuckDB at 100,000 <= 3x",
+        pg100 and dk100,
+        pg100 and dk100 and pg100["build"]["seconds"] / dk100["build"]["seconds"],
+        seconds[2],
+        t["pg_over_duckdb"],
+        pg100 and _top_steps(pg100),
+    )
+    row(
+        "PostgreSQL 10,000 -> 100,000: growth exponent <= 1.05",
+        pg100,
+        _exponent(cases.get("postgres-1x10000"), pg100, lambda c: c["pupils"]),
+        lambda v: f"{v:.2f}",
+        t["growth_exponent"],
+    )
+    suite = results.get("test_suite")
+    row(
+        "make test <= 10 min",
+        suite,
+        suite and suite["wall_seconds"],
+        seconds[0],
+        t["suite_seconds"],
+        "see *The test suite*",
+    )
+    lines = [
+        "## Targets of issue 18 (England scale, several cohorts, the row store)",
+        "",
+        "| target | measured | met | where the time goes (largest steps) |",
+        "|---|--:|---|---|",
+    ]
+    for label, value, ok, where in rows:
+        met = "-" if ok is None else "yes" if ok else "**no**"
+        lines.append(f"| {label} | {value} | {met} | {where if ok is False else ''} |")
+    return lines
 
 
 def render_budget(cases: list[dict[str, Any]]) -> list[str]:

@@ -124,3 +124,28 @@ def test_a_step_over_its_budget_is_named_and_fails_the_run(tmp_path):
     page = "\n".join(render_budget([after]))
     assert "| duckdb-1x10 | slow | 95.0 | 10.0 | 2026-12-01T10:00:00 |" in page
     assert "None in the last" in "\n".join(render_budget([before | {"budget_from": "x"}]))
+
+
+def test_issue_18_targets_are_met_missed_or_not_run():
+    """Each target of issue 18 reads met, missed (naming the steps its time goes to) or not run."""
+    from benchmarks.run import render_scale_targets
+
+    def case(seconds, peak=1000.0, **extra):
+        steps = {"marts__metrics_monthly": {"seconds": seconds / 2}, "observe": {"seconds": 1.0}}
+        return {"build": {"seconds": seconds, "peak_rss_mb": peak, "steps": steps}, **extra}
+
+    results = {
+        "cases": {
+            "duckdb-1x600000": case(712.0, 7092.0, pupils=600_000, build_over_floor=4.0),
+            "duckdb-1x100000": case(100.0, pupils=100_000),
+            "postgres-1x100000": case(400.0, pupils=100_000),
+            "postgres-1x10000": case(40.0, pupils=10_000),
+        }
+    }
+    page = "\n".join(render_scale_targets(results))
+    assert "| DuckDB 600,000: build <= 150 s | 712 s | **no** | metrics_monthly 356 s;" in page
+    assert "| DuckDB 600,000: build / floor <= 5x | 4.00x | yes |  |" in page
+    assert "| DuckDB 3 x 600,000: build peak <= 12 GB | not run | - |  |" in page
+    assert "| PostgreSQL / DuckDB at 100,000 <= 3x | 4.00x | **no** |" in page
+    assert "| PostgreSQL 10,000 -> 100,000: growth exponent <= 1.05 | 1.00 | yes |" in page
+    assert "| make test <= 10 min | not run | - |" in page
