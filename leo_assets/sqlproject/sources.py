@@ -436,43 +436,77 @@ class SourceCatalog:
         self, source: str, dialect: str, missing_optional: frozenset[tuple[str, str]] = frozenset()
     ) -> str:
         """SQL giving (rows delivered, rows after exact duplicates, rows after key duplicates);
-        the last counts one row per key even where a model resolves the key duplicates."""
+        the last counts one row per key even where a model resolves the key duplicates.
+
+        Two groupings, not the de-duplication itself: the distinct rows with their copies, then
+        those rows per key. :meth:`deduplicated` keeps one row per key, or every distinct row
+        where the identifier is NULL or blank, so that is what the second grouping counts (a
+        SELECT DISTINCT, a second one and a window over the whole source cost 40-50 s per
+        check of the School Census at 600,000 pupils)."""
+        decl = self.decls[source]
         raw = self._raw_relation(source, dialect, missing_optional)
-        names = [n for n, _ in self.decls[source].logical_columns()]
+        names = [n for n, _ in decl.logical_columns()]
+        if isinstance(raw, exp.Table):
+            raw = exp.select("*").from_(raw.copy(), copy=False)
 
-        def counted(relation: exp.Expression, alias: str) -> exp.Expression:
-            if isinstance(relation, exp.Table):
-                relation = exp.select("*").from_(relation.copy(), copy=False)
-            return exp.Subquery(
-                this=exp.select(exp.func("COUNT", exp.Star())).from_(
-                    exp.Subquery(
-                        this=relation, alias=exp.TableAlias(this=exp.to_identifier(alias))
-                    ),
-                    copy=False,
-                )
-            )
+        def col(name: str) -> exp.Column:
+            return exp.column(name, quoted=True)
 
-        # each use gets its own copy of the (large, for a year-split source) relation; the
-        # builders below then attach them without copying again
-        base = raw.copy() if not isinstance(raw, exp.Table) else exp.select("*").from_(raw.copy())
+        def sub(query: exp.Expression, alias: str) -> exp.Subquery:
+            return exp.Subquery(this=query, alias=exp.TableAlias(this=exp.to_identifier(alias)))
+
+        def total(expression: exp.Expression, alias: str) -> exp.Expression:
+            summed = exp.func("COALESCE", exp.func("SUM", expression), exp.Literal.number(0))
+            return exp.alias_(summed, alias, copy=False)
+
+        copies = exp.alias_(exp.func("COUNT", exp.Star()), "source_row_copies", copy=False)
         distinct = (
-            exp.select(*[exp.column(n, quoted=True) for n in names])
-            .from_(
-                exp.Subquery(
-                    this=base, alias=exp.TableAlias(this=exp.to_identifier("source_rows"))
-                ),
-                copy=False,
+            exp.select(*[col(n) for n in names], copies)
+            .from_(sub(raw, "source_rows"), copy=False)
+            .group_by(*[col(n) for n in names], copy=False)
+        )
+        if set(decl.key) == set(names):
+            query = exp.select(
+                total(col("source_row_copies"), "delivered_rows"),
+                exp.alias_(exp.func("COUNT", exp.Star()), "distinct_rows", copy=False),
+                exp.alias_(exp.func("COUNT", exp.Star()), "kept_rows", copy=False),
+            ).from_(sub(distinct, "distinct_source_rows"), copy=False)
+            return transpile(query, dialect, copy=False)
+        ident = decl.key[0]
+        unknown: exp.Expression = exp.Is(this=col(ident), expression=exp.null())
+        if tsql_type(dict(decl.logical_columns())[ident]).is_type(*exp.DataType.TEXT_TYPES):
+            blank = exp.EQ(
+                this=exp.func("LTRIM", exp.func("RTRIM", col(ident))),
+                expression=exp.Literal.string(""),
             )
-            .distinct(copy=False)
+            unknown = exp.or_(unknown, blank)
+        flag = exp.Case(
+            ifs=[exp.If(this=unknown, true=exp.Literal.number(1))], default=exp.Literal.number(0)
         )
-        kept = self.deduplicated(source, raw.copy(), by_key=True)
-        query = exp.Select(
-            expressions=[
-                exp.alias_(counted(raw, "delivered"), "delivered_rows", copy=False),
-                exp.alias_(counted(distinct, "distinct_rows"), "distinct_rows", copy=False),
-                exp.alias_(counted(kept, "kept"), "kept_rows", copy=False),
-            ]
+        per_key = (
+            exp.select(
+                exp.alias_(exp.func("MAX", flag), "is_unknown_person", copy=False),
+                exp.alias_(exp.func("SUM", col("source_row_copies")), "delivered_rows", copy=False),
+                exp.alias_(exp.func("COUNT", exp.Star()), "distinct_rows", copy=False),
+            )
+            .from_(sub(distinct, "distinct_source_rows"), copy=False)
+            .group_by(*[col(k) for k in decl.key], copy=False)
         )
+        # a known person's key keeps one row; rows of an unknown one are different people
+        kept = exp.Case(
+            ifs=[
+                exp.If(
+                    this=exp.EQ(this=col("is_unknown_person"), expression=exp.Literal.number(1)),
+                    true=col("distinct_rows"),
+                )
+            ],
+            default=exp.Literal.number(1),
+        )
+        query = exp.select(
+            total(col("delivered_rows"), "delivered_rows"),
+            total(col("distinct_rows"), "distinct_rows"),
+            total(kept, "kept_rows"),
+        ).from_(sub(per_key, "key_rows"), copy=False)
         return transpile(query, dialect, copy=False)
 
     def _raw_relation(
