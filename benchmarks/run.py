@@ -784,7 +784,7 @@ def render_markdown(results: dict[str, Any]) -> str:
             f" | {len(b['assets'])} | {b['checks']['total']} ({len(b['checks']['failed'])})"
             f" | {'yes' if b['success'] else 'NO'} | {c['measured_at'][:10]} |"
         )
-    lines += ["", "## Targets (600,000 pupils in one cohort, DuckDB)", ""]
+    lines += ["", "## Targets of issue 8 (600,000 pupils in one cohort, DuckDB)", ""]
     big = results["cases"].get("duckdb-1x600000")
     growth = _growth(cases, lambda c: c["build"]["seconds"])
     if big:

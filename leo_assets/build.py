@@ -141,7 +141,7 @@ class BuildSummary:
         return [c for c in self.checks if c.outcome == NOTE]
 
     def row_accounting(self) -> list[str]:
-        """One line per staging view that removed duplicates or set aside / changed rows."""
+        """One line per staging model that removed duplicates or set aside / changed rows."""
         return [
             f"warning: {c.detail}"
             for c in self.checks

@@ -89,7 +89,7 @@ def run_check(
     """Count the failing rows of a check (optionally against a not-yet-swapped table).
 
     ``totals`` keeps each table's row count between the checks of one model (a caller passes the
-    same dict to all of them): a staging view re-reads its sources at every count.
+    same dict to all of them): a model built as a view re-reads its sources at every count.
     """
     if spec.duplicates_of:
         return _run_duplicates(project, db, spec)

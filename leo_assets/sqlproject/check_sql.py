@@ -197,7 +197,7 @@ ROW_ISSUE_REASONS = (
 
 
 def row_accounting_specs(model: SqlModel) -> list[CheckSpec]:
-    """Warn checks of a staging view that count what staging changes (sql/README.md).
+    """Warn checks of a staging model that count what staging changes (sql/README.md).
 
     ``source_duplicates``: rows of the source its declared grain removes (exact duplicates and
     key duplicates). ``row_issues``: rows whose ``row_issue`` column names a reason
