@@ -410,18 +410,10 @@ class SourceCatalog:
                 this=distinct, alias=exp.TableAlias(this=exp.to_identifier("distinct_rows"))
             )
         )
-        ident = decl.key[0]
         keep = exp.or_(
             exp.EQ(this=col("source_row_rank"), expression=exp.Literal.number(1)),
-            exp.Is(this=col(ident), expression=exp.null()),
+            self._unknown_person(source),
         )
-        types = dict(decl.logical_columns())
-        if tsql_type(types[ident]).is_type(*exp.DataType.TEXT_TYPES):
-            blank = exp.EQ(
-                this=exp.func("LTRIM", exp.func("RTRIM", col(ident))),
-                expression=exp.Literal.string(""),
-            )
-            keep = exp.or_(keep, blank)
         return (
             exp.select(*[col(n) for n in names])
             .from_(
@@ -431,6 +423,17 @@ class SourceCatalog:
             )
             .where(keep)
         )
+
+    def _unknown_person(self, source: str) -> exp.Expression:
+        """The source grain's test for a row of no known person: its identifier (the key's first
+        column) is NULL, or blank where it is text. Such rows are only freed of exact duplicates."""
+        decl = self.decls[source]
+        ident = exp.column(decl.key[0], quoted=True)
+        unknown: exp.Expression = exp.Is(this=ident, expression=exp.null())
+        if tsql_type(dict(decl.logical_columns())[decl.key[0]]).is_type(*exp.DataType.TEXT_TYPES):
+            blank = exp.func("LTRIM", exp.func("RTRIM", ident.copy()))
+            unknown = exp.or_(unknown, exp.EQ(this=blank, expression=exp.Literal.string("")))
+        return unknown
 
     def duplicate_counts(
         self, source: str, dialect: str, missing_optional: frozenset[tuple[str, str]] = frozenset()
@@ -472,16 +475,9 @@ class SourceCatalog:
                 exp.alias_(exp.func("COUNT", exp.Star()), "kept_rows", copy=False),
             ).from_(sub(distinct, "distinct_source_rows"), copy=False)
             return transpile(query, dialect, copy=False)
-        ident = decl.key[0]
-        unknown: exp.Expression = exp.Is(this=col(ident), expression=exp.null())
-        if tsql_type(dict(decl.logical_columns())[ident]).is_type(*exp.DataType.TEXT_TYPES):
-            blank = exp.EQ(
-                this=exp.func("LTRIM", exp.func("RTRIM", col(ident))),
-                expression=exp.Literal.string(""),
-            )
-            unknown = exp.or_(unknown, blank)
         flag = exp.Case(
-            ifs=[exp.If(this=unknown, true=exp.Literal.number(1))], default=exp.Literal.number(0)
+            ifs=[exp.If(this=self._unknown_person(source), true=exp.Literal.number(1))],
+            default=exp.Literal.number(0),
         )
         per_key = (
             exp.select(
