@@ -1,8 +1,11 @@
 """Test helpers: tiny SQL projects and hand-written source views on DuckDB or PostgreSQL."""
 
 import contextlib
+import os
 import shutil
+import signal
 import sqlite3
+import subprocess
 import textwrap
 import zlib
 from pathlib import Path
@@ -228,3 +231,17 @@ def readable_text(path: Path) -> str:
     finally:
         con.close()
     return "\n".join(parts)
+
+
+def stop_process_group(proc: subprocess.Popen, grace: float = 5.0) -> None:
+    """Stop a server started with ``start_new_session=True`` and every process of its group.
+
+    ``dagster dev`` answers SIGTERM by waiting out its code server's shutdown (about 30 s, a
+    test's teardown spent idle); a test keeps nothing of the server, so after ``grace`` seconds
+    the group is killed."""
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)

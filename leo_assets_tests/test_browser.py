@@ -11,7 +11,6 @@ folder is printed. Skipped, loudly, only where no Chromium or chromedriver is in
 import base64
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -23,6 +22,7 @@ import pytest
 import requests
 
 from leo_assets.settings import PROJECT_DIR
+from leo_assets_tests.helpers import stop_process_group
 
 pytestmark = pytest.mark.slow
 
@@ -133,12 +133,7 @@ def ui(tmp_path_factory):
             pytest.fail("dagster dev did not serve the code location within 120 s")
         yield f"http://127.0.0.1:{port}", demo.stdout
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
+        stop_process_group(proc)
         log.close()
 
 

@@ -2,7 +2,6 @@
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -13,7 +12,12 @@ import pytest
 import requests
 
 from leo_assets.settings import PROJECT_DIR
-from leo_assets_tests.helpers import employment_rows, settings_for, write_sources
+from leo_assets_tests.helpers import (
+    employment_rows,
+    settings_for,
+    stop_process_group,
+    write_sources,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -80,12 +84,7 @@ def dagster_dev(tmp_path):
             pytest.fail("dagster dev did not serve the code location within 120 s")
         yield port
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
+        stop_process_group(proc)
         log.close()
 
 
