@@ -370,32 +370,46 @@ class SourceCatalog:
         last) is kept, so the choice never depends on row order. Rows whose identifier (the key's
         first column) is NULL or blank are only freed of exact duplicates. A source whose
         ``key_resolved_by`` names a model loses exact duplicates only (``by_key`` overrides).
+
+        Known people's rows are ranked within their key straight from the source (exact
+        duplicates tie on every column, so keeping rank 1 drops them too); only the rows of no
+        known person go through a DISTINCT. A DISTINCT over the whole source before the window
+        sorted every row twice (the School Census at 600,000 pupils: about 60 s of staging).
         """
         decl = self.decls[source]
         if by_key is None:
             by_key = decl.key_resolved_by is None
         names = [n for n, _ in decl.logical_columns()]
 
-        def col(name: str, table: str | None = None) -> exp.Column:
-            return exp.column(name, table=table, quoted=True)
+        def col(name: str) -> exp.Column:
+            return exp.column(name, quoted=True)
 
-        if isinstance(relation, exp.Table):
-            base: exp.Expression = relation.copy()
-            base.set("alias", exp.TableAlias(this=exp.to_identifier("source_rows")))
-        else:
-            base = exp.Subquery(
-                this=relation, alias=exp.TableAlias(this=exp.to_identifier("source_rows"))
+        def rows(alias: str) -> exp.Expression:
+            if isinstance(relation, exp.Table):
+                base: exp.Expression = relation.copy()
+                base.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
+                return base
+            return exp.Subquery(
+                this=relation.copy(), alias=exp.TableAlias(this=exp.to_identifier(alias))
             )
-        distinct = exp.select(*[col(n) for n in names]).from_(base, copy=False).distinct(copy=False)
+
+        def distinct(where: exp.Expression | None = None) -> exp.Select:
+            query = exp.select(*[col(n) for n in names]).from_(rows("source_rows"), copy=False)
+            if where is not None:
+                query = query.where(where, copy=False)
+            return query.distinct(copy=False)
+
         if set(decl.key) == set(names) or not by_key:
-            return distinct
-        rest = [n for n in names if n not in decl.key]
+            return distinct()
         order = []
-        for n in rest:
-            is_null = exp.Is(this=col(n), expression=exp.null())
+        for n in (n for n in names if n not in decl.key):
             # NULL last by an explicit flag, so no engine's own NULL ordering matters
             flag = exp.Case(
-                ifs=[exp.If(this=is_null, true=exp.Literal.number(1))],
+                ifs=[
+                    exp.If(
+                        this=exp.Is(this=col(n), expression=exp.null()), true=exp.Literal.number(1)
+                    )
+                ],
                 default=exp.Literal.number(0),
             )
             order.append(exp.Ordered(this=flag, nulls_first=True))
@@ -405,24 +419,24 @@ class SourceCatalog:
             partition_by=[col(k) for k in decl.key],
             order=exp.Order(expressions=order),
         )
-        ranked = exp.select(*[col(n) for n in names], exp.alias_(rank, "source_row_rank")).from_(
-            exp.Subquery(
-                this=distinct, alias=exp.TableAlias(this=exp.to_identifier("distinct_rows"))
-            )
+        ranked = (
+            exp.select(*[col(n) for n in names], exp.alias_(rank, "source_row_rank"))
+            .from_(rows("source_rows"), copy=False)
+            .where(exp.not_(self._unknown_person(source)), copy=False)
         )
-        keep = exp.or_(
-            exp.EQ(this=col("source_row_rank"), expression=exp.Literal.number(1)),
-            self._unknown_person(source),
-        )
-        return (
+        known = (
             exp.select(*[col(n) for n in names])
             .from_(
                 exp.Subquery(
                     this=ranked, alias=exp.TableAlias(this=exp.to_identifier("ranked_rows"))
-                )
+                ),
+                copy=False,
             )
-            .where(keep)
+            .where(
+                exp.EQ(this=col("source_row_rank"), expression=exp.Literal.number(1)), copy=False
+            )
         )
+        return exp.union(known, distinct(self._unknown_person(source)), distinct=False)
 
     def _unknown_person(self, source: str) -> exp.Expression:
         """The source grain's test for a row of no known person: its identifier (the key's first
