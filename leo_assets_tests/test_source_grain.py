@@ -72,6 +72,9 @@ def test_staging_removes_duplicates_and_counts_every_row_it_sets_aside(tmp_path,
         spell("K1", d(2015, 4, 6), d(2016, 4, 5)),  # exact duplicate
         spell("K2", d(2015, 4, 6), d(2016, 4, 5), True),  # key duplicate: this one sorts last
         spell("K2", d(2015, 4, 6), d(2016, 4, 5), False),
+        # key duplicate: NULL sorts last on every engine (SQL Server's own order puts it first)
+        spell("K7", d(2015, 4, 6), d(2016, 4, 5), None),
+        spell("K7", d(2015, 4, 6), d(2016, 4, 5), True),
         spell("", d(2015, 4, 6), d(2016, 4, 5)),  # blank identifier
         # read as RTRIM (text: id), so ' ' is '' as on SQL Server: an exact duplicate of the last
         spell(" ", d(2015, 4, 6), d(2016, 4, 5)),
@@ -84,7 +87,7 @@ def test_staging_removes_duplicates_and_counts_every_row_it_sets_aside(tmp_path,
     result = build_selection(settings, ["stg_leo__employment"])
     checks = _checks(result, "stg_leo__employment")
     duplicates = _meta(checks["source_duplicates"])
-    assert (duplicates["rows_exact_duplicate"], duplicates["rows_key_duplicate"]) == (2, 1)
+    assert (duplicates["rows_exact_duplicate"], duplicates["rows_key_duplicate"]) == (2, 2)
     issues = _meta(checks["row_issues"])
     assert {k: v for k, v in issues.items() if k.startswith("rows_")} == {
         "rows_blank_identifier": 1,  # the two blank rows are one after RTRIM
@@ -97,10 +100,10 @@ def test_staging_removes_duplicates_and_counts_every_row_it_sets_aside(tmp_path,
     table = db.target("stg_leo__employment").sql(db.dialect)
     got = db.rows(
         f"SELECT edukey, is_end_uncertain, is_open_ended, row_issue FROM {table} "
-        "WHERE edukey IN ('K2', 'K6') ORDER BY edukey"
+        "WHERE edukey IN ('K2', 'K6', 'K7') ORDER BY edukey"
     )
-    assert got == [("K2", 0, 0, None), ("K6", 0, 1, None)]
-    assert db.scalar(f"SELECT COUNT(*) FROM {table}") == 7  # 10 less 2 exact, 1 key duplicate
+    assert got == [("K2", 0, 0, None), ("K6", 0, 1, None), ("K7", 1, 0, None)]
+    assert db.scalar(f"SELECT COUNT(*) FROM {table}") == 8  # 12 less 2 exact, 2 key duplicates
     db.dispose()
 
 
