@@ -162,8 +162,14 @@ def employment_rows(*edukeys: str) -> dict[str, list[dict[str, Any]]]:
     return {"leo_employment": rows}
 
 
+# a test's Dagster run logs only errors: the console logger's DEBUG line per event is ~15% of a
+# small run, and pytest keeps none of it unless the test fails
+QUIET_RUN = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+
+
 def build_selection(settings: Settings, names: list[str], sql_dir: Path = REAL_SQL):
-    """Build ``names`` and everything upstream of them (sources observed first); return the run."""
+    """Build ``names`` and everything upstream of them in a Dagster run (sources observed first,
+    warn checks and diagnostics run); return the run, for tests of its checks and events."""
     import dagster as dg
 
     from leo_assets.build import resolve_selection
@@ -173,6 +179,7 @@ def build_selection(settings: Settings, names: list[str], sql_dir: Path = REAL_S
     keys = resolve_selection(defs, [f"+{n}" for n in names])
     result = defs.resolve_job_def("build_all").execute_in_process(
         instance=dg.DagsterInstance.ephemeral(),
+        run_config=QUIET_RUN,
         asset_selection=sorted(keys, key=str),
         raise_on_error=False,
     )
@@ -184,6 +191,35 @@ def build_selection(settings: Settings, names: list[str], sql_dir: Path = REAL_S
         ]
         raise AssertionError("build failed: " + " | ".join(m[:2000] for m in messages))
     return result
+
+
+def build_tables(settings: Settings, names: list[str], sql_dir: Path = REAL_SQL) -> None:
+    """Build the tables ``names`` and every model upstream of them, in the project's build order,
+    with the function each asset runs (:func:`leo_assets.assets.materialize_model`: the same
+    SQL, each table gated by its blocking checks), but not in a Dagster run.
+
+    For tests of what tables hold: a Dagster run adds about 5 s of run machinery and every warn
+    check to a small build. Tests of runs, checks and events use :func:`build_selection`; the
+    Dagster path itself is tested by test_full_build, test_cli and test_dagster_dev."""
+    from leo_assets.assets import materialize_model
+    from leo_assets.resources import WorkspaceDatabase
+    from leo_assets.sqlproject.loader import load_project
+
+    project = load_project(sql_dir, settings)
+    wanted: set[str] = set()
+    stack = list(names)
+    while stack:
+        name = stack.pop()
+        if name not in wanted:
+            wanted.add(name)
+            stack += project.models[name].model_deps
+    db = WorkspaceDatabase.from_settings(settings)
+    try:
+        for name in project.order:
+            if name in wanted:
+                materialize_model(project, project.models[name], db)
+    finally:
+        db.dispose()
 
 
 def census_row(

@@ -34,7 +34,7 @@ import yaml
 
 from leo_assets.resources import WorkspaceDatabase
 from leo_assets.sqlproject.sources import load_catalog
-from leo_assets_tests.helpers import REAL_SQL, build_selection, settings_for, write_sources
+from leo_assets_tests.helpers import REAL_SQL, build_tables, settings_for, write_sources
 
 FILE_KEYS = {
     "model",
@@ -217,7 +217,7 @@ def build_group(case_file: CaseFile, cases: list[Case], root: Path, backend: str
     """Build one group's extract; return (model rows by key, query rows by (case, index))."""
     settings = settings_for(root, backend, pg_url, **cases[0].settings)
     write_sources(settings, source_rows(case_file, cases, settings))
-    build_selection(settings, [case_file.model, *case_file.build])
+    build_tables(settings, [case_file.model, *case_file.build])
     db = WorkspaceDatabase.from_settings(settings)
     schema = settings.workspace_schema
 

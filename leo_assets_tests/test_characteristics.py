@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from leo_assets.synthetic import FaultRates, GeneratorConfig, generate
-from leo_assets_tests.helpers import build_selection, settings_for
+from leo_assets_tests.helpers import build_tables, settings_for
 
 COHORTS = [2013]
 COLUMNS = [
@@ -34,7 +34,7 @@ def built(module_backend):
         ),
         target_url=pg,
     )
-    build_selection(settings, ["characteristics"])
+    build_tables(settings, ["characteristics"])
     if backend == "duckdb":
         con = duckdb.connect()
         con.execute(f"ATTACH '{root / 'ws.duckdb'}' AS ws (READ_ONLY)")

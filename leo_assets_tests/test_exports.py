@@ -20,7 +20,7 @@ from leo_assets.exports import export_sequences, observable_months, sequence_sql
 from leo_assets.resources import WorkspaceDatabase
 from leo_assets.settings import make_settings
 from leo_assets.sqlproject.loader import load_project
-from leo_assets_tests.helpers import REAL_SQL, build_selection, settings_for, write_sources
+from leo_assets_tests.helpers import REAL_SQL, build_tables, settings_for, write_sources
 from leo_assets_tests.model_cases import all_source_rows
 
 CASES = REAL_SQL / "marts" / "destinations.cases.yml"
@@ -32,7 +32,7 @@ def built(module_backend):
     backend, pg, root = module_backend
     settings = settings_for(root, backend, pg, **SETTINGS)
     write_sources(settings, all_source_rows(CASES, settings))
-    build_selection(settings, ["destinations", "transition_sequence_yearly"])
+    build_tables(settings, ["destinations", "transition_sequence_yearly"])
     db = WorkspaceDatabase.from_settings(settings)
     yield db
     db.dispose()

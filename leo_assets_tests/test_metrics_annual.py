@@ -13,7 +13,7 @@ import datetime as dt
 import pytest
 
 from leo_assets.resources import WorkspaceDatabase
-from leo_assets_tests.helpers import build_selection, settings_for, write_sources
+from leo_assets_tests.helpers import build_tables, settings_for, write_sources
 
 D = dt.date
 
@@ -64,7 +64,7 @@ def built(module_backend):
     backend, pg, root = module_backend
     settings = settings_for(root, backend, pg, ks4_cohorts=[2014], months_after_ks4=24)
     write_sources(settings, _sources())
-    build_selection(settings, ["metrics_annual"])
+    build_tables(settings, ["metrics_annual"])
     db = WorkspaceDatabase.from_settings(settings)
     yield db
     db.dispose()

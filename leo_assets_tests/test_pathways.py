@@ -11,7 +11,13 @@ import datetime as dt
 import pytest
 
 from leo_assets.resources import WorkspaceDatabase
-from leo_assets_tests.helpers import REAL_SQL, build_selection, settings_for, write_sources
+from leo_assets_tests.helpers import (
+    REAL_SQL,
+    build_selection,
+    build_tables,
+    settings_for,
+    write_sources,
+)
 from leo_assets_tests.model_cases import all_source_rows
 
 CASES = REAL_SQL / "marts" / "pathways.cases.yml"
@@ -56,7 +62,7 @@ def test_same_sources_other_row_order_same_table(built):
         view: list(reversed(values[1::2])) + values[0::2] for view, values in built["rows"].items()
     }
     write_sources(settings, shuffled)
-    build_selection(settings, ["pathways"])
+    build_tables(settings, ["pathways"])
     db = WorkspaceDatabase.from_settings(settings)
     again = db.rows(ALL_ROWS)
     db.dispose()

@@ -8,7 +8,7 @@ source rows.
 import random
 
 from leo_assets.resources import WorkspaceDatabase
-from leo_assets_tests.helpers import REAL_SQL, build_selection, settings_for, write_sources
+from leo_assets_tests.helpers import REAL_SQL, build_tables, settings_for, write_sources
 from leo_assets_tests.model_cases import all_source_rows
 
 CASES = REAL_SQL / "marts" / "person_lookup.cases.yml"
@@ -24,7 +24,7 @@ def test_same_sources_in_another_order_give_identical_ids(tmp_path):
         for view_rows in rows.values():
             random.Random(seed).shuffle(view_rows)
         write_sources(settings, rows)
-        build_selection(settings, ["person_lookup"])
+        build_tables(settings, ["person_lookup"])
         db = WorkspaceDatabase.from_settings(settings)
         outputs.append(
             db.rows(

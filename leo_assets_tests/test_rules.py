@@ -17,7 +17,7 @@ from leo_assets.definitions import build_definitions
 from leo_assets.resources import WorkspaceDatabase
 from leo_assets.settings import DEFAULT_STATE_HIERARCHY, Settings, SettingsError, make_settings
 from leo_assets.sqlproject.loader import parameter_values
-from leo_assets_tests.helpers import build_selection, settings_for, write_sources
+from leo_assets_tests.helpers import build_tables, settings_for, write_sources
 
 D = dt.date
 ALTERNATIVE = {
@@ -126,8 +126,8 @@ def built(module_backend):
     other = settings_for(root, backend, pg, workspace_schema="rules_alt", **common, **ALTERNATIVE)
     write_sources(default, _rows())
     tables = ["transition_sequence", "metrics_monthly", "activity_spells"]
-    build_selection(default, tables)
-    build_selection(other, tables)
+    build_tables(default, tables)
+    build_tables(other, tables)
     db = WorkspaceDatabase.from_settings(default)
     yield db
     db.dispose()

@@ -11,7 +11,13 @@ from leo_assets.sqlproject.loader import LoadError, load_project
 from leo_assets.sqlproject.sources import SourceDeclarationError, load_source_declarations
 from leo_assets.synthetic import GeneratorConfig, generate
 from leo_assets.synthetic.tamper import duplicate_rows
-from leo_assets_tests.helpers import build_selection, make_project, settings_for, write_sources
+from leo_assets_tests.helpers import (
+    build_selection,
+    build_tables,
+    make_project,
+    settings_for,
+    write_sources,
+)
 
 
 def _checks(result, asset: str) -> dict[str, object]:
@@ -131,7 +137,7 @@ def test_duplicated_sources_change_no_derived_table(tmp_path, backend_url):
         settings, GeneratorConfig(pupils_per_cohort=60, seed=5, show_progress=False), target_url=pg
     )
     targets = ["earnings", "employment_spells", "benefit_spells"]
-    build_selection(settings, targets)
+    build_tables(settings, targets)
     db = WorkspaceDatabase.from_settings(settings)
     before = _table_fingerprints(db)
     db.dispose()

@@ -12,7 +12,7 @@ import pytest
 
 from leo_assets.synthetic import FaultRates, GeneratorConfig, generate
 from leo_assets.synthetic.report import _DEST_PERSON_SQL
-from leo_assets_tests.helpers import build_selection, settings_for
+from leo_assets_tests.helpers import build_tables, settings_for
 
 FAULTS = FaultRates(
     overmatch_pmr=0.02,
@@ -42,7 +42,7 @@ def _build(root, seed=11):
         settings,
         GeneratorConfig(pupils_per_cohort=700, seed=seed, faults=FAULTS, show_progress=False),
     )
-    build_selection(settings, BUILT)
+    build_tables(settings, BUILT)
     return settings
 
 
@@ -278,7 +278,7 @@ def test_same_sources_in_another_row_order_give_identical_tables(world, tmp_path
                 'ORDER BY hash(original."' + settings.project_schema + f'"."{table}") DESC'
             )
         copy.close()
-    build_selection(shuffled, BUILT)
+    build_tables(shuffled, BUILT)
     other = duckdb.connect()
     other.execute(f"ATTACH '{tmp_path / 'ws.duckdb'}' AS shuffled (READ_ONLY)")
     other.execute(

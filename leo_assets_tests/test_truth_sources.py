@@ -9,7 +9,7 @@ import pytest
 from leo_assets.synthetic import FaultRates, GeneratorConfig, generate
 from leo_assets.synthetic.util import census_date
 from leo_assets.synthetic.views import AIMS
-from leo_assets_tests.helpers import build_selection, settings_for
+from leo_assets_tests.helpers import build_tables, settings_for
 
 COHORT = 2013
 
@@ -24,14 +24,14 @@ def world(tmp_path_factory):
             pupils_per_cohort=300, seed=16, faults=FaultRates.none(), show_progress=False
         ),
     )
-    build_selection(settings, ["pathways"])
+    build_tables(settings, ["pathways"])
     by_census = settings_for(
         root,
         ks4_cohorts=[COHORT],
         cohort_definition="census_on_roll",
         workspace_schema="leo_census",
     )
-    build_selection(by_census, ["ks4_cohort"])
+    build_tables(by_census, ["ks4_cohort"])
     con = duckdb.connect()
     con.execute(f"ATTACH '{root / 'ws.duckdb'}' AS ws (READ_ONLY)")
     con.execute(f"ATTACH '{settings.source_dir_path() / 'leo_truth.duckdb'}' AS tr (READ_ONLY)")
