@@ -23,7 +23,7 @@ from leo_assets.resources import WorkspaceDatabase
 from leo_assets.sqlproject.loader import load_project
 from leo_assets.synthetic import GeneratorConfig, generate
 from leo_assets.synthetic.shuffle import shuffle_source_rows, shuffle_table_rows
-from leo_assets_tests.helpers import REAL_SQL, settings_for
+from leo_assets_tests.helpers import QUIET_RUN, REAL_SQL, settings_for
 
 # ACRO stamps its session with the wall clock (results.json per output, session_summary.json):
 # those fields, and the checksum files of those two files, are the only ones not compared as is.
@@ -73,7 +73,10 @@ def _build(settings, sql_dir: Path, only: list[str] | None = None) -> None:
     defs = build_definitions(settings, sql_dir=sql_dir)
     selection = [dg.AssetKey(["outputs", n]) for n in only] if only else None
     result = defs.resolve_job_def("build_all").execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False, asset_selection=selection
+        instance=dg.DagsterInstance.ephemeral(),
+        run_config=QUIET_RUN,
+        raise_on_error=False,
+        asset_selection=selection,
     )
     failures = [e.step_key for e in result.all_events if e.is_step_failure]
     assert result.success, failures
