@@ -77,24 +77,25 @@ clipped as (
 
 wide as (
 
+    -- one row per person, year, basis and activity (clipped's GROUP BY), so MAX takes that
+    -- row's days: a SUM would add nothing but cost (as in metrics_monthly)
     select
         clipped.person_id,
         clipped.year,
         clipped.basis,
-        sum(case when clipped.activity_type = 'school' then clipped.days else 0 end) as days_school,
-        sum(case when clipped.activity_type = 'fe' then clipped.days else 0 end) as days_fe,
-        sum(case when clipped.activity_type = 'apprenticeship' then clipped.days else 0 end) as days_apprenticeship,
-        sum(case when clipped.activity_type = 'traineeship' then clipped.days else 0 end) as days_traineeship,
-        sum(case when clipped.activity_type = 'he' then clipped.days else 0 end) as days_he,
-        sum(case when clipped.activity_type = 'employment' then clipped.days else 0 end) as days_employment,
-        sum(case when clipped.activity_type = 'self_employment' then clipped.days else 0 end) as days_self_employment,
-        sum(case when clipped.activity_type = 'out_of_work_benefit' then clipped.days else 0 end) as days_out_of_work_benefit,
-        sum(case when clipped.activity_type = 'disability_carer_benefit' then clipped.days else 0 end) as days_disability_carer_benefit,
-        sum(case when clipped.activity_type = 'in_work_benefit' then clipped.days else 0 end) as days_in_work_benefit,
-        sum(case when clipped.activity_type in ('neet_active', 'neet_inactive') then clipped.days else 0 end) as days_neet,
-        sum(case when clipped.activity_type = 'neet_active' then clipped.days else 0 end) as days_neet_active,
-        sum(case when clipped.activity_type = 'neet_inactive' then clipped.days else 0 end) as days_neet_inactive,
-        sum(case when clipped.activity_type = 'custody' then clipped.days else 0 end) as days_custody,
+        max(case when clipped.activity_type = 'school' then clipped.days end) as days_school,
+        max(case when clipped.activity_type = 'fe' then clipped.days end) as days_fe,
+        max(case when clipped.activity_type = 'apprenticeship' then clipped.days end) as days_apprenticeship,
+        max(case when clipped.activity_type = 'traineeship' then clipped.days end) as days_traineeship,
+        max(case when clipped.activity_type = 'he' then clipped.days end) as days_he,
+        max(case when clipped.activity_type = 'employment' then clipped.days end) as days_employment,
+        max(case when clipped.activity_type = 'self_employment' then clipped.days end) as days_self_employment,
+        max(case when clipped.activity_type = 'out_of_work_benefit' then clipped.days end) as days_out_of_work_benefit,
+        max(case when clipped.activity_type = 'disability_carer_benefit' then clipped.days end) as days_disability_carer_benefit,
+        max(case when clipped.activity_type = 'in_work_benefit' then clipped.days end) as days_in_work_benefit,
+        max(case when clipped.activity_type = 'neet_active' then clipped.days end) as days_neet_active,
+        max(case when clipped.activity_type = 'neet_inactive' then clipped.days end) as days_neet_inactive,
+        max(case when clipped.activity_type = 'custody' then clipped.days end) as days_custody,
         max(case when clipped.activity_type = 'employment' then clipped.longest_spell_days else 0 end) as longest_employment_spell_days,
         max(case when clipped.activity_type = 'out_of_work_benefit' then clipped.longest_spell_days else 0 end) as longest_out_of_work_benefit_spell_days
     from clipped
@@ -120,7 +121,7 @@ select
     coalesce(wide.days_out_of_work_benefit, 0) as days_out_of_work_benefit,  -- days on out-of-work benefits
     coalesce(wide.days_disability_carer_benefit, 0) as days_disability_carer_benefit,  -- days on disability or carer's benefits (AA, DLA, PIP, ICA)
     coalesce(wide.days_in_work_benefit, 0) as days_in_work_benefit,  -- days on in-work or other benefits
-    coalesce(wide.days_neet, 0) as days_neet,  -- days recorded NEET by NCCIS (active and inactive: they never overlap)
+    coalesce(wide.days_neet_active, 0) + coalesce(wide.days_neet_inactive, 0) as days_neet,  -- days recorded NEET by NCCIS (active and inactive: they never overlap)
     coalesce(wide.days_neet_active, 0) as days_neet_active,  -- days NEET and available to the labour market (NCCIS)
     coalesce(wide.days_neet_inactive, 0) as days_neet_inactive,  -- days NEET and not available to the labour market (NCCIS)
     coalesce(wide.days_custody, 0) as days_custody,  -- days in custody (NCCIS)
