@@ -6,8 +6,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 # -qq: the pip of some machines warns once per package about unreachable index locations
 PIP    := $(BIN)/pip --disable-pip-version-check -qq
-# one pytest worker per core, each taking whole test files (pytest-xdist); PYTEST_WORKERS= runs serially
-PYTEST_WORKERS ?= -n auto --dist loadfile
+# one pytest worker per core, each taking whole test files (pytest-xdist), the files with a slow
+# test first (leo_assets_tests/conftest.py); PYTEST_WORKERS= runs serially
+PYTEST_WORKERS ?= -n auto --dist loadfile --no-loadscope-reorder
 
 .PHONY: setup demo lint test ui clean
 

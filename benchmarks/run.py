@@ -502,6 +502,7 @@ def run_test_suite(workdir: Path, log=print) -> dict[str, Any]:
         "auto",
         "--dist",
         "loadfile",
+        "--no-loadscope-reorder",
         "--durations=10",
         "-q",
         "-p",

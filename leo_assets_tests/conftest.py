@@ -23,6 +23,16 @@ def fresh_pg_database():
     admin.dispose()
 
 
+def pytest_collection_modifyitems(config, items):
+    """Files with a ``slow`` test first, each file's tests kept together and in order.
+
+    pytest-xdist hands whole files to the workers in this order (make test passes
+    ``--no-loadscope-reorder``; by default it starts the files with the most tests first, which
+    left the few-test, minute-long ones, such as the browser test, running alone at the end)."""
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)  # stable: order within kept
+
+
 @pytest.fixture
 def pg_url():
     """A fresh, empty PostgreSQL database for one test."""

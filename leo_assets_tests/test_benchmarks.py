@@ -7,6 +7,9 @@ import pytest
 
 from benchmarks.run import main
 
+# the benchmark runner end to end: started first (conftest.py)
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.timeout(360)
 def test_runner_tiny_size(tmp_path):

@@ -7,6 +7,9 @@ import pytest
 from leo_assets.cli import main
 from leo_assets_tests.helpers import employment_rows, settings_for, write_sources
 
+# command-line builds, one of every asset: started first (conftest.py)
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def project_env(tmp_path, monkeypatch):

@@ -16,6 +16,7 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
 import yaml
 
 from leo_assets.cli import main
@@ -24,6 +25,9 @@ from leo_assets.sqlproject.loader import load_project
 from leo_assets.synthetic import GeneratorConfig, generate
 from leo_assets.synthetic.shuffle import shuffle_source_rows, shuffle_table_rows
 from leo_assets_tests.helpers import QUIET_RUN, REAL_SQL, settings_for
+
+# three synthetic builds per engine and the exports: started first (conftest.py)
+pytestmark = pytest.mark.slow
 
 # ACRO stamps its session with the wall clock (results.json per output, session_summary.json):
 # those fields, and the checksum files of those two files, are the only ones not compared as is.

@@ -19,6 +19,9 @@ from leo_assets.sqlproject.loader import load_project
 from leo_assets.synthetic import GeneratorConfig, generate
 from leo_assets_tests.helpers import REAL_SQL, settings_for
 
+# every asset and check on synthetic LEO, per engine: started first (conftest.py)
+pytestmark = pytest.mark.slow
+
 # a nested loop is quadratic trouble when both sides are large: at 250 pupils the largest inputs
 # hold 10,000-60,000 rows, and a join by a loop without an index on the inner side costs (outer rows
 # x inner rows per outer row) comparisons, which grow with the square of the pupils. The loops

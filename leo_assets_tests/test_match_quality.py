@@ -19,6 +19,9 @@ from leo_assets.settings import resolve_match_quality as resolve
 from leo_assets.synthetic import FaultRates, GeneratorConfig, generate
 from leo_assets_tests.helpers import REAL_SQL, build_selection, settings_for
 
+# three synthetic builds: started first (conftest.py)
+pytestmark = pytest.mark.slow
+
 RATES = (0.0, 0.02, 0.06)
 PUPILS = 250
 COHORTS = [2010, 2014]

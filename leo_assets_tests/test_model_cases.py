@@ -19,6 +19,9 @@ from leo_assets_tests.model_cases import (
     settings_key,
 )
 
+# every model's cases built on two engines: started first (conftest.py)
+pytestmark = pytest.mark.slow
+
 FILES = {p.name[: -len(".cases.yml")]: load_case_file(p) for p in discover()}
 PARAMS = [
     pytest.param(stem, case.name, id=f"{stem}::{case.name}")

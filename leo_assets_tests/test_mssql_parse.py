@@ -24,6 +24,9 @@ from leo_assets.sqlproject.loader import load_project
 from leo_assets_tests.helpers import REAL_SQL
 from leo_assets_tests.tsql_script import batches, statements
 
+# sqlfluff parses the whole SSMS script: started first (conftest.py)
+pytestmark = pytest.mark.slow
+
 sqlfluff = pytest.importorskip("sqlfluff")
 
 # (regular expression a rejected statement matches, why it is valid T-SQL nonetheless)

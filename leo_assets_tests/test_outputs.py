@@ -18,6 +18,9 @@ from leo_assets.synthetic import GeneratorConfig, generate
 from leo_assets_tests.helpers import REAL_SQL, build_selection, settings_for, write_sources
 from leo_assets_tests.model_cases import all_source_rows
 
+# synthetic builds of the safe outputs: started first (conftest.py)
+pytestmark = pytest.mark.slow
+
 SPECS = output_specs(load_project(REAL_SQL, make_settings()))  # from the out_*.sql headers
 SAFE = [spec.safe_name for spec in SPECS.values()]
 

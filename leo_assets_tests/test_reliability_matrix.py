@@ -9,6 +9,9 @@ import pytest
 
 from leo_assets.settings import PROJECT_DIR
 
+# the whole bad-input matrix: started first (conftest.py)
+pytestmark = pytest.mark.slow
+
 SCRIPT = PROJECT_DIR / "scripts" / "reliability_matrix.py"
 
 
