@@ -162,8 +162,8 @@ def employment_rows(*edukeys: str) -> dict[str, list[dict[str, Any]]]:
     return {"leo_employment": rows}
 
 
-# a test's Dagster run logs only errors: the console logger's DEBUG line per event is ~15% of a
-# small run, and pytest keeps none of it unless the test fails
+# a test's Dagster run logs only errors: the console logger otherwise formats a DEBUG line per
+# event, which pytest shows only for a failing test
 QUIET_RUN = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 
@@ -198,9 +198,10 @@ def build_tables(settings: Settings, names: list[str], sql_dir: Path = REAL_SQL)
     with the function each asset runs (:func:`leo_assets.assets.materialize_model`: the same
     SQL, each table gated by its blocking checks), but not in a Dagster run.
 
-    For tests of what tables hold: a Dagster run adds about 5 s of run machinery and every warn
-    check to a small build. Tests of runs, checks and events use :func:`build_selection`; the
-    Dagster path itself is tested by test_full_build, test_cli and test_dagster_dev."""
+    For tests of what tables hold: a Dagster run adds its machinery (a step and its events per
+    asset) and every warn check, most of a small build's time. Tests of runs, checks and events
+    use :func:`build_selection`; the Dagster path itself is tested by test_full_build, test_cli
+    and test_dagster_dev."""
     from leo_assets.assets import materialize_model
     from leo_assets.resources import WorkspaceDatabase
     from leo_assets.sqlproject.loader import load_project
