@@ -13,13 +13,12 @@ from collections import Counter
 import pyarrow as pa
 import pytest
 
-from leo_assets.assets import materialize_model
 from leo_assets.resources import WorkspaceDatabase
 from leo_assets.sqlproject.loader import load_project
 from leo_assets.synthetic import GeneratorConfig, generate
 from leo_assets.synthetic.generator import srs_text
 from leo_assets_tests.conftest import fresh_pg_database
-from leo_assets_tests.helpers import REAL_SQL, settings_for
+from leo_assets_tests.helpers import REAL_SQL, build_tables, settings_for
 
 LAYERS = ("reference", "staging", "intermediate", "marts")
 
@@ -64,12 +63,11 @@ def _build(settings, padded: bool) -> dict[str, Counter]:
             n_padded += sum(int(v) for v in row[0::2])
             n_mixed += sum(int(v) for v in row[1::2])
         assert (n_padded > 1000, n_mixed > 1000) == (padded, padded), (n_padded, n_mixed)
-        for name in project.order:
-            model = project.models[name]
-            if model.layer not in LAYERS:
-                continue
-            materialize_model(project, model, db)
-            if model.layer == "marts":
+        db.dispose()  # build_tables connects on its own
+        names = [n for n in project.order if project.models[n].layer in LAYERS]
+        build_tables(settings, names)
+        for name in names:
+            if project.models[name].layer == "marts":
                 table = db.target(name).sql(db.dialect)
                 marts[name] = Counter(tuple(r) for r in db.rows(f"SELECT * FROM {table}"))
     finally:
