@@ -123,6 +123,8 @@ def iter_cohorts(
         )
         ctx.needs = needs
         yield CohortData(persons, life, ident, ctx)
+        # drop this cohort before simulating the next: the generator's peak is one cohort's
+        del persons, needs, life, ident, ctx
 
 
 def _physical_key(catalog: SourceCatalog, pv) -> tuple[str, str]:
@@ -296,6 +298,10 @@ def generate(
             put_truth("truth_earnings", earnings_table(data.persons, data.life))
             put_truth("truth_characteristic", characteristic_truth(ctx))
             bar.update(1)
+            # release the cohort (and its last view) before the next is simulated, and what the
+            # sink's engine caches of it: generate's peak is one cohort's, however many there are
+            del data, ctx, table, truth, ftab, rtab
+            sink.release()
         for source, pv, table, _ in lars_table(catalog, day(settings.reference_date)):
             if config.srs_text:
                 table = srs_text(pv, table)
@@ -423,6 +429,7 @@ def _with_progress(it: Iterator[CohortData], bar) -> Iterator[CohortData]:
     for item in it:
         bar.update(1)
         yield item
+        del item  # not held while the next cohort is simulated
 
 
 def simulate_truth(

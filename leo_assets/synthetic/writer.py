@@ -107,6 +107,11 @@ class Sink:
         self._buf.clear()
         self._buffered = 0
 
+    def release(self) -> None:
+        """Called between cohorts: write the rows buffered so far and give back what the engine
+        caches of them, so that the next cohort starts from an empty sink."""
+        self.flush()
+
     def _write(
         self,
         key: tuple[str, str],
@@ -131,7 +136,7 @@ class DuckDBSink(Sink):
 
     dialect = "duckdb"
 
-    def __init__(self, settings: Settings, catalog: SourceCatalog, memory_limit: str = "3GB"):
+    def __init__(self, settings: Settings, catalog: SourceCatalog, memory_limit: str = "1GB"):
         self.settings = settings
         self.dir = settings.source_dir_path()
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -140,8 +145,14 @@ class DuckDBSink(Sink):
             shutil.rmtree(self.tmp)
         self.tmp.mkdir()
         self.schema = validate_identifier(settings.project_schema, "project_schema")
+        # the limit bounds DuckDB's share of generate's peak (see release); sorts beyond it
+        # spill here
         self.con = duckdb.connect(
-            config={"memory_limit": memory_limit, "preserve_insertion_order": True}
+            config={
+                "memory_limit": memory_limit,
+                "temp_directory": str(self.tmp / "spill"),
+                "preserve_insertion_order": True,
+            }
         )
         self.con.execute("SET enable_progress_bar = false")
         self.databases = sorted(
@@ -184,6 +195,18 @@ class DuckDBSink(Sink):
                 self.created.add(key)
         finally:
             self.con.unregister("_chunk")
+
+    def release(self) -> None:
+        super().release()
+        # DuckDB keeps the blocks of every table it wrote cached until its memory limit is
+        # reached, so over several cohorts its share of the peak would grow with the cohorts:
+        # detaching a file drops its blocks (and checkpoints it), attaching it again costs nothing
+        self.con.execute("CHECKPOINT")
+        for db in self.databases:
+            self.con.execute(f"DETACH {q(db)}")
+            self.con.execute(f"ATTACH {_lit(self.tmp / (db + '.duckdb'))} AS {q(db)}")
+        self.con.execute("DETACH leo_truth")
+        self.con.execute(f"ATTACH {_lit(self.tmp / TRUTH_FILE)} AS leo_truth")
 
     def ensure(self, key, columns) -> None:
         if key in self.created or key in self._buf:
