@@ -115,6 +115,12 @@ def test_materialise_over_graphql(dagster_dev):
             "repositoryLocationName": "leo_assets",
             "repositoryName": "__repository__",
             "jobName": "build_all",
+            # two assets and their checks: every asset in a Dagster run is test_cli's and
+            # test_browser's (the demo); this test is about the launch over GraphQL
+            "assetSelection": [
+                {"path": ["reference", "ref_ks4_cohorts"]},
+                {"path": ["staging", "stg_leo__employment"]},
+            ],
         },
         "mode": "default",
     }
