@@ -244,3 +244,31 @@ def test_reference_csv_with_setting_overrides(tmp_path):
         k: v for k, v in rows.items() if k not in ("PL-1", "CD-4")
     }
     assert model.code_version != plain.code_version
+
+
+def test_parsed_trees_are_shared_and_nothing_changes_them():
+    """The loader keeps the cached parse of each file as ``SqlModel.tree`` (no copy per load):
+    compiling every model and check for every engine, the lint rules and the output specs read
+    the trees and must leave them as parsed; a second load hands out the same objects."""
+    from leo_assets.outputs import output_specs
+    from leo_assets.sqlproject.compile import compile_check, compile_select
+    from leo_assets.sqlproject.loader import lint_findings
+    from leo_assets_tests.helpers import REAL_SQL
+
+    settings = make_settings()
+    project = load_project(REAL_SQL, settings)
+    trees = {m.name: m.tree for m in project.models.values() if m.tree is not None}
+    checks = [c for m in project.models.values() for c in m.singular_checks]
+    trees |= {f"{c.model}__{c.name}": c.tree for c in checks}
+    before = {name: repr(tree) for name, tree in trees.items()}
+    for dialect in ("duckdb", "postgres"):
+        for model in project.models.values():
+            if model.tree is not None:
+                compile_select(project, model, dialect)
+        for check in checks:
+            compile_check(project, check, dialect)
+    lint_findings(project.models)
+    output_specs(project)
+    assert {name: repr(tree) for name, tree in trees.items()} == before
+    again = load_project(REAL_SQL, settings)
+    assert all(again.models[name].tree is trees[name] for name in again.models if name in trees)

@@ -79,7 +79,7 @@ def transpile(tree: exp.Expression, dialect: str, copy: bool = True) -> str:
 def _parse_strict(sql: str) -> exp.Expression:
     # cached by text (a failed parse is not cached: it raises again): the same files and checks
     # are parsed at every load of the project, which is every Dagster definitions load and, in
-    # the tests, every build. Never hand this tree out: it is shared.
+    # the tests, every build. Shared: handed out only as read-only (parse_tsql_shared).
     statements = [
         s for s in sqlglot.parse(sql, read="tsql", error_level=ErrorLevel.RAISE) if s is not None
     ]
@@ -92,6 +92,14 @@ def parse_tsql(sql: str) -> exp.Expression:
     """Parse one T-SQL statement strictly; the tree is the caller's own (a copy of the cached
     parse, about half the cost of parsing again)."""
     return _parse_strict(sql).copy()
+
+
+def parse_tsql_shared(sql: str) -> exp.Expression:
+    """The cached parse itself, shared by every caller in the process: read it, never change it
+    (:func:`compile_tree <leo_assets.sqlproject.compile.compile_tree>` and :func:`transpile`
+    copy before they rewrite). The loader keeps these as ``SqlModel.tree``, so loading the
+    project again (every Dagster definitions load; in the tests, every build) costs no copy."""
+    return _parse_strict(sql)
 
 
 def validate_tsql(sql: str) -> None:

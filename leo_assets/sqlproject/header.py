@@ -11,6 +11,8 @@
 5
 """
 
+import copy
+import functools
 import re
 from typing import Any, Literal
 
@@ -259,6 +261,13 @@ def _parse_checks(raw: Any, path: str) -> list[dict[str, Any]]:
     return out
 
 
+@functools.lru_cache(maxsize=4096)
+def _header_yaml(block: str) -> Any:
+    # cached by text, like the SQL parse (dialects._parse_strict): the project is loaded at every
+    # Dagster definitions load and, in the tests, every build; callers get a copy
+    return yaml.safe_load(block)
+
+
 def parse_header(text: str, path: str) -> Header:
     """Parse the header of a SQL file; raise :class:`LoadError` naming ``path`` on any problem."""
     m = _HEADER.match(text)
@@ -267,7 +276,7 @@ def parse_header(text: str, path: str) -> Header:
             f"{path}:1: no header: a SQL file starts with /* --- <yaml> --- */ (see sql/README.md)"
         )
     try:
-        data = yaml.safe_load(m.group("yaml")) or {}
+        data = copy.deepcopy(_header_yaml(m.group("yaml"))) or {}
     except yaml.YAMLError as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", 0) + 2
         raise LoadError(f"{path}:{line}: header is not valid YAML: {exc}") from None

@@ -22,7 +22,7 @@ from leo_assets.settings import CENSUS_TERMS, Settings
 from leo_assets.sqlproject.dialects import (
     PortabilityError,
     normalised_tsql,
-    parse_tsql,
+    parse_tsql_shared,
     portability_problems,
 )
 from leo_assets.sqlproject.header import CheckDecl, Header, LoadError, parse_header
@@ -254,7 +254,7 @@ def _body(text: str, header: Header) -> str:
 
 def _parse_body(text: str, header: Header, rel: str) -> exp.Expression:
     try:
-        tree = parse_tsql(_body(text, header))
+        tree = parse_tsql_shared(_body(text, header))  # read-only: compile_tree copies
     except (ParseError, PortabilityError) as exc:
         raise LoadError(f"{rel}: not valid T-SQL: {str(exc).splitlines()[0]}") from None
     if not isinstance(tree, (exp.Select, exp.SetOperation)):
