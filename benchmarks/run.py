@@ -984,6 +984,10 @@ SCALE_TARGETS = {
     "peak_rss_mb": 6 * 1024,
     "build_over_floor": 5.0,
     "cohorts_peak_rss_mb": 12 * 1024,
+    # generate streams cohort by cohort: three cohorts peak as their largest does. The one-cohort
+    # case is KS4 2014 and the three-cohort case adds 2012 and 2013, whose pupils have two and
+    # one more years of outcomes (2012 alone: about 7 % above 2014 at 600,000, see notes.md)
+    "generate_peak_ratio": 1.10,
     "growth_exponent": 1.05,
     "pg_over_duckdb": 3.0,
     "suite_seconds": 600,
@@ -1051,6 +1055,13 @@ def render_scale_targets(results: dict[str, Any]) -> list[str]:
         three and three["build"]["peak_rss_mb"],
         seconds[1],
         t["cohorts_peak_rss_mb"],
+    )
+    row(
+        "DuckDB 3 x 600,000: generate peak / one cohort's <= 1.10",
+        three,
+        one and three and three["generate"]["peak_rss_mb"] / one["generate"]["peak_rss_mb"],
+        lambda v: f"{v:.2f}",
+        t["generate_peak_ratio"],
     )
     row(
         "DuckDB 1 -> 3 cohorts of 600,000: growth exponent <= 1.05",
