@@ -260,6 +260,7 @@ def test_parsed_trees_are_shared_and_nothing_changes_them():
     trees = {m.name: m.tree for m in project.models.values() if m.tree is not None}
     checks = [c for m in project.models.values() for c in m.singular_checks]
     trees |= {f"{c.model}__{c.name}": c.tree for c in checks}
+    assert len(trees) > 80 and checks  # the real project: every model and check is read
     before = {name: repr(tree) for name, tree in trees.items()}
     for dialect in ("duckdb", "postgres"):
         for model in project.models.values():

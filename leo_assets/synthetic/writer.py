@@ -159,10 +159,9 @@ class DuckDBSink(Sink):
             {catalog.physical_database(pv.database) for pv in catalog.all_views()}
             | set(settings.source_databases.values())
         )
+        self._attach()
         for db in self.databases:
-            self.con.execute(f"ATTACH {_lit(self.tmp / (db + '.duckdb'))} AS {q(db)}")
             self.con.execute(f"CREATE SCHEMA {q(db)}.{q(self.schema)}")
-        self.con.execute(f"ATTACH {_lit(self.tmp / TRUTH_FILE)} AS leo_truth")
         self.con.execute(f"CREATE SCHEMA leo_truth.{TRUTH_SCHEMA_DUCKDB}")
         self.created: set[tuple[str, str]] = set()
         self._init_buffers()
@@ -201,12 +200,18 @@ class DuckDBSink(Sink):
         # DuckDB keeps the blocks of every table it wrote cached until its memory limit is
         # reached, so over several cohorts its share of the peak would grow with the cohorts:
         # detaching a file drops its blocks (and checkpoints it), attaching it again costs nothing
-        self.con.execute("CHECKPOINT")
+        self._detach()
+        self._attach()
+
+    def _attach(self) -> None:
+        for db in self.databases:
+            self.con.execute(f"ATTACH {_lit(self.tmp / (db + '.duckdb'))} AS {q(db)}")
+        self.con.execute(f"ATTACH {_lit(self.tmp / TRUTH_FILE)} AS leo_truth")
+
+    def _detach(self) -> None:
         for db in self.databases:
             self.con.execute(f"DETACH {q(db)}")
-            self.con.execute(f"ATTACH {_lit(self.tmp / (db + '.duckdb'))} AS {q(db)}")
         self.con.execute("DETACH leo_truth")
-        self.con.execute(f"ATTACH {_lit(self.tmp / TRUTH_FILE)} AS leo_truth")
 
     def ensure(self, key, columns) -> None:
         if key in self.created or key in self._buf:
@@ -218,9 +223,7 @@ class DuckDBSink(Sink):
     def finish(self) -> None:
         self.flush()
         self.con.execute("CHECKPOINT")
-        for db in self.databases:
-            self.con.execute(f"DETACH {q(db)}")
-        self.con.execute("DETACH leo_truth")
+        self._detach()
         self.con.close()
         for name in [db + ".duckdb" for db in self.databases] + [TRUTH_FILE]:
             final = self.dir / name
