@@ -11,6 +11,8 @@ from leo_assets.assets import materialize_model
 from leo_assets.definitions import build_definitions
 from leo_assets.resources import BuildError, WorkspaceDatabase, WriteRefused, redact
 from leo_assets.settings import SettingsError, make_settings
+from leo_assets.sqlproject.check_sql import check_specs, compile_spec, duplicate_keys_tsql
+from leo_assets.sqlproject.dialects import parse_tsql, transpile
 from leo_assets.sqlproject.loader import load_project
 from leo_assets_tests.helpers import (
     EMPLOYMENT_MART,
@@ -91,6 +93,36 @@ def test_failed_blocking_check_keeps_previous_table(tmp_path, backend_url):
         == before
     )
     assert db.relation_kind("employment_people__new") is None
+    db.dispose()
+
+
+def test_both_forms_of_a_unique_check_give_the_same_rows(tmp_path, backend_url):
+    """A unique check's failing rows come from a GROUP BY on row stores and from a window on
+    DuckDB (check_sql.duplicate_keys_tsql): both return each duplicated key once with its number
+    of rows, NULL key parts included, and DuckDB's compiled check is the window."""
+    _sql, _settings, project, db = _setup(tmp_path, backend_url)
+    db.ensure_schema()
+    db.execute(
+        [
+            "CREATE TABLE leo_assets.keyed (a VARCHAR(5), b INT, c INT)",
+            (
+                "INSERT INTO leo_assets.keyed VALUES ('A', 1, 1), ('A', 1, 2), ('A', 1, 3), "
+                "('A', 2, 4), ('B', NULL, 5), ('B', NULL, 6), (NULL, NULL, 7), (NULL, NULL, 8), "
+                "(NULL, 3, 9), ('C', 3, 10)"
+            ),
+        ]
+    )
+    found = {}
+    for columnar in (False, True):
+        tsql = duplicate_keys_tsql("leo_assets.keyed", ["a", "b"], columnar=columnar)
+        found[columnar] = sorted(
+            db.rows(transpile(parse_tsql(tsql), db.dialect)), key=lambda r: (str(r[0]), str(r[1]))
+        )
+    assert found[False] == found[True] == [("A", 1, 3), ("B", None, 2), (None, None, 2)]
+    spec = next(s for s in check_specs(project, project.models["employment_people"]))
+    assert spec.name == "grain_unique"
+    compiled = compile_spec(project, spec, db.dialect)
+    assert ("ROW_NUMBER()" in compiled) == (db.dialect == "duckdb")
     db.dispose()
 
 

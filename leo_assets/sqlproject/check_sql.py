@@ -24,6 +24,37 @@ def _cols(cols: list[str]) -> str:
     return ", ".join(_ident(c) for c in cols)
 
 
+def _check_columns(check: CheckDecl) -> list[str]:
+    """The columns of a ``not_null`` or ``unique`` check (one name or a list)."""
+    return check.args if isinstance(check.args, list) else [check.args]
+
+
+def duplicate_keys_tsql(table: str, cols: list[str], columnar: bool = False) -> str:
+    """The failing rows of a ``unique`` check: each key held by two or more rows, once, with
+    its number of rows (``n_rows``).
+
+    Two forms of the same rows. The GROUP BY is the one row stores plan well (SQL Server and
+    PostgreSQL hash or stream-aggregate it, or read it from an index on the key) and the one the
+    T-SQL script shows. ``columnar``: a window over the key, which DuckDB computes more than
+    twice as fast as a hash aggregate of tens of millions of distinct keys (the grain of
+    ``metrics_monthly``, 49 million person-months: 9.4 s -> 4.0 s; docs/benchmarks.md). NULL key
+    parts fall into one group in both, and the row the window keeps differs from its twins only
+    in columns it does not return, so both forms give the same rows (test_checks proves it).
+    """
+    if not columnar:
+        return (
+            f"SELECT {_cols(cols)}, COUNT(*) AS n_rows FROM {table} "
+            f"GROUP BY {_cols(cols)} HAVING COUNT(*) > 1"
+        )
+    over = f"PARTITION BY {_cols(cols)}"
+    return (
+        f"SELECT {_cols(cols)}, n_rows FROM (SELECT {_cols(cols)}, "
+        f"COUNT(*) OVER ({over}) AS n_rows, "
+        f"ROW_NUMBER() OVER ({over} ORDER BY {_ident(cols[0])}) AS row_in_key "
+        f"FROM {table}) AS keyed WHERE n_rows > 1 AND row_in_key = 1"
+    )
+
+
 def failing_rows_tsql(model: SqlModel, check: CheckDecl) -> str:
     """The portable T-SQL that returns the rows breaking a generic check."""
     table = f"ws.{model.name}"
@@ -31,17 +62,14 @@ def failing_rows_tsql(model: SqlModel, check: CheckDecl) -> str:
     args = check.args
     where = f"{model.path.name}: check {check.name!r}"
     if check.type in ("not_null", "unique"):
-        cols = args if isinstance(args, list) else [args]
+        cols = _check_columns(check)
         if not cols:
             raise LoadError(f"{where}: name at least one column")
         if check.type == "not_null":
             shown = keys or cols
             cond = " OR ".join(f"{_ident(c)} IS NULL" for c in cols)
             return f"SELECT {_cols(shown)} FROM {table} WHERE {cond}"
-        return (
-            f"SELECT {_cols(cols)}, COUNT(*) AS n_rows FROM {table} "
-            f"GROUP BY {_cols(cols)} HAVING COUNT(*) > 1"
-        )
+        return duplicate_keys_tsql(table, cols)
     if check.type == "accepted_values":
         column, values = args.get("column"), args.get("values")
         if not column or not values:
@@ -141,6 +169,7 @@ class CheckSpec:
     key_columns: list[str] = field(default_factory=list)
     duplicates_of: str | None = None  # a source: count the rows its grain removes
     count_by: str | None = None  # a column: failing rows counted per value (row_issue reasons)
+    columnar_tsql: str | None = None  # the same rows in the form DuckDB runs faster
 
     @property
     def blocking(self) -> bool:
@@ -163,6 +192,11 @@ def check_specs(project: SqlProject, model: SqlModel) -> list[CheckSpec]:
                 decl.max_failing_rows,
                 decl.max_failing_rate,
                 key_columns=list(model.header.grain),
+                columnar_tsql=(
+                    duplicate_keys_tsql(f"ws.{model.name}", _check_columns(decl), columnar=True)
+                    if decl.type == "unique"
+                    else None
+                ),
             )
         )
     for chk in model.singular_checks:
@@ -244,4 +278,5 @@ def compile_spec(
         return compile_check(project, spec.singular, dialect, overrides)
     if dialect == "tsql":
         return compile_text(project, "/* --- */" + spec.tsql, 1, overrides)
-    return compile_tree(project, parse_tsql(spec.tsql), dialect, overrides)
+    tsql = spec.columnar_tsql if dialect == "duckdb" and spec.columnar_tsql else spec.tsql
+    return compile_tree(project, parse_tsql(tsql), dialect, overrides)
