@@ -44,15 +44,13 @@ top_priority as (
 
 nccis_fill as (
 
-    -- the activity of the month's NCCIS return, for months no direct source covers
+    -- the activity of the month's NCCIS return, for months no direct source covers (joined to
+    -- the month frame below by its first day, which is unique per person like month_index)
     select
-        months.person_id,
-        months.month_index,
+        returns.person_id,
+        returns.month_start_date,
         activity.fill_activity_type
-    from ws.int_cohort_months as months
-    inner join ws.int_nccis__months as returns
-        on returns.person_id = months.person_id
-        and returns.month_start_date = months.month_start_date
+    from ws.int_nccis__months as returns
     inner join ws.ref_nccis_activity as activity
         on activity.activity_code = returns.activity_code
     inner join ws.ref_state_hierarchy as hierarchy  -- only activities the hierarchy lists
@@ -83,4 +81,4 @@ left join ws.ref_state_hierarchy as hierarchy
     on hierarchy.priority = top_priority.top_priority
 left join nccis_fill
     on nccis_fill.person_id = months.person_id
-    and nccis_fill.month_index = months.month_index
+    and nccis_fill.month_start_date = months.month_start_date
