@@ -9,7 +9,13 @@ import pytest
 
 from leo_assets.assets import materialize_model
 from leo_assets.definitions import build_definitions
-from leo_assets.resources import BuildError, WorkspaceDatabase, WriteRefused, redact
+from leo_assets.resources import (
+    BuildError,
+    WorkspaceDatabase,
+    WriteRefused,
+    duckdb_tuning,
+    redact,
+)
 from leo_assets.settings import SettingsError, make_settings
 from leo_assets.sqlproject.check_sql import check_specs, compile_spec, duplicate_keys_tsql
 from leo_assets.sqlproject.dialects import parse_tsql, transpile
@@ -296,6 +302,16 @@ def test_integer_sums_are_stored_as_bigint(tmp_path):
         ("B", 732),
     ]
     db.dispose()
+
+
+def test_duckdb_memory_limit_is_half_the_ram_at_most_4_gb_unless_set():
+    assert duckdb_tuning({}, 24 * 2**30)["memory_limit"] == "'4096MB'"
+    assert duckdb_tuning({}, 4 * 2**30)["memory_limit"] == "'2048MB'"
+    assert (
+        duckdb_tuning({"LEO_DUCKDB_MEMORY_LIMIT": "12GB"}, 24 * 2**30)["memory_limit"] == "'12GB'"
+    )
+    with pytest.raises(BuildError, match="LEO_DUCKDB_MEMORY_LIMIT"):
+        duckdb_tuning({"LEO_DUCKDB_MEMORY_LIMIT": "lots"}, 24 * 2**30)
 
 
 def test_postgres_sessions_get_an_analytical_work_mem(tmp_path, backend_url):
