@@ -39,7 +39,7 @@ def duplicate_keys_tsql(table: str, cols: list[str], columnar: bool = False) -> 
     twice as fast as a hash aggregate of tens of millions of distinct keys (the grain of
     ``metrics_monthly``, 49 million person-months: 9.4 s -> 4.0 s; docs/benchmarks.md). NULL key
     parts fall into one group in both, and the row the window keeps differs from its twins only
-    in columns it does not return, so both forms give the same rows (test_checks proves it).
+    in columns it does not return, so both forms give the same rows (test_resources runs both).
     """
     if not columnar:
         return (
