@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import itertools
 import json
 import math
@@ -53,6 +54,25 @@ QUICK_PG_SIZES = ["10000"]
 LAST_COHORT = 2014
 SEED = 20261122
 SAMPLE_SECONDS = 0.1
+
+
+# what a build runs: a case's figures can only be set beside another's measured on the same code
+CODE_DIRS = ("sql", "leo_assets")
+CODE_SUFFIXES = {".sql", ".yml", ".csv", ".py"}
+
+
+def code_version(root: Path = PROJECT_DIR) -> str:
+    """A fingerprint of the SQL project and the package that generate and build (file names and
+    contents, in sorted order): two cases with the same fingerprint ran the same code, whatever
+    was committed. Recorded with every case; the table of targets refuses to compare two cases
+    whose fingerprints differ."""
+    digest = hashlib.sha256()
+    for folder in CODE_DIRS:
+        for path in sorted((root / folder).rglob("*")):
+            if path.suffix in CODE_SUFFIXES and "__pycache__" not in path.parts:
+                digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+                digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
 
 
 # ---------------------------------------------------------------------------- cases
@@ -418,6 +438,7 @@ def run_case(
             out["build"]["seconds"] / max(out["floor_seconds"], 1e-6), 2
         )
         out["measured_at"] = dt.datetime.now().isoformat(timespec="seconds")
+        out["code_version"] = code_version()
         return out
     finally:
         if not keep:
@@ -1013,15 +1034,26 @@ def _exponent(a: dict[str, Any] | None, b: dict[str, Any] | None, size) -> float
     return math.log(b["build"]["seconds"] / a["build"]["seconds"]) / math.log(size(b) / size(a))
 
 
+def _same_code(*cases: dict[str, Any] | None) -> bool:
+    """Whether cases set side by side ran the same code. Cases measured before the runner
+    recorded ``code_version`` are taken as they are (their dates say when); a fingerprinted case
+    is never compared with one of other or unknown code."""
+    return len({c.get("code_version") for c in cases if c}) <= 1
+
+
 def render_scale_targets(results: dict[str, Any]) -> list[str]:
     """Issue 18's targets, each met, missed (with the steps its time goes to) or not run."""
     cases, t = results["cases"], SCALE_TARGETS
     one, three = cases.get("duckdb-1x600000"), cases.get("duckdb-3x600000")
     rows: list[tuple[str, str, bool | None, str]] = []
 
-    def row(label, case, value, fmt, limit, where=""):
+    def row(label, case, value, fmt, limit, where="", compared=()):
         if case is None or value is None:
             rows.append((label, "not run", None, ""))
+        elif not _same_code(*compared):
+            dates = " and ".join(c.get("measured_at", "?")[:16].replace("T", " ") for c in compared)
+            note = f"not comparable: measured on different code ({dates}); run both again"
+            rows.append((label, f"({fmt(value)})", None, note))
         else:
             rows.append((label, fmt(value), value <= limit, where))
 
@@ -1062,6 +1094,7 @@ def render_scale_targets(results: dict[str, Any]) -> list[str]:
         one and three and three["generate"]["peak_rss_mb"] / one["generate"]["peak_rss_mb"],
         lambda v: f"{v:.2f}",
         t["generate_peak_ratio"],
+        compared=(one, three),
     )
     row(
         "DuckDB 1 -> 3 cohorts of 600,000: growth exponent <= 1.05",
@@ -1069,6 +1102,7 @@ def render_scale_targets(results: dict[str, Any]) -> list[str]:
         _exponent(one, three, lambda c: c["pupils"]),
         lambda v: f"{v:.2f}",
         t["growth_exponent"],
+        compared=(one, three),
     )
     pg100, dk100 = cases.get("postgres-1x100000"), cases.get("duckdb-1x100000")
     row(
@@ -1078,6 +1112,7 @@ def render_scale_targets(results: dict[str, Any]) -> list[str]:
         seconds[2],
         t["pg_over_duckdb"],
         pg100 and _top_steps(pg100),
+        compared=(pg100, dk100),
     )
     row(
         "PostgreSQL 10,000 -> 100,000: growth exponent <= 1.05",
@@ -1085,6 +1120,7 @@ def render_scale_targets(results: dict[str, Any]) -> list[str]:
         _exponent(cases.get("postgres-1x10000"), pg100, lambda c: c["pupils"]),
         lambda v: f"{v:.2f}",
         t["growth_exponent"],
+        compared=(cases.get("postgres-1x10000"), pg100),
     )
     suite = results.get("test_suite")
     row(
@@ -1103,7 +1139,7 @@ def render_scale_targets(results: dict[str, Any]) -> list[str]:
     ]
     for label, value, ok, where in rows:
         met = "-" if ok is None else "yes" if ok else "**no**"
-        lines.append(f"| {label} | {value} | {met} | {where if ok is False else ''} |")
+        lines.append(f"| {label} | {value} | {met} | {where if ok is not True else ''} |")
     return lines
 
 

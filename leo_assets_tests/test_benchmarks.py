@@ -152,3 +152,37 @@ def test_issue_18_targets_are_met_missed_or_not_run():
     assert "| PostgreSQL / DuckDB at 100,000 <= 3x | 4.00x | **no** |" in page
     assert "| PostgreSQL 10,000 -> 100,000: growth exponent <= 1.05 | 1.00 | yes |" in page
     assert "| make test <= 10 min | not run | - |" in page
+
+    # figures of two cases are set side by side only when both ran the same code
+    at = {"measured_at": "2026-12-07T05:55:49"}
+    results["cases"]["duckdb-1x100000"].update(code_version="aaa", **at)
+    results["cases"]["postgres-1x100000"].update(code_version="bbb", **at)
+    page = "\n".join(render_scale_targets(results))
+    assert (
+        "| PostgreSQL / DuckDB at 100,000 <= 3x | (4.00x) | - | not comparable: measured on "
+        "different code (2026-12-07 05:55 and 2026-12-07 05:55); run both again |"
+    ) in page
+    results["cases"]["postgres-1x100000"]["code_version"] = "aaa"
+    assert "| PostgreSQL / DuckDB at 100,000 <= 3x | 4.00x | **no** |" in "\n".join(
+        render_scale_targets(results)
+    )
+
+
+def test_code_version_follows_the_sql_and_the_package(tmp_path):
+    """The fingerprint each case records changes with any SQL or Python file the build runs, and
+    with nothing else."""
+    from benchmarks.run import code_version
+
+    for folder in ("sql/marts", "leo_assets"):
+        (tmp_path / folder).mkdir(parents=True)
+    (tmp_path / "sql/marts/a.sql").write_text("select 1 as a")
+    (tmp_path / "leo_assets/x.py").write_text("X = 1")
+    first = code_version(tmp_path)
+    (tmp_path / "README.md").write_text("words")
+    (tmp_path / "leo_assets/notes.txt").write_text("not code")
+    assert code_version(tmp_path) == first
+    (tmp_path / "sql/marts/a.sql").write_text("select 2 as a")
+    second = code_version(tmp_path)
+    assert second != first
+    (tmp_path / "leo_assets/x.py").write_text("X = 2")
+    assert code_version(tmp_path) not in (first, second)
