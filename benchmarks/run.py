@@ -770,7 +770,9 @@ def render_markdown(results: dict[str, Any]) -> str:
         "",
         (
             "Results are merged by case: a case keeps the figures of the last run that measured it "
-            "(the *measured* column), so rows of different days can stand side by side."
+            "(the *measured* column), so rows of different days can stand side by side. Each case "
+            "records a fingerprint of the code it ran (`sql/` and `leo_assets/`); a target that "
+            "sets two cases side by side reads *not comparable* when they ran different code."
         ),
         "",
         (
