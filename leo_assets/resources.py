@@ -330,8 +330,9 @@ def duckdb_tuning(
       hold whole intermediate results in memory.
     * ``memory_limit``: half the machine's memory, at most 4 GB (DuckDB's default, 80 %, let a
       600,000-pupil build reach 9.6 GB resident; with 6 GB it peaked at 7.3 GB, with 4 GB at
-      5.2 GB and 2 % slower); larger operators spill to ``temp_directory`` (DuckDB's default:
-      ``<workspace>.duckdb.tmp``).
+      5.1-5.2 GB, its time within the spread of two runs: docs/benchmarks.md, whose notes give
+      the largest queries' cost alone, 5-7 %); larger operators spill to ``temp_directory``
+      (DuckDB's default: ``<workspace>.duckdb.tmp``).
 
     ``LEO_DUCKDB_MEMORY_LIMIT`` (e.g. ``12GB``) and ``LEO_DUCKDB_THREADS`` override them.
     """
