@@ -58,34 +58,6 @@ members as (
 
 ),
 
-memberships as (
-
-    select members.person_id, 'all' as breakdown, 'all' as group_value from members
-    union all select members.person_id, 'sex', members.sex_group from members
-    union all select members.person_id, 'ever_fsm_6', members.fsm_group from members
-    union all select members.person_id, 'sen', members.sen_group from members
-    union all select members.person_id, 'eal', members.eal_group from members
-    union all select members.person_id, 'ethnicity', members.ethnicity_group from members
-    union all select members.person_id, 'attainment', members.attainment_group from members
-    union all select members.person_id, 'region', members.region_group from members
-    union all select members.person_id, 'cin', members.cin_group from members
-    union all select members.person_id, 'looked_after', members.cla_group from members
-    union all select members.person_id, 'ap_or_pru', members.ap_pru_group from members
-    union all select members.person_id, 'persistent_absence', members.absence_group from members
-    union all select members.person_id, 'sex', 'all' from members
-    union all select members.person_id, 'ever_fsm_6', 'all' from members
-    union all select members.person_id, 'sen', 'all' from members
-    union all select members.person_id, 'eal', 'all' from members
-    union all select members.person_id, 'ethnicity', 'all' from members
-    union all select members.person_id, 'attainment', 'all' from members
-    union all select members.person_id, 'region', 'all' from members
-    union all select members.person_id, 'cin', 'all' from members
-    union all select members.person_id, 'looked_after', 'all' from members
-    union all select members.person_id, 'ap_or_pru', 'all' from members
-    union all select members.person_id, 'persistent_absence', 'all' from members
-
-),
-
 outcomes as (
 
     select dest.person_id, dest.ks4_year, dest.destination_year, dest.destination from ws.destinations as dest
@@ -96,19 +68,75 @@ outcomes as (
 
 ),
 
-counted as (
+combos as (
 
+    -- the outcomes counted per combination of a member's groups first, so that the breakdowns
+    -- below add up a few thousand combinations rather than 23 memberships of every outcome
     select
         outcomes.ks4_year,
         outcomes.destination_year,
-        memberships.breakdown,
-        memberships.group_value,
         outcomes.destination,
+        members.sex_group,
+        members.fsm_group,
+        members.sen_group,
+        members.eal_group,
+        members.ethnicity_group,
+        members.attainment_group,
+        members.region_group,
+        members.cin_group,
+        members.cla_group,
+        members.ap_pru_group,
+        members.absence_group,
         count(*) as n_people
     from outcomes
-    inner join memberships
-        on memberships.person_id = outcomes.person_id
-    group by outcomes.ks4_year, outcomes.destination_year, memberships.breakdown, memberships.group_value, outcomes.destination
+    inner join members
+        on members.person_id = outcomes.person_id
+    group by
+        outcomes.ks4_year, outcomes.destination_year, outcomes.destination,
+        members.sex_group, members.fsm_group, members.sen_group, members.eal_group, members.ethnicity_group, members.attainment_group, members.region_group, members.cin_group, members.cla_group, members.ap_pru_group, members.absence_group
+
+),
+
+memberships as (
+
+    -- each combination once per breakdown under its group, and once under the breakdown's 'all'
+    select combos.ks4_year, combos.destination_year, combos.destination, 'all' as breakdown, 'all' as group_value, combos.n_people from combos
+    union all select combos.ks4_year, combos.destination_year, combos.destination, 'sex', combos.sex_group, combos.n_people from combos
+    union all select combos.ks4_year, combos.destination_year, combos.destination, 'ever_fsm_6', combos.fsm_group, combos.n_people from combos
+    union all select combos.ks4_year, combos.destination_year, combos.destination, 'sen', combos.sen_group, combos.n_people from combos
+    union all select combos.ks4_year, combos.destination_year, combos.destination, 'eal', combos.eal_group, combos.n_people from combos
+    union all select combos.ks4_year, combos.destination_year, combos.destination, 'ethnicity', combos.ethnicity_group, combos.n_people from combos
+    union all select combos.ks4_year, combos.destination_year, combos.destination, 'attainment', combos.attainment_group, combos.n_people from combos
+    union all select combos.ks4_year, combos.destination_year, combos.destination, 'region', combos.region_group, combos.n_people from combos
+    union all select combos.ks4_year, combos.destination_year, combos.destination, 'cin', combos.cin_group, combos.n_people from combos
+    union all select combos.ks4_year, combos.destination_year, combos.destination, 'looked_after', combos.cla_group, combos.n_people from combos
+    union all select combos.ks4_year, combos.destination_year, combos.destination, 'ap_or_pru', combos.ap_pru_group, combos.n_people from combos
+    union all select combos.ks4_year, combos.destination_year, combos.destination, 'persistent_absence', combos.absence_group, combos.n_people from combos
+    union all select combos.ks4_year, combos.destination_year, combos.destination, 'sex', 'all', combos.n_people from combos
+    union all select combos.ks4_year, combos.destination_year, combos.destination, 'ever_fsm_6', 'all', combos.n_people from combos
+    union all select combos.ks4_year, combos.destination_year, combos.destination, 'sen', 'all', combos.n_people from combos
+    union all select combos.ks4_year, combos.destination_year, combos.destination, 'eal', 'all', combos.n_people from combos
+    union all select combos.ks4_year, combos.destination_year, combos.destination, 'ethnicity', 'all', combos.n_people from combos
+    union all select combos.ks4_year, combos.destination_year, combos.destination, 'attainment', 'all', combos.n_people from combos
+    union all select combos.ks4_year, combos.destination_year, combos.destination, 'region', 'all', combos.n_people from combos
+    union all select combos.ks4_year, combos.destination_year, combos.destination, 'cin', 'all', combos.n_people from combos
+    union all select combos.ks4_year, combos.destination_year, combos.destination, 'looked_after', 'all', combos.n_people from combos
+    union all select combos.ks4_year, combos.destination_year, combos.destination, 'ap_or_pru', 'all', combos.n_people from combos
+    union all select combos.ks4_year, combos.destination_year, combos.destination, 'persistent_absence', 'all', combos.n_people from combos
+
+),
+
+counted as (
+
+    select
+        memberships.ks4_year,
+        memberships.destination_year,
+        memberships.breakdown,
+        memberships.group_value,
+        memberships.destination,
+        cast(sum(memberships.n_people) as int) as n_people
+    from memberships
+    group by memberships.ks4_year, memberships.destination_year, memberships.breakdown, memberships.group_value, memberships.destination
 
 ),
 
