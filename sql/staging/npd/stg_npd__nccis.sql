@@ -21,7 +21,7 @@ typed as (
 
     select
         nccis.*,
-        right(ltrim(rtrim(nccis.nccis_acadyr)), 4) as year_text
+        right(rtrim(nccis.nccis_acadyr), 4) as year_text
     from npd.nccis as nccis
 
 ),
@@ -46,12 +46,12 @@ select
     nullif(ltrim(rtrim(returns.nccis_pupilmatchingrefanonymous)), '') as pmr,  -- NPD pupil matching reference
     returns.academic_year,  -- academic-year end of the return
     cast(returns.nccis_monthno as int) as month_no,  -- calendar month of the return
-    case
-        when returns.academic_year is not null and returns.nccis_monthno between 1 and 12
-            then datefromparts(
-                case when returns.nccis_monthno >= 9 then returns.academic_year - 1 else returns.academic_year end,
-                returns.nccis_monthno, 1)
-    end as month_start_date,  -- first day of the return month
+    -- academic_year is named once: row stores expand it at every mention (five trims and four
+    -- substrings a row), and DATEFROMPARTS gives NULL for a NULL year or month
+    datefromparts(
+        returns.academic_year - case when returns.nccis_monthno >= 9 then 1 else 0 end,
+        case when returns.nccis_monthno between 1 and 12 then returns.nccis_monthno end,
+        1) as month_start_date,  -- first day of the return month
     cast(returns.nccis_current_activity_code as int) as activity_code,  -- NCCIS current activity code
     case
         when returns.nccis_current_activity_start_date <= cast('1900-01-01' as date)
