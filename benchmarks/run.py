@@ -1017,17 +1017,30 @@ SCALE_TARGETS = {
 }
 
 
+def _step_name(step: str) -> str:
+    for layer in ("reference__", "staging__", "intermediate__", "marts__", "outputs__"):
+        step = step.removeprefix(layer)
+    return step
+
+
 def _top_steps(case: dict[str, Any], n: int = 3) -> str:
     steps = case["build"]["steps"]
     top = sorted(steps, key=lambda s: -steps[s]["seconds"])[:n]
-    layers = ("reference__", "staging__", "intermediate__", "marts__", "outputs__")
+    return "; ".join(f"{_step_name(s)} {_fmt_s(steps[s]['seconds'])} s" for s in top)
 
-    def name(step: str) -> str:
-        for layer in layers:
-            step = step.removeprefix(layer)
-        return step
 
-    return "; ".join(f"{name(s)} {_fmt_s(steps[s]['seconds'])} s" for s in top)
+def _fastest_growing(small: dict[str, Any], large: dict[str, Any], size, n: int = 3) -> str:
+    """The steps whose time grew most beyond linear from ``small`` to ``large``: each step's
+    seconds in the large case beside its small-case seconds scaled by the size ratio."""
+    ratio = size(large) / size(small)
+    before, after = small["build"]["steps"], large["build"]["steps"]
+    excess = {s: after[s]["seconds"] - before[s]["seconds"] * ratio for s in after if s in before}
+    top = [s for s in sorted(excess, key=lambda s: (-excess[s], s)) if excess[s] > 0][:n]
+    return "above linear: " + "; ".join(
+        f"{_step_name(s)} {_fmt_s(after[s]['seconds'])} s "
+        f"(linear {_fmt_s(before[s]['seconds'] * ratio)} s)"
+        for s in top
+    )
 
 
 def _exponent(a: dict[str, Any] | None, b: dict[str, Any] | None, size) -> float | None:
@@ -1104,9 +1117,11 @@ def render_scale_targets(results: dict[str, Any]) -> list[str]:
         _exponent(one, three, lambda c: c["pupils"]),
         lambda v: f"{v:.2f}",
         t["growth_exponent"],
+        one and three and _fastest_growing(one, three, lambda c: c["pupils"]),
         compared=(one, three),
     )
-    pg100, dk100 = cases.get("postgres-1x100000"), cases.get("duckdb-1x100000")
+    pg10, pg100 = cases.get("postgres-1x10000"), cases.get("postgres-1x100000")
+    dk100 = cases.get("duckdb-1x100000")
     row(
         "PostgreSQL / DuckDB at 100,000 <= 3x",
         pg100 and dk100,
@@ -1119,10 +1134,11 @@ def render_scale_targets(results: dict[str, Any]) -> list[str]:
     row(
         "PostgreSQL 10,000 -> 100,000: growth exponent <= 1.05",
         pg100,
-        _exponent(cases.get("postgres-1x10000"), pg100, lambda c: c["pupils"]),
+        _exponent(pg10, pg100, lambda c: c["pupils"]),
         lambda v: f"{v:.2f}",
         t["growth_exponent"],
-        compared=(cases.get("postgres-1x10000"), pg100),
+        pg10 and pg100 and _fastest_growing(pg10, pg100, lambda c: c["pupils"]),
+        compared=(pg10, pg100),
     )
     suite = results.get("test_suite")
     row(

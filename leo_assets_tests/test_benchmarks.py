@@ -153,6 +153,16 @@ def test_issue_18_targets_are_met_missed_or_not_run():
     assert "| PostgreSQL 10,000 -> 100,000: growth exponent <= 1.05 | 1.00 | yes |" in page
     assert "| make test <= 10 min | not run | - |" in page
 
+    # a growth exponent that misses names the steps that grew most beyond linear
+    generate = {"peak_rss_mb": 4000.0}
+    results["cases"]["duckdb-1x600000"]["generate"] = generate
+    results["cases"]["duckdb-3x600000"] = case(2400.0, pupils=1_800_000, generate=generate)
+    page = "\n".join(render_scale_targets(results))
+    assert (
+        "| DuckDB 1 -> 3 cohorts of 600,000: growth exponent <= 1.05 | 1.11 | **no** | above "
+        "linear: metrics_monthly 1200 s (linear 1068 s) |"
+    ) in page
+
     # figures of two cases are set side by side only when both ran the same code
     at = {"measured_at": "2026-12-07T05:55:49"}
     results["cases"]["duckdb-1x100000"].update(code_version="aaa", **at)
