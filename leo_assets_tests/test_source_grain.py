@@ -8,10 +8,15 @@ import pytest
 from leo_assets.resources import WorkspaceDatabase, fingerprint_sql
 from leo_assets.settings import PROJECT_DIR
 from leo_assets.sqlproject.loader import LoadError, load_project
-from leo_assets.sqlproject.sources import SourceDeclarationError, load_source_declarations
+from leo_assets.sqlproject.sources import (
+    SourceDeclarationError,
+    load_catalog,
+    load_source_declarations,
+)
 from leo_assets.synthetic import GeneratorConfig, generate
 from leo_assets.synthetic.tamper import duplicate_rows
 from leo_assets_tests.helpers import (
+    REAL_SQL,
     build_selection,
     build_tables,
     make_project,
@@ -190,3 +195,56 @@ def test_generator_record_keys_agree_with_declared_grain():
         extra = set(decl.key) - set(stems)
         assert set(stems) <= set(decl.key), source
         assert extra <= {decl.year_column, "term_id"}, (source, extra)
+
+
+def test_a_year_split_source_is_counted_view_by_view(tmp_path, backend_url):
+    """The School Census's key holds census_year and term_id, which tell its views apart: the
+    duplicate count groups one view at a time and adds the counts (over every view at once it ran
+    DuckDB out of memory at three cohorts of 600,000), and still agrees with staging."""
+    backend, pg = backend_url
+    settings = settings_for(tmp_path, backend, pg, ks4_cohorts=[2014])
+    first, second = (
+        next(pv for pv in write_sources(settings).all_views() if pv.view == name)
+        for name in ("spring_census_2014", "summer_census_2014")
+    )
+
+    def row(pv, pmr, gender="M"):
+        values = {
+            "pupilmatchingrefanonymous": pmr,
+            "laestab_anon": "S1",
+            "enrolstatus": "C",
+            "recordstatus": 1,
+            "yearofbirth": 1998,
+            "monthofbirth": 5,
+            "gender": gender,
+        }
+        return {physical: values[stem] for physical, stem, _ in pv.columns if stem in values}
+
+    write_sources(
+        settings,
+        {
+            first.view: [
+                row(first, "P1"),
+                row(first, "P1"),  # an exact duplicate
+                row(first, "P2", "M"),
+                row(first, "P2", "F"),  # a key duplicate
+                row(first, "", "M"),  # no person: different pupils, both kept
+                row(first, "", "F"),
+            ],
+            # the same pupils in the next term: no duplicates
+            second.view: [row(second, "P1"), row(second, "P2")],
+        },
+    )
+    sql = load_catalog(REAL_SQL, settings).duplicate_counts("school_census", backend)
+    assert "view_counts" in sql
+    result = build_selection(settings, ["stg_npd__school_census"])
+    counts = _meta(_checks(result, "stg_npd__school_census")["source_duplicates"])
+    assert counts["denominator_rows"] == 8
+    assert counts["rows_exact_duplicate"] == 1
+    assert counts["rows_key_duplicate"] == 1
+    db = WorkspaceDatabase.from_settings(settings)
+    staged = db.scalar(
+        f"SELECT COUNT(*) FROM {db.target('stg_npd__school_census').sql(db.dialect)}"
+    )
+    db.dispose()
+    assert staged == 6  # staging keeps one row of each known pupil's key, both of no pupil
