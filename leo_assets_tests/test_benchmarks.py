@@ -196,3 +196,22 @@ def test_code_version_follows_the_sql_and_the_package(tmp_path):
     assert second != first
     (tmp_path / "leo_assets/x.py").write_text("X = 2")
     assert code_version(tmp_path) not in (first, second)
+
+
+def test_a_case_whose_code_changed_while_it_ran_is_compared_with_nothing(tmp_path, monkeypatch):
+    """The build reads each SQL file when it materialises the asset, so an edit during a case runs:
+    the case then records both fingerprints, which match no other case's."""
+    import benchmarks.run as runner
+
+    step = {"wall_seconds": 1.0, "cpu_seconds": 1.0, "peak_rss_mb": 1.0, "other_load_cores": 0.0}
+    step |= {"seconds": 1.0, "copy_seconds": 1.0}
+    monkeypatch.setattr(runner, "run_step", lambda *args, **kwargs: dict(step))
+    versions = iter(["aaa", "bbb", "ccc", "ccc"])
+    monkeypatch.setattr(runner, "code_version", lambda *args: next(versions))
+    logged: list[str] = []
+    case = runner.Case("duckdb", 10, 1)
+    changed = runner.run_case(case, tmp_path, None, log=logged.append)
+    assert changed["code_version"] == "changed during the case: aaa -> bbb"
+    assert any("code changed during the case" in line for line in logged)
+    assert runner.run_case(case, tmp_path, None, log=logged.append)["code_version"] == "ccc"
+    assert not runner._same_code(changed, {"code_version": "aaa"})
