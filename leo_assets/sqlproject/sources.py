@@ -465,10 +465,7 @@ class SourceCatalog:
         if not views or len(views) < 2:
             raw = self._raw_relation(source, dialect, missing_optional)
             return transpile(self._counts(source, raw), dialect, copy=False)
-        counts = [self._counts(source, view) for view in views]
-        union: exp.Expression = counts[0]
-        for nxt in counts[1:]:
-            union = exp.union(union, nxt, distinct=False, copy=False)
+        union = _union_all([self._counts(source, view) for view in views])
         query = exp.select(
             *[
                 exp.alias_(
@@ -583,11 +580,7 @@ class SourceCatalog:
                 return self.view_table(pv, dialect)
         selects = self._view_selects(source, dialect, missing_optional)
         assert selects is not None
-        query: exp.Expression = selects[0]
-        for nxt in selects[1:]:
-            # copy=False: the parts are new, and copying the growing union each time is quadratic
-            query = exp.union(query, nxt, distinct=False, copy=False)
-        return query
+        return _union_all(selects)
 
     def _view_selects(
         self, source: str, dialect: str, missing_optional: frozenset[tuple[str, str]] = frozenset()
@@ -642,6 +635,15 @@ class SourceCatalog:
             ]
             + ([f"text:{','.join(texts)}"] if texts else [])
         )
+
+
+def _union_all(queries: list[exp.Select]) -> exp.Expression:
+    """The queries one after another (UNION ALL); they are new, so none is copied (copying the
+    growing union at each step is quadratic)."""
+    query: exp.Expression = queries[0]
+    for nxt in queries[1:]:
+        query = exp.union(query, nxt, distinct=False, copy=False)
+    return query
 
 
 def _typed_null(name: str, typ: str, dialect: str = "tsql") -> exp.Expression:
