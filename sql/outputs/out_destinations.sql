@@ -71,7 +71,8 @@ outcomes as (
 combos as (
 
     -- the outcomes counted per combination of a member's groups first, so that the breakdowns
-    -- below add up a few thousand combinations rather than 23 memberships of every outcome
+    -- below add up combinations (at most one per outcome) rather than 23 memberships of every
+    -- outcome
     select
         outcomes.ks4_year,
         outcomes.destination_year,

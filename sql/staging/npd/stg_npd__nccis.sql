@@ -46,8 +46,8 @@ select
     nullif(ltrim(rtrim(returns.nccis_pupilmatchingrefanonymous)), '') as pmr,  -- NPD pupil matching reference
     returns.academic_year,  -- academic-year end of the return
     cast(returns.nccis_monthno as int) as month_no,  -- calendar month of the return
-    -- academic_year is named once: row stores expand it at every mention (five trims and four
-    -- substrings a row), and DATEFROMPARTS gives NULL for a NULL year or month
+    -- academic_year is named once: PostgreSQL expands it at every mention (each time five
+    -- RTRIM/RIGHTs and four SUBSTRINGs), and DATEFROMPARTS gives NULL for a NULL year or month
     datefromparts(
         returns.academic_year - case when returns.nccis_monthno >= 9 then 1 else 0 end,
         case when returns.nccis_monthno between 1 and 12 then returns.nccis_monthno end,
