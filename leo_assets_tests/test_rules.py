@@ -15,9 +15,15 @@ import pytest
 
 from leo_assets.definitions import build_definitions
 from leo_assets.resources import WorkspaceDatabase
-from leo_assets.settings import DEFAULT_STATE_HIERARCHY, Settings, SettingsError, make_settings
+from leo_assets.settings import (
+    ACTIVITY_TYPES,
+    DEFAULT_STATE_HIERARCHY,
+    Settings,
+    SettingsError,
+    make_settings,
+)
 from leo_assets.sqlproject.loader import parameter_values
-from leo_assets_tests.helpers import build_tables, settings_for, write_sources
+from leo_assets_tests.helpers import REAL_SQL, build_tables, settings_for, write_sources
 
 D = dt.date
 ALTERNATIVE = {
@@ -233,6 +239,25 @@ def test_rule_settings_are_validated_and_reach_sql_as_parameters():
         make_settings(state_min_days_by_activity={"employment": 40})
     with pytest.raises(SettingsError, match="state_hierarchy.*'neet'"):
         make_settings(state_hierarchy=["employment", "neet"])
+
+
+def test_every_activity_is_a_day_column_and_a_hierarchy_bit():
+    # metrics_monthly pivots activity_spells' types into a column each and transition_sequence
+    # reads those columns by name: an activity type in the settings or activity_spells but not in
+    # both pivots would never be counted and never become a state
+    monthly = (REAL_SQL / "marts" / "metrics_monthly.sql").read_text()
+    sequence = (REAL_SQL / "marts" / "transition_sequence.sql").read_text()
+    spells = (REAL_SQL / "marts" / "activity_spells.sql").read_text()
+    accepted = re.search(r"column: activity_type, values: \[([^\]]*)\]", spells)
+    assert accepted and set(accepted.group(1).split(", ")) == set(ACTIVITY_TYPES)
+    for activity in ACTIVITY_TYPES:
+        assert f"= '{activity}' then activity_days.days end) as days_{activity}" in monthly
+        assert f"= '{activity}' then ref.min_days end) as min_{activity}" in sequence
+        assert f"= '{activity}' then ref.priority_bit end) as bit_{activity}" in sequence
+        qualifies = f"when months.days_{activity} >= hierarchy.min_{activity} then"
+        assert f"{qualifies} hierarchy.bit_{activity} else 0 end" in sequence
+        assert f"{qualifies} 1 else 0 end" in sequence
+        assert f"when hierarchy.bit_{activity} then '{activity}'" in sequence
 
 
 # --------------------------------------------------------------- staleness of each rule setting

@@ -6,16 +6,18 @@ description: >
   traineeship, employment, self_employment, out_of_work_benefit, neet_active, neet_inactive,
   disability_carer_benefit, in_work_benefit) among the activities with at least the hierarchy's
   min_days days in the month (settings state_min_days, default 1, and
-  state_min_days_by_activity). Work above out-of-work benefits and NEET follows the ONS (ILO)
-  definition, under which any paid work in the period makes a person employed, and DfE's NEET
-  and sustained-employment measures, which count a month of work from one day; education above
-  work follows DfE's destination measures. Rule 1: a month no direct source covers takes the
+  state_min_days_by_activity); an activity the hierarchy does not list never becomes a state.
+  Work above out-of-work benefits and NEET follows the ONS (ILO) definition, under which any
+  paid work in the period makes a person employed, and DfE's NEET and sustained-employment
+  measures, which count a month of work from one day; education above work follows DfE's
+  destination measures. Rule 1: a month no direct source covers takes the
   activity of the person's NCCIS return for that month (ref_nccis_activity.fill_activity_type:
   education, apprenticeship, employment or training; state_source = nccis) when setting
   nccis_fills_gaps is on (default: for a 16-18 year old under-matched in the ILR, HESA or HMRC
   data NCCIS is the only evidence, and Sickotra ranks it first; DfE-style destinations never use
   it); else not_captured. n_activities counts the month's activities that reached their
-  threshold, so a researcher can see what the hierarchy hid.
+  threshold, so a researcher can see what the hierarchy hid. The days of each activity come from
+  metrics_monthly, the month grid.
 grain: [person_id, month_index]
 checks:
   - relationships: {column: person_id, to: ws.ks4_cohort, field: person_id}
@@ -26,19 +28,113 @@ indexes: [[person_id]]
 
 with
 
-top_priority as (
+hierarchy as (
 
-    -- the month's highest-priority activity (priorities are unique: 1, 2, 3... in setting order)
+    -- ref_state_hierarchy as one row: per activity its threshold and its priority as a bit
+    -- (priority 1 -> 1, 2 -> 2, 3 -> 4, ...: priorities are unique, 1, 2, 3... in setting
+    -- order, so the lowest bit set in a month's mask is its highest-priority activity). An
+    -- activity the hierarchy does not list has NULLs and never qualifies.
     select
-        activity.person_id,
-        activity.month_index,
-        min(hierarchy.priority) as top_priority,
-        count(*) as n_activities
-    from ws.int_activity_months as activity
-    inner join ws.ref_state_hierarchy as hierarchy
-        on hierarchy.activity_type = activity.activity_type
-    where activity.days_in_month >= hierarchy.min_days
-    group by activity.person_id, activity.month_index
+        max(case when ref.activity_type = 'school' then ref.min_days end) as min_school,
+        max(case when ref.activity_type = 'fe' then ref.min_days end) as min_fe,
+        max(case when ref.activity_type = 'apprenticeship' then ref.min_days end) as min_apprenticeship,
+        max(case when ref.activity_type = 'traineeship' then ref.min_days end) as min_traineeship,
+        max(case when ref.activity_type = 'he' then ref.min_days end) as min_he,
+        max(case when ref.activity_type = 'employment' then ref.min_days end) as min_employment,
+        max(case when ref.activity_type = 'self_employment' then ref.min_days end) as min_self_employment,
+        max(case when ref.activity_type = 'out_of_work_benefit' then ref.min_days end) as min_out_of_work_benefit,
+        max(case when ref.activity_type = 'disability_carer_benefit' then ref.min_days end) as min_disability_carer_benefit,
+        max(case when ref.activity_type = 'in_work_benefit' then ref.min_days end) as min_in_work_benefit,
+        max(case when ref.activity_type = 'neet_active' then ref.min_days end) as min_neet_active,
+        max(case when ref.activity_type = 'neet_inactive' then ref.min_days end) as min_neet_inactive,
+        max(case when ref.activity_type = 'custody' then ref.min_days end) as min_custody,
+        max(case when ref.activity_type = 'school' then ref.priority_bit end) as bit_school,
+        max(case when ref.activity_type = 'fe' then ref.priority_bit end) as bit_fe,
+        max(case when ref.activity_type = 'apprenticeship' then ref.priority_bit end) as bit_apprenticeship,
+        max(case when ref.activity_type = 'traineeship' then ref.priority_bit end) as bit_traineeship,
+        max(case when ref.activity_type = 'he' then ref.priority_bit end) as bit_he,
+        max(case when ref.activity_type = 'employment' then ref.priority_bit end) as bit_employment,
+        max(case when ref.activity_type = 'self_employment' then ref.priority_bit end) as bit_self_employment,
+        max(case when ref.activity_type = 'out_of_work_benefit' then ref.priority_bit end) as bit_out_of_work_benefit,
+        max(case when ref.activity_type = 'disability_carer_benefit' then ref.priority_bit end) as bit_disability_carer_benefit,
+        max(case when ref.activity_type = 'in_work_benefit' then ref.priority_bit end) as bit_in_work_benefit,
+        max(case when ref.activity_type = 'neet_active' then ref.priority_bit end) as bit_neet_active,
+        max(case when ref.activity_type = 'neet_inactive' then ref.priority_bit end) as bit_neet_inactive,
+        max(case when ref.activity_type = 'custody' then ref.priority_bit end) as bit_custody
+    from (
+        select
+            listed.activity_type,
+            listed.min_days,
+            cast(power(2, listed.priority - 1) as int) as priority_bit
+        from ws.ref_state_hierarchy as listed
+    ) as ref
+
+),
+
+qualifying as (
+
+    -- per month: the bits of the activities that reached their threshold, and how many did
+    select
+        months.person_id,
+        months.ks4_year,
+        months.month_index,
+        months.month_start_date,
+        case when months.days_school >= hierarchy.min_school then hierarchy.bit_school else 0 end
+        + case when months.days_fe >= hierarchy.min_fe then hierarchy.bit_fe else 0 end
+        + case when months.days_apprenticeship >= hierarchy.min_apprenticeship then hierarchy.bit_apprenticeship else 0 end
+        + case when months.days_traineeship >= hierarchy.min_traineeship then hierarchy.bit_traineeship else 0 end
+        + case when months.days_he >= hierarchy.min_he then hierarchy.bit_he else 0 end
+        + case when months.days_employment >= hierarchy.min_employment then hierarchy.bit_employment else 0 end
+        + case when months.days_self_employment >= hierarchy.min_self_employment then hierarchy.bit_self_employment else 0 end
+        + case when months.days_out_of_work_benefit >= hierarchy.min_out_of_work_benefit then hierarchy.bit_out_of_work_benefit else 0 end
+        + case when months.days_disability_carer_benefit >= hierarchy.min_disability_carer_benefit then hierarchy.bit_disability_carer_benefit else 0 end
+        + case when months.days_in_work_benefit >= hierarchy.min_in_work_benefit then hierarchy.bit_in_work_benefit else 0 end
+        + case when months.days_neet_active >= hierarchy.min_neet_active then hierarchy.bit_neet_active else 0 end
+        + case when months.days_neet_inactive >= hierarchy.min_neet_inactive then hierarchy.bit_neet_inactive else 0 end
+        + case when months.days_custody >= hierarchy.min_custody then hierarchy.bit_custody else 0 end
+        as mask,
+        case when months.days_school >= hierarchy.min_school then 1 else 0 end
+        + case when months.days_fe >= hierarchy.min_fe then 1 else 0 end
+        + case when months.days_apprenticeship >= hierarchy.min_apprenticeship then 1 else 0 end
+        + case when months.days_traineeship >= hierarchy.min_traineeship then 1 else 0 end
+        + case when months.days_he >= hierarchy.min_he then 1 else 0 end
+        + case when months.days_employment >= hierarchy.min_employment then 1 else 0 end
+        + case when months.days_self_employment >= hierarchy.min_self_employment then 1 else 0 end
+        + case when months.days_out_of_work_benefit >= hierarchy.min_out_of_work_benefit then 1 else 0 end
+        + case when months.days_disability_carer_benefit >= hierarchy.min_disability_carer_benefit then 1 else 0 end
+        + case when months.days_in_work_benefit >= hierarchy.min_in_work_benefit then 1 else 0 end
+        + case when months.days_neet_active >= hierarchy.min_neet_active then 1 else 0 end
+        + case when months.days_neet_inactive >= hierarchy.min_neet_inactive then 1 else 0 end
+        + case when months.days_custody >= hierarchy.min_custody then 1 else 0 end
+        as n_activities
+    from ws.metrics_monthly as months
+    cross join hierarchy
+
+),
+
+top_activity as (
+
+    -- the lowest bit set in the mask (mask & -mask, in two's complement) is the highest-priority
+    -- activity; a mask of 0 (no activity reached its threshold) matches no bit and gives NULL
+    select
+        qualifying.*,
+        case qualifying.mask & -qualifying.mask
+            when hierarchy.bit_school then 'school'
+            when hierarchy.bit_fe then 'fe'
+            when hierarchy.bit_apprenticeship then 'apprenticeship'
+            when hierarchy.bit_traineeship then 'traineeship'
+            when hierarchy.bit_he then 'he'
+            when hierarchy.bit_employment then 'employment'
+            when hierarchy.bit_self_employment then 'self_employment'
+            when hierarchy.bit_out_of_work_benefit then 'out_of_work_benefit'
+            when hierarchy.bit_disability_carer_benefit then 'disability_carer_benefit'
+            when hierarchy.bit_in_work_benefit then 'in_work_benefit'
+            when hierarchy.bit_neet_active then 'neet_active'
+            when hierarchy.bit_neet_inactive then 'neet_inactive'
+            when hierarchy.bit_custody then 'custody'
+        end as activity_type
+    from qualifying
+    cross join hierarchy
 
 ),
 
@@ -66,19 +162,14 @@ select
     months.ks4_year,  -- KS4 cohort
     months.month_index,  -- 1 = the September after KS4
     months.month_start_date,  -- first day of the month
-    coalesce(hierarchy.activity_type, nccis_fill.fill_activity_type, 'not_captured') as state,  -- the month's state by the hierarchy, else NCCIS, else not_captured
+    coalesce(months.activity_type, nccis_fill.fill_activity_type, 'not_captured') as state,  -- the month's state by the hierarchy, else NCCIS, else not_captured
     case
-        when hierarchy.activity_type is not null then 'direct'
+        when months.activity_type is not null then 'direct'
         when nccis_fill.fill_activity_type is not null then 'nccis'
         else 'none'
     end as state_source,  -- direct = a source recording the activity itself; nccis = filled from the NCCIS return; none = not_captured
-    cast(coalesce(top_priority.n_activities, 0) as int) as n_activities  -- activities above their threshold in the month
-from ws.int_cohort_months as months
-left join top_priority
-    on top_priority.person_id = months.person_id
-    and top_priority.month_index = months.month_index
-left join ws.ref_state_hierarchy as hierarchy
-    on hierarchy.priority = top_priority.top_priority
+    cast(months.n_activities as int) as n_activities  -- activities above their threshold in the month
+from top_activity as months
 left join nccis_fill
     on nccis_fill.person_id = months.person_id
     and nccis_fill.month_start_date = months.month_start_date
