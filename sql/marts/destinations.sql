@@ -61,15 +61,17 @@ apprenticeship_runs as (
 
 summary as (
 
+    -- months are counted with COUNT cast to INT, the type on every engine (a SUM of the 0/1
+    -- flags is a BIGINT on PostgreSQL, and DuckDB aggregates it in slower 128-bit states)
     select
         months.person_id,
         months.ks4_year,
         months.destination_year,
-        sum(case when months.is_october_to_march = 1 then months.has_education else 0 end) as education_months,
-        sum(case when months.is_october_to_march = 1 then months.has_employment else 0 end) as employment_months,
-        sum(case when months.is_october_to_march = 1
-                 and (months.has_education = 1 or months.has_employment = 1 or months.has_apprenticeship = 1)
-                 then 1 else 0 end) as participation_months,
+        cast(count(case when months.is_october_to_march = 1 and months.has_education = 1 then 1 end) as int) as education_months,
+        cast(count(case when months.is_october_to_march = 1 and months.has_employment = 1 then 1 end) as int) as employment_months,
+        cast(count(case when months.is_october_to_march = 1
+                   and (months.has_education = 1 or months.has_employment = 1 or months.has_apprenticeship = 1)
+                   then 1 end) as int) as participation_months,
         max(case when months.has_education = 1 or months.has_employment = 1 or months.has_apprenticeship = 1
                  then 1 else 0 end) as has_participation,
         max(months.has_out_of_work_benefit) as has_out_of_work_benefit,

@@ -58,13 +58,13 @@ clipped as (
         windows.year,
         windows.basis,
         spells.activity_type,
-        sum(
+        cast(sum(
             datediff(
                 day,
                 case when spells.start_date > windows.year_start_date then spells.start_date else windows.year_start_date end,
                 case when spells.end_date < windows.year_end_date then spells.end_date else windows.year_end_date end
             ) + 1
-        ) as days,
+        ) as int) as days,  -- INT, SQL Server's type of this SUM, on every engine (PostgreSQL: BIGINT)
         max(spells.n_days) as longest_spell_days
     from windows
     inner join ws.activity_spells as spells
