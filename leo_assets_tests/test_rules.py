@@ -251,7 +251,7 @@ def test_every_activity_is_a_day_column_and_a_hierarchy_bit():
     accepted = re.search(r"column: activity_type, values: \[([^\]]*)\]", spells)
     assert accepted and set(accepted.group(1).split(", ")) == set(ACTIVITY_TYPES)
     for activity in ACTIVITY_TYPES:
-        assert f"= '{activity}' then activity_days.days end) as days_{activity}" in monthly
+        assert f"= '{activity}' then activity.days_in_month end) as days_{activity}" in monthly
         assert f"= '{activity}' then ref.min_days end) as min_{activity}" in sequence
         assert f"= '{activity}' then ref.priority_bit end) as bit_{activity}" in sequence
         qualifies = f"when months.days_{activity} >= hierarchy.min_{activity} then"

@@ -2,11 +2,9 @@
 description: >
   One row per KS4 cohort member x month from the September after KS4 (month 1) for
   @months_after_ks4 months, up to the reference date: the days of each activity in the month
-  (0 when none), from activity_spells clipped to the month (a month cut by the reference date
-  counts its days up to it; same-type spells do not overlap, so the days of one activity never
-  exceed the month's). Activities overlap (a student can work), so the days of a month can add up
-  to more than its length. This is the month grid of the person-month tables:
-  transition_sequence takes each month's state from it.
+  (0 when none), from activity_spells through int_activity_months. Activities overlap (a student
+  can work), so the days of a month can add up to more than its length; each activity alone
+  never exceeds it.
 grain: [person_id, month_index]
 checks:
   - relationships: {column: person_id, to: ws.ks4_cohort, field: person_id}
@@ -16,62 +14,29 @@ indexes: [[person_id]]
 
 with
 
-month_overlaps as (
-
-    -- each activity spell overlapping a month of the frame, with its days in the month
-    select
-        months.person_id,
-        months.month_index,
-        spells.activity_type,
-        datediff(
-            day,
-            case when spells.start_date > months.month_start_date then spells.start_date else months.month_start_date end,
-            case when spells.end_date < months.month_end_date then spells.end_date else months.month_end_date end
-        ) + 1 as days
-    from ws.int_cohort_months as months
-    inner join ws.activity_spells as spells
-        on spells.person_id = months.person_id
-        and spells.start_date <= months.month_end_date
-        and spells.end_date >= months.month_start_date
-
-),
-
-activity_days as (
-
-    -- one row per person, month and activity: several spells of one activity in a month add up
-    select
-        month_overlaps.person_id,
-        month_overlaps.month_index,
-        month_overlaps.activity_type,
-        cast(sum(month_overlaps.days) as int) as days
-    from month_overlaps
-    group by month_overlaps.person_id, month_overlaps.month_index, month_overlaps.activity_type
-
-),
-
 days as (
 
-    -- one row per person and month with any activity, each activity's days in a column; MAX takes
-    -- the one row of activity_days (a SUM would add nothing but cost: DuckDB sums integers in
-    -- 128-bit states; here the whole pivot took 7.9 s with SUM and 6.0 s this way at 100,000)
+    -- one row per person, month and activity (int_activity_months' grain, which its blocking
+    -- grain_unique check holds), so MAX takes that row's days: a SUM would add nothing but cost
+    -- (DuckDB sums integers in 128-bit states; docs/benchmarks.md: 7.8 s -> 5.6 s at 100,000)
     select
-        activity_days.person_id,
-        activity_days.month_index,
-        max(case when activity_days.activity_type = 'school' then activity_days.days end) as days_school,
-        max(case when activity_days.activity_type = 'fe' then activity_days.days end) as days_fe,
-        max(case when activity_days.activity_type = 'apprenticeship' then activity_days.days end) as days_apprenticeship,
-        max(case when activity_days.activity_type = 'traineeship' then activity_days.days end) as days_traineeship,
-        max(case when activity_days.activity_type = 'he' then activity_days.days end) as days_he,
-        max(case when activity_days.activity_type = 'employment' then activity_days.days end) as days_employment,
-        max(case when activity_days.activity_type = 'self_employment' then activity_days.days end) as days_self_employment,
-        max(case when activity_days.activity_type = 'out_of_work_benefit' then activity_days.days end) as days_out_of_work_benefit,
-        max(case when activity_days.activity_type = 'disability_carer_benefit' then activity_days.days end) as days_disability_carer_benefit,
-        max(case when activity_days.activity_type = 'in_work_benefit' then activity_days.days end) as days_in_work_benefit,
-        max(case when activity_days.activity_type = 'neet_active' then activity_days.days end) as days_neet_active,
-        max(case when activity_days.activity_type = 'neet_inactive' then activity_days.days end) as days_neet_inactive,
-        max(case when activity_days.activity_type = 'custody' then activity_days.days end) as days_custody
-    from activity_days
-    group by activity_days.person_id, activity_days.month_index
+        activity.person_id,
+        activity.month_index,
+        max(case when activity.activity_type = 'school' then activity.days_in_month end) as days_school,
+        max(case when activity.activity_type = 'fe' then activity.days_in_month end) as days_fe,
+        max(case when activity.activity_type = 'apprenticeship' then activity.days_in_month end) as days_apprenticeship,
+        max(case when activity.activity_type = 'traineeship' then activity.days_in_month end) as days_traineeship,
+        max(case when activity.activity_type = 'he' then activity.days_in_month end) as days_he,
+        max(case when activity.activity_type = 'employment' then activity.days_in_month end) as days_employment,
+        max(case when activity.activity_type = 'self_employment' then activity.days_in_month end) as days_self_employment,
+        max(case when activity.activity_type = 'out_of_work_benefit' then activity.days_in_month end) as days_out_of_work_benefit,
+        max(case when activity.activity_type = 'disability_carer_benefit' then activity.days_in_month end) as days_disability_carer_benefit,
+        max(case when activity.activity_type = 'in_work_benefit' then activity.days_in_month end) as days_in_work_benefit,
+        max(case when activity.activity_type = 'neet_active' then activity.days_in_month end) as days_neet_active,
+        max(case when activity.activity_type = 'neet_inactive' then activity.days_in_month end) as days_neet_inactive,
+        max(case when activity.activity_type = 'custody' then activity.days_in_month end) as days_custody
+    from ws.int_activity_months as activity
+    group by activity.person_id, activity.month_index
 
 )
 
