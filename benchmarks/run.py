@@ -173,10 +173,16 @@ def step_floor(case: Case, workdir: Path, pg_url: str | None) -> dict[str, Any]:
     db = WorkspaceDatabase.from_settings(settings)
     db.scalar("SELECT 1")
     tables: dict[str, dict[str, Any]] = {}
+    not_built: list[str] = []
     started = time.perf_counter()
     for name in project.order:
         model = project.models[name]
         if model.materialize != "table" or model.is_seed:
+            continue
+        if db.relation_kind(name) != "table":
+            # a failed build wrote no table for this model or those after it: the case is
+            # recorded as failed, with the floor of what the build did write
+            not_built.append(f"{model.layer}/{name}")
             continue
         target = db.target(name).sql(db.dialect)
         t0 = time.perf_counter()
@@ -190,7 +196,7 @@ def step_floor(case: Case, workdir: Path, pg_url: str | None) -> dict[str, Any]:
         tables[key] = {"seconds": round(time.perf_counter() - t0, 4)}
     seconds = time.perf_counter() - started
     db.dispose()
-    return {"seconds": seconds, "tables": tables}
+    return {"seconds": seconds, "tables": tables, "not_built": not_built}
 
 
 def step_build(case: Case, workdir: Path, pg_url: str | None) -> dict[str, Any]:

@@ -215,3 +215,25 @@ def test_a_case_whose_code_changed_while_it_ran_is_compared_with_nothing(tmp_pat
     assert any("code changed during the case" in line for line in logged)
     assert runner.run_case(case, tmp_path, None, log=logged.append)["code_version"] == "ccc"
     assert not runner._same_code(changed, {"code_version": "aaa"})
+
+
+@pytest.mark.timeout(120)
+def test_the_floor_of_a_failed_build_copies_what_it_wrote(tmp_path):
+    # a build that stopped part-way (the three-cohort case ran out of memory on 7 December) left
+    # tables missing, and the floor step's error then ended the whole run unrecorded: the floor
+    # now copies the tables that exist and names the others, so the case is recorded as failed
+    from benchmarks.run import Case, _settings, step_floor, step_generate
+    from leo_assets.resources import WorkspaceDatabase
+
+    case = Case("duckdb", 50, 1)
+    step_generate(case, tmp_path, None)
+    db = WorkspaceDatabase.from_settings(_settings(case, tmp_path, None))
+    db.ensure_schema()
+    lookup = db.target("person_lookup").sql("duckdb")
+    db.execute([f"CREATE TABLE {lookup} AS SELECT 1 AS person_id"])
+    db.dispose()
+
+    floor = step_floor(case, tmp_path, None)
+    assert list(floor["tables"]) == ["marts/person_lookup"]
+    assert "marts/metrics_monthly" in floor["not_built"]
+    assert "marts/person_lookup" not in floor["not_built"]
