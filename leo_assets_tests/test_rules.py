@@ -254,9 +254,13 @@ def test_every_activity_is_a_day_column_and_a_hierarchy_bit():
         assert f"= '{activity}' then activity.days_in_month end) as days_{activity}" in monthly
         assert f"= '{activity}' then ref.min_days end) as min_{activity}" in sequence
         assert f"= '{activity}' then ref.priority_bit end) as bit_{activity}" in sequence
-        qualifies = f"when months.days_{activity} >= hierarchy.min_{activity} then"
-        assert f"{qualifies} hierarchy.bit_{activity} else 0 end" in sequence
-        assert f"{qualifies} 1 else 0 end" in sequence
+        reached = (
+            f"when months.days_{activity} >= hierarchy.min_{activity} then hierarchy.bit_{activity}"
+        )
+        assert f"{reached} else 0 end as reached_{activity}" in sequence
+        # once in the mask, once (as its sign) in n_activities
+        assert sequence.count(f"reached.reached_{activity}") == 2
+        assert f"sign(reached.reached_{activity})" in sequence
         assert f"when hierarchy.bit_{activity} then '{activity}'" in sequence
 
 

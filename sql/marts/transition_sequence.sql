@@ -73,42 +73,53 @@ hierarchy as (
 
 qualifying as (
 
-    -- per month: the bits of the activities that reached their threshold, and how many did
+    -- per month and activity: the activity's bit when its days reached its threshold, else 0
     select
         months.person_id,
         months.ks4_year,
         months.month_index,
         months.month_start_date,
-        case when months.days_school >= hierarchy.min_school then hierarchy.bit_school else 0 end
-        + case when months.days_fe >= hierarchy.min_fe then hierarchy.bit_fe else 0 end
-        + case when months.days_apprenticeship >= hierarchy.min_apprenticeship then hierarchy.bit_apprenticeship else 0 end
-        + case when months.days_traineeship >= hierarchy.min_traineeship then hierarchy.bit_traineeship else 0 end
-        + case when months.days_he >= hierarchy.min_he then hierarchy.bit_he else 0 end
-        + case when months.days_employment >= hierarchy.min_employment then hierarchy.bit_employment else 0 end
-        + case when months.days_self_employment >= hierarchy.min_self_employment then hierarchy.bit_self_employment else 0 end
-        + case when months.days_out_of_work_benefit >= hierarchy.min_out_of_work_benefit then hierarchy.bit_out_of_work_benefit else 0 end
-        + case when months.days_disability_carer_benefit >= hierarchy.min_disability_carer_benefit then hierarchy.bit_disability_carer_benefit else 0 end
-        + case when months.days_in_work_benefit >= hierarchy.min_in_work_benefit then hierarchy.bit_in_work_benefit else 0 end
-        + case when months.days_neet_active >= hierarchy.min_neet_active then hierarchy.bit_neet_active else 0 end
-        + case when months.days_neet_inactive >= hierarchy.min_neet_inactive then hierarchy.bit_neet_inactive else 0 end
-        + case when months.days_custody >= hierarchy.min_custody then hierarchy.bit_custody else 0 end
-        as mask,
-        case when months.days_school >= hierarchy.min_school then 1 else 0 end
-        + case when months.days_fe >= hierarchy.min_fe then 1 else 0 end
-        + case when months.days_apprenticeship >= hierarchy.min_apprenticeship then 1 else 0 end
-        + case when months.days_traineeship >= hierarchy.min_traineeship then 1 else 0 end
-        + case when months.days_he >= hierarchy.min_he then 1 else 0 end
-        + case when months.days_employment >= hierarchy.min_employment then 1 else 0 end
-        + case when months.days_self_employment >= hierarchy.min_self_employment then 1 else 0 end
-        + case when months.days_out_of_work_benefit >= hierarchy.min_out_of_work_benefit then 1 else 0 end
-        + case when months.days_disability_carer_benefit >= hierarchy.min_disability_carer_benefit then 1 else 0 end
-        + case when months.days_in_work_benefit >= hierarchy.min_in_work_benefit then 1 else 0 end
-        + case when months.days_neet_active >= hierarchy.min_neet_active then 1 else 0 end
-        + case when months.days_neet_inactive >= hierarchy.min_neet_inactive then 1 else 0 end
-        + case when months.days_custody >= hierarchy.min_custody then 1 else 0 end
-        as n_activities
+        case when months.days_school >= hierarchy.min_school then hierarchy.bit_school else 0 end as reached_school,
+        case when months.days_fe >= hierarchy.min_fe then hierarchy.bit_fe else 0 end as reached_fe,
+        case when months.days_apprenticeship >= hierarchy.min_apprenticeship then hierarchy.bit_apprenticeship else 0 end as reached_apprenticeship,
+        case when months.days_traineeship >= hierarchy.min_traineeship then hierarchy.bit_traineeship else 0 end as reached_traineeship,
+        case when months.days_he >= hierarchy.min_he then hierarchy.bit_he else 0 end as reached_he,
+        case when months.days_employment >= hierarchy.min_employment then hierarchy.bit_employment else 0 end as reached_employment,
+        case when months.days_self_employment >= hierarchy.min_self_employment then hierarchy.bit_self_employment else 0 end as reached_self_employment,
+        case when months.days_out_of_work_benefit >= hierarchy.min_out_of_work_benefit then hierarchy.bit_out_of_work_benefit else 0 end as reached_out_of_work_benefit,
+        case when months.days_disability_carer_benefit >= hierarchy.min_disability_carer_benefit then hierarchy.bit_disability_carer_benefit else 0 end as reached_disability_carer_benefit,
+        case when months.days_in_work_benefit >= hierarchy.min_in_work_benefit then hierarchy.bit_in_work_benefit else 0 end as reached_in_work_benefit,
+        case when months.days_neet_active >= hierarchy.min_neet_active then hierarchy.bit_neet_active else 0 end as reached_neet_active,
+        case when months.days_neet_inactive >= hierarchy.min_neet_inactive then hierarchy.bit_neet_inactive else 0 end as reached_neet_inactive,
+        case when months.days_custody >= hierarchy.min_custody then hierarchy.bit_custody else 0 end as reached_custody
     from ws.metrics_monthly as months
     cross join hierarchy
+
+),
+
+masked as (
+
+    -- per month: the bits of the activities that reached their threshold, and how many did
+    select
+        reached.person_id,
+        reached.ks4_year,
+        reached.month_index,
+        reached.month_start_date,
+        reached.reached_school + reached.reached_fe + reached.reached_apprenticeship
+        + reached.reached_traineeship + reached.reached_he + reached.reached_employment
+        + reached.reached_self_employment + reached.reached_out_of_work_benefit
+        + reached.reached_disability_carer_benefit + reached.reached_in_work_benefit
+        + reached.reached_neet_active + reached.reached_neet_inactive + reached.reached_custody
+        as mask,
+        sign(reached.reached_school) + sign(reached.reached_fe)
+        + sign(reached.reached_apprenticeship) + sign(reached.reached_traineeship)
+        + sign(reached.reached_he) + sign(reached.reached_employment)
+        + sign(reached.reached_self_employment) + sign(reached.reached_out_of_work_benefit)
+        + sign(reached.reached_disability_carer_benefit) + sign(reached.reached_in_work_benefit)
+        + sign(reached.reached_neet_active) + sign(reached.reached_neet_inactive)
+        + sign(reached.reached_custody)
+        as n_activities
+    from qualifying as reached
 
 ),
 
@@ -117,8 +128,8 @@ top_activity as (
     -- the lowest bit set in the mask (mask & -mask, in two's complement) is the highest-priority
     -- activity; a mask of 0 (no activity reached its threshold) matches no bit and gives NULL
     select
-        qualifying.*,
-        case qualifying.mask & -qualifying.mask
+        masked.*,
+        case masked.mask & -masked.mask
             when hierarchy.bit_school then 'school'
             when hierarchy.bit_fe then 'fe'
             when hierarchy.bit_apprenticeship then 'apprenticeship'
@@ -133,7 +144,7 @@ top_activity as (
             when hierarchy.bit_neet_inactive then 'neet_inactive'
             when hierarchy.bit_custody then 'custody'
         end as activity_type
-    from qualifying
+    from masked
     cross join hierarchy
 
 ),
