@@ -253,27 +253,27 @@ units as (
 
 counted as (
 
-    select units.diagnostic_id, units.measure, 'all' as ks4_year, 'all' as subgroup, 'all' as subgroup_value,
-        sum(units.numerator) as numerator, sum(units.denominator) as denominator
+    -- one pass over the units, three groupings: overall, by the breakdown (units that have
+    -- one), and by the KS4 cohort of the unit's person (units of a cohort member); GROUPING()
+    -- tells a grouping's 'all' from a NULL, which the HAVING drops (no breakdown, no cohort)
+    select
+        units.diagnostic_id,
+        units.measure,
+        case when grouping(cohort.ks4_year) = 0 then cast(cohort.ks4_year as varchar(4)) else 'all' end as ks4_year,
+        case when grouping(units.breakdown) = 0 then units.breakdown else 'all' end as subgroup,
+        case when grouping(units.breakdown) = 0 then coalesce(units.breakdown_value, 'unknown') else 'all' end as subgroup_value,
+        sum(units.numerator) as numerator,
+        sum(units.denominator) as denominator
     from units
-    group by units.diagnostic_id, units.measure
-
-    union all
-
-    select units.diagnostic_id, units.measure, 'all', units.breakdown, coalesce(units.breakdown_value, 'unknown'),
-        sum(units.numerator), sum(units.denominator)
-    from units
-    where units.breakdown is not null
-    group by units.diagnostic_id, units.measure, units.breakdown, coalesce(units.breakdown_value, 'unknown')
-
-    union all
-
-    select units.diagnostic_id, units.measure, cast(cohort.ks4_year as varchar(4)), 'all', 'all',
-        sum(units.numerator), sum(units.denominator)
-    from units
-    inner join ws.ks4_cohort as cohort
+    left join ws.ks4_cohort as cohort
         on cohort.person_id = units.person_id
-    group by units.diagnostic_id, units.measure, cohort.ks4_year
+    group by grouping sets (
+        (units.diagnostic_id, units.measure),
+        (units.diagnostic_id, units.measure, units.breakdown, coalesce(units.breakdown_value, 'unknown')),
+        (units.diagnostic_id, units.measure, cohort.ks4_year)
+    )
+    having (grouping(units.breakdown) = 1 or units.breakdown is not null)
+        and (grouping(cohort.ks4_year) = 1 or cohort.ks4_year is not null)
 
 )
 
