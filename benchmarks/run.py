@@ -81,6 +81,7 @@ class Case:
     engine: str  # duckdb | postgres
     pupils: int  # per cohort
     cohorts: int
+    last_cohort: int = LAST_COHORT  # the cohorts are the last `cohorts` KS4 years up to this one
 
     @property
     def name(self) -> str:
@@ -92,7 +93,7 @@ class Case:
 
     @property
     def ks4_cohorts(self) -> list[int]:
-        return list(range(LAST_COHORT - self.cohorts + 1, LAST_COHORT + 1))
+        return list(range(self.last_cohort - self.cohorts + 1, self.last_cohort + 1))
 
     @classmethod
     def parse(cls, engine: str, spec: str) -> Case:
@@ -299,7 +300,9 @@ STEPS = {
 
 def _child_main(step: str, case_file: Path, result_file: Path) -> None:
     spec = json.loads(case_file.read_text())
-    case = Case(spec["engine"], spec["pupils"], spec["cohorts"])
+    case = Case(
+        spec["engine"], spec["pupils"], spec["cohorts"], spec.get("last_cohort", LAST_COHORT)
+    )
     out = STEPS[step](case, Path(spec["workdir"]), spec.get("pg_url"))
     usage = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -379,6 +382,34 @@ def run_step(
     return out
 
 
+def generate_alone(case: Case, workdir: Path, log=print) -> list[dict[str, Any]]:
+    """Each cohort of a several-cohort case generated on its own (in a scratch folder, deleted
+    after): its seconds and peak. The cohorts differ in size (an earlier cohort has more years
+    of follow-up, so more rows), so the peak of generating them together is judged against the
+    largest of these, not against one cohort of another year."""
+    alone = []
+    for cohort in case.ks4_cohorts:
+        single = Case(case.engine, case.pupils, 1, last_cohort=cohort)
+        folder = workdir / f"alone-{cohort}"
+        folder.mkdir()
+        try:
+            result = run_step("generate", single, folder, None)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        log(
+            f"[{case.name}] generate {cohort} alone: {result['wall_seconds']:.1f} s wall, "
+            f"{result['peak_rss_mb']:.0f} MB peak"
+        )
+        alone.append(
+            {
+                "cohort": cohort,
+                "seconds": result["seconds"],
+                "peak_rss_mb": result["peak_rss_mb"],
+            }
+        )
+    return alone
+
+
 def _busy_cpu_seconds() -> float:
     import psutil
 
@@ -435,6 +466,8 @@ def run_case(
                 f"{out[step]['peak_rss_mb']:.0f} MB peak, other load "
                 f"{out[step]['other_load_cores']:.1f} cores"
             )
+        if case.cohorts > 1 and case.engine == "duckdb":
+            out["generate_alone"] = generate_alone(case, workdir, log)
         out["build_over_scan"] = round(
             out["build"]["seconds"] / max(out["scan"]["seconds"], 1e-6), 2
         )
@@ -779,6 +812,11 @@ def render_markdown(results: dict[str, Any]) -> str:
             "near 1 means the step"
         ),
         "ran on about one core and its wall time is inflated accordingly.",
+        (
+            "A case of several cohorts also generates each of its cohorts alone (their peaks are "
+            "named in the table of targets): the cohorts differ in size, so the peak of "
+            "generating them together is judged against the largest of them alone."
+        ),
         "",
         "## Summary",
         "",
@@ -1021,9 +1059,9 @@ SCALE_TARGETS = {
     "peak_rss_mb": 6 * 1024,
     "build_over_floor": 5.0,
     "cohorts_peak_rss_mb": 12 * 1024,
-    # generate streams cohort by cohort: three cohorts peak as their largest does. The one-cohort
-    # case is KS4 2014 and the three-cohort case adds 2012 and 2013, whose pupils have two and
-    # one more years of outcomes (2012 alone: about 7 % above 2014 at 600,000, see notes.md)
+    # generate streams cohort by cohort: three cohorts peak as their largest does. The cohorts
+    # differ (2012 has two more years of outcomes than 2014), so the three-cohort peak is
+    # compared with each of its cohorts generated alone (generate_alone), not with 2014's
     "generate_peak_ratio": 1.10,
     "growth_exponent": 1.05,
     "pg_over_duckdb": 3.0,
@@ -1117,13 +1155,15 @@ def render_scale_targets(results: dict[str, Any]) -> list[str]:
         seconds[1],
         t["cohorts_peak_rss_mb"],
     )
+    alone = three and three.get("generate_alone")
     row(
-        "DuckDB 3 x 600,000: generate peak / one cohort's <= 1.10",
+        "DuckDB 3 x 600,000: generate peak / its largest cohort's alone <= 1.10",
         three,
-        one and three and three["generate"]["peak_rss_mb"] / one["generate"]["peak_rss_mb"],
+        alone and three["generate"]["peak_rss_mb"] / max(a["peak_rss_mb"] for a in alone),
         lambda v: f"{v:.2f}",
         t["generate_peak_ratio"],
-        compared=(one, three),
+        alone
+        and "alone: " + "; ".join(f"{a['cohort']} {_fmt_mb(a['peak_rss_mb'])} MB" for a in alone),
     )
     row(
         "DuckDB 1 -> 3 cohorts of 600,000: growth exponent <= 1.05",

@@ -162,6 +162,17 @@ def test_issue_18_targets_are_met_missed_or_not_run():
         "| DuckDB 1 -> 3 cohorts of 600,000: growth exponent <= 1.05 | 1.11 | **no** | above "
         "linear: metrics_monthly 1200 s (linear 1068 s) |"
     ) in page
+    # the generate peak of several cohorts is judged against the largest of them alone
+    label = "| DuckDB 3 x 600,000: generate peak / its largest cohort's alone <= 1.10 |"
+    assert f"{label} not run |" in page
+    results["cases"]["duckdb-3x600000"]["generate_alone"] = [
+        {"cohort": 2012, "peak_rss_mb": 3900.0},
+        {"cohort": 2013, "peak_rss_mb": 3500.0},
+    ]
+    assert f"{label} 1.03 | yes |  |" in "\n".join(render_scale_targets(results))
+    results["cases"]["duckdb-3x600000"]["generate"] = {"peak_rss_mb": 4400.0}
+    page = "\n".join(render_scale_targets(results))
+    assert f"{label} 1.13 | **no** | alone: 2012 3,900 MB; 2013 3,500 MB |" in page
 
     # figures of two cases are set side by side only when both ran the same code
     at = {"measured_at": "2026-12-07T05:55:49"}
@@ -237,3 +248,17 @@ def test_the_floor_of_a_failed_build_copies_what_it_wrote(tmp_path):
     assert list(floor["tables"]) == ["marts/person_lookup"]
     assert "marts/metrics_monthly" in floor["not_built"]
     assert "marts/person_lookup" not in floor["not_built"]
+
+
+def test_each_cohort_of_a_several_cohort_case_is_generated_alone(tmp_path):
+    """The generate peak of several cohorts is compared with each cohort generated on its own,
+    of the same years (an earlier cohort has more follow-up, so more rows, than the last)."""
+    from benchmarks.run import Case, generate_alone
+
+    case = Case("duckdb", 300, 2)
+    assert case.ks4_cohorts == [2013, 2014]
+    assert Case("duckdb", 300, 1, last_cohort=2013).ks4_cohorts == [2013]
+    alone = generate_alone(case, tmp_path, log=lambda *_: None)
+    assert [a["cohort"] for a in alone] == [2013, 2014]
+    assert all(a["peak_rss_mb"] > 0 and a["seconds"] > 0 for a in alone)
+    assert not list(tmp_path.glob("alone-*")), "the scratch sources are removed"
