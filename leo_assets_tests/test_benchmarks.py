@@ -250,15 +250,27 @@ def test_the_floor_of_a_failed_build_copies_what_it_wrote(tmp_path):
     assert "marts/person_lookup" not in floor["not_built"]
 
 
-def test_each_cohort_of_a_several_cohort_case_is_generated_alone(tmp_path):
+def test_each_cohort_of_a_several_cohort_case_is_generated_alone(tmp_path, monkeypatch):
     """The generate peak of several cohorts is compared with each cohort generated on its own,
-    of the same years (an earlier cohort has more follow-up, so more rows, than the last)."""
+    of the same years (an earlier cohort has more follow-up, so more rows, than the last). The
+    generate step itself is run for real by test_runner_tiny_size."""
+    import benchmarks.run as runner
     from benchmarks.run import Case, generate_alone
 
-    case = Case("duckdb", 300, 2)
-    assert case.ks4_cohorts == [2013, 2014]
-    assert Case("duckdb", 300, 1, last_cohort=2013).ks4_cohorts == [2013]
+    calls = []
+
+    def fake_step(step, case, workdir, pg_url):
+        assert workdir.is_dir() and workdir.parent == tmp_path
+        (workdir / "sources").mkdir()
+        calls.append((step, case.ks4_cohorts, pg_url))
+        return {"seconds": 1.0, "wall_seconds": 2.0, "peak_rss_mb": 100.0 + case.last_cohort}
+
+    monkeypatch.setattr(runner, "run_step", fake_step)
+    case = Case("duckdb", 300, 3)
+    assert case.ks4_cohorts == [2012, 2013, 2014]
     alone = generate_alone(case, tmp_path, log=lambda *_: None)
-    assert [a["cohort"] for a in alone] == [2013, 2014]
-    assert all(a["peak_rss_mb"] > 0 and a["seconds"] > 0 for a in alone)
-    assert not list(tmp_path.glob("alone-*")), "the scratch sources are removed"
+    assert calls == [("generate", [c], None) for c in (2012, 2013, 2014)]
+    assert alone == [
+        {"cohort": c, "seconds": 1.0, "peak_rss_mb": 100.0 + c} for c in (2012, 2013, 2014)
+    ]
+    assert not list(tmp_path.iterdir()), "the scratch sources are removed"
