@@ -2,9 +2,11 @@
 description: >
   One row per KS4 cohort member x month from the September after KS4 (month 1) for
   @months_after_ks4 months, up to the reference date: the days of each activity in the month
-  (0 when none), from activity_spells through int_activity_months. Activities overlap (a student
-  can work), so the days of a month can add up to more than its length; each activity alone
-  never exceeds it.
+  (0 when none), from activity_spells clipped to the month through int_activity_months (a month
+  cut by the reference date counts its days up to it). Activities overlap (a student can work),
+  so the days of a month can add up to more than its length; each activity alone never exceeds
+  it (same-type spells do not overlap). This is the month grid of the person-month tables:
+  transition_sequence takes each month's state from it.
 grain: [person_id, month_index]
 checks:
   - relationships: {column: person_id, to: ws.ks4_cohort, field: person_id}
