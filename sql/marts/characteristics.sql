@@ -191,23 +191,27 @@ plams as (
 
 places as (
 
-    -- one place per person x age: the lowest region and the lowest LA recorded in the tax year
-    -- (they differ only when two EduKeys of the person disagree)
+    -- one row per person: the lowest region and the lowest LA recorded in the tax year of each
+    -- age, ks4_year - 16 + age (they differ only when two EduKeys of the person disagree); one
+    -- pass over the geography for the three ages (SQL Server evaluates a CTE at each reference:
+    -- sql/README.md rule 13)
     select
         cohort.person_id,
-        ages.age,
-        min(geo.region_code) as region_code,
-        min(geo.la_id) as la_id
+        min(case when geo.tax_year = cohort.ks4_year then geo.region_code end) as region_at_16,
+        min(case when geo.tax_year = cohort.ks4_year then geo.la_id end) as la_at_16,
+        min(case when geo.tax_year = cohort.ks4_year + 2 then geo.region_code end) as region_at_18,
+        min(case when geo.tax_year = cohort.ks4_year + 2 then geo.la_id end) as la_at_18,
+        min(case when geo.tax_year = cohort.ks4_year + 9 then geo.region_code end) as region_at_25,
+        min(case when geo.tax_year = cohort.ks4_year + 9 then geo.la_id end) as la_at_25
     from cohort
-    cross join (select 16 as age union all select 18 union all select 25) as ages
     inner join ws.person_identifier as ids
         on ids.person_id = cohort.person_id
         and ids.identifier_type = 'edukey'
     inner join ws.stg_leo__geography as geo
         on geo.edukey = ids.identifier_value
-        and geo.tax_year = cohort.ks4_year - 16 + ages.age
+        and geo.tax_year in (cohort.ks4_year, cohort.ks4_year + 2, cohort.ks4_year + 9)
         and geo.region_code is not null
-    group by cohort.person_id, ages.age
+    group by cohort.person_id
 
 )
 
@@ -254,12 +258,12 @@ select
     cast(coalesce(plams.n_plams_aims_16_18, 0) as int) as n_plams_aims_16_18,  -- PLAMS aims starting 1 Sep of the KS4 year to 31 Aug of ks4_year + 3
 
     ---------- local authority and region over time (LEO geography)
-    at16.la_id as la_at_16,  -- pseudonymised LA in the tax year ending in April of the KS4 year
-    at16.region_code as region_at_16,  -- region (GOR) in that tax year
-    at18.la_id as la_at_18,  -- LA in the tax year ending in April of ks4_year + 2
-    at18.region_code as region_at_18,  -- region in that tax year
-    at25.la_id as la_at_25,  -- LA in the tax year ending in April of ks4_year + 9 (NULL if not yet in the data)
-    at25.region_code as region_at_25  -- region in that tax year
+    places.la_at_16,  -- pseudonymised LA in the tax year ending in April of the KS4 year
+    places.region_at_16,  -- region (GOR) in that tax year
+    places.la_at_18,  -- LA in the tax year ending in April of ks4_year + 2
+    places.region_at_18,  -- region in that tax year
+    places.la_at_25,  -- LA in the tax year ending in April of ks4_year + 9 (NULL if not yet in the data)
+    places.region_at_25  -- region in that tax year
 
 from cohort
 left join census_history
@@ -282,9 +286,5 @@ left join ks5_level3
     on ks5_level3.person_id = cohort.person_id
 left join plams
     on plams.person_id = cohort.person_id
-left join places as at16
-    on at16.person_id = cohort.person_id and at16.age = 16
-left join places as at18
-    on at18.person_id = cohort.person_id and at18.age = 18
-left join places as at25
-    on at25.person_id = cohort.person_id and at25.age = 25
+left join places
+    on places.person_id = cohort.person_id

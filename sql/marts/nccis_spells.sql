@@ -135,24 +135,28 @@ spells as (
 
 started as (
 
+    -- the previous spell by LAG (spell_no counts 1, 2, ... per person) rather than a self-join of
+    -- spells, which SQL Server would group twice (sql/README.md rule 13)
     select
-        spells.*,
+        sequenced.*,
         case
-            when spells.usable_start_date is not null
-                and (previous.first_month_date is null or spells.usable_start_date > eomonth(previous.first_month_date))
-                then spells.usable_start_date
-            else spells.first_month_date
+            when sequenced.usable_start_date is not null
+                and (sequenced.previous_first_month_date is null or sequenced.usable_start_date > eomonth(sequenced.previous_first_month_date))
+                then sequenced.usable_start_date
+            else sequenced.first_month_date
         end as start_date,
         case
-            when spells.usable_start_date is not null
-                and (previous.first_month_date is null or spells.usable_start_date > eomonth(previous.first_month_date))
+            when sequenced.usable_start_date is not null
+                and (sequenced.previous_first_month_date is null or sequenced.usable_start_date > eomonth(sequenced.previous_first_month_date))
                 then 'recorded_start'
             else 'month_start'
         end as start_rule
-    from spells
-    left join spells as previous
-        on previous.person_id = spells.person_id
-        and previous.spell_no = spells.spell_no - 1
+    from (
+        select
+            spells.*,
+            lag(spells.first_month_date) over (partition by spells.person_id order by spells.spell_no) as previous_first_month_date
+        from spells
+    ) as sequenced
 
 ),
 

@@ -41,17 +41,22 @@ pairs as (
 
 counted as (
 
-    select pairs.ks4_year, pairs.from_year, pairs.to_year, pairs.from_destination, pairs.to_destination, count(*) as n_people
-    from pairs group by pairs.ks4_year, pairs.from_year, pairs.to_year, pairs.from_destination, pairs.to_destination
-    union all
-    select pairs.ks4_year, pairs.from_year, pairs.to_year, pairs.from_destination, 'all', count(*)
-    from pairs group by pairs.ks4_year, pairs.from_year, pairs.to_year, pairs.from_destination
-    union all
-    select pairs.ks4_year, pairs.from_year, pairs.to_year, 'all', pairs.to_destination, count(*)
-    from pairs group by pairs.ks4_year, pairs.from_year, pairs.to_year, pairs.to_destination
-    union all
-    select pairs.ks4_year, pairs.from_year, pairs.to_year, 'all', 'all', count(*)
-    from pairs group by pairs.ks4_year, pairs.from_year, pairs.to_year
+    -- one pass over the pairs, four groupings: each pair of destinations, each from_destination
+    -- to any ('all'), any to each to_destination, and any to any (GROUPING() names them)
+    select
+        pairs.ks4_year,
+        pairs.from_year,
+        pairs.to_year,
+        case when grouping(pairs.from_destination) = 0 then pairs.from_destination else 'all' end as from_destination,
+        case when grouping(pairs.to_destination) = 0 then pairs.to_destination else 'all' end as to_destination,
+        count(*) as n_people
+    from pairs
+    group by grouping sets (
+        (pairs.ks4_year, pairs.from_year, pairs.to_year, pairs.from_destination, pairs.to_destination),
+        (pairs.ks4_year, pairs.from_year, pairs.to_year, pairs.from_destination),
+        (pairs.ks4_year, pairs.from_year, pairs.to_year, pairs.to_destination),
+        (pairs.ks4_year, pairs.from_year, pairs.to_year)
+    )
 
 ),
 

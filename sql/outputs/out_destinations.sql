@@ -98,32 +98,62 @@ combos as (
 
 ),
 
+breakdowns as (
+
+    -- the panels of each combination: every breakdown's groups (is_total 0) and its 'all' group
+    -- (is_total 1); breakdown 'all' has only its total
+    select 'all' as breakdown, 1 as is_total
+    union all select 'sex', 0
+    union all select 'sex', 1
+    union all select 'ever_fsm_6', 0
+    union all select 'ever_fsm_6', 1
+    union all select 'sen', 0
+    union all select 'sen', 1
+    union all select 'eal', 0
+    union all select 'eal', 1
+    union all select 'ethnicity', 0
+    union all select 'ethnicity', 1
+    union all select 'attainment', 0
+    union all select 'attainment', 1
+    union all select 'region', 0
+    union all select 'region', 1
+    union all select 'cin', 0
+    union all select 'cin', 1
+    union all select 'looked_after', 0
+    union all select 'looked_after', 1
+    union all select 'ap_or_pru', 0
+    union all select 'ap_or_pru', 1
+    union all select 'persistent_absence', 0
+    union all select 'persistent_absence', 1
+
+),
+
 memberships as (
 
-    -- each combination once per breakdown under its group, and once under the breakdown's 'all'
-    select combos.ks4_year, combos.destination_year, combos.destination, 'all' as breakdown, 'all' as group_value, combos.n_people from combos
-    union all select combos.ks4_year, combos.destination_year, combos.destination, 'sex', combos.sex_group, combos.n_people from combos
-    union all select combos.ks4_year, combos.destination_year, combos.destination, 'ever_fsm_6', combos.fsm_group, combos.n_people from combos
-    union all select combos.ks4_year, combos.destination_year, combos.destination, 'sen', combos.sen_group, combos.n_people from combos
-    union all select combos.ks4_year, combos.destination_year, combos.destination, 'eal', combos.eal_group, combos.n_people from combos
-    union all select combos.ks4_year, combos.destination_year, combos.destination, 'ethnicity', combos.ethnicity_group, combos.n_people from combos
-    union all select combos.ks4_year, combos.destination_year, combos.destination, 'attainment', combos.attainment_group, combos.n_people from combos
-    union all select combos.ks4_year, combos.destination_year, combos.destination, 'region', combos.region_group, combos.n_people from combos
-    union all select combos.ks4_year, combos.destination_year, combos.destination, 'cin', combos.cin_group, combos.n_people from combos
-    union all select combos.ks4_year, combos.destination_year, combos.destination, 'looked_after', combos.cla_group, combos.n_people from combos
-    union all select combos.ks4_year, combos.destination_year, combos.destination, 'ap_or_pru', combos.ap_pru_group, combos.n_people from combos
-    union all select combos.ks4_year, combos.destination_year, combos.destination, 'persistent_absence', combos.absence_group, combos.n_people from combos
-    union all select combos.ks4_year, combos.destination_year, combos.destination, 'sex', 'all', combos.n_people from combos
-    union all select combos.ks4_year, combos.destination_year, combos.destination, 'ever_fsm_6', 'all', combos.n_people from combos
-    union all select combos.ks4_year, combos.destination_year, combos.destination, 'sen', 'all', combos.n_people from combos
-    union all select combos.ks4_year, combos.destination_year, combos.destination, 'eal', 'all', combos.n_people from combos
-    union all select combos.ks4_year, combos.destination_year, combos.destination, 'ethnicity', 'all', combos.n_people from combos
-    union all select combos.ks4_year, combos.destination_year, combos.destination, 'attainment', 'all', combos.n_people from combos
-    union all select combos.ks4_year, combos.destination_year, combos.destination, 'region', 'all', combos.n_people from combos
-    union all select combos.ks4_year, combos.destination_year, combos.destination, 'cin', 'all', combos.n_people from combos
-    union all select combos.ks4_year, combos.destination_year, combos.destination, 'looked_after', 'all', combos.n_people from combos
-    union all select combos.ks4_year, combos.destination_year, combos.destination, 'ap_or_pru', 'all', combos.n_people from combos
-    union all select combos.ks4_year, combos.destination_year, combos.destination, 'persistent_absence', 'all', combos.n_people from combos
+    -- each combination once per breakdown under its group, and once under the breakdown's 'all':
+    -- one read of combos (SQL Server evaluates a CTE at each reference: sql/README.md rule 13)
+    select
+        combos.ks4_year,
+        combos.destination_year,
+        combos.destination,
+        breakdowns.breakdown,
+        case
+            when breakdowns.is_total = 1 then 'all'
+            when breakdowns.breakdown = 'sex' then combos.sex_group
+            when breakdowns.breakdown = 'ever_fsm_6' then combos.fsm_group
+            when breakdowns.breakdown = 'sen' then combos.sen_group
+            when breakdowns.breakdown = 'eal' then combos.eal_group
+            when breakdowns.breakdown = 'ethnicity' then combos.ethnicity_group
+            when breakdowns.breakdown = 'attainment' then combos.attainment_group
+            when breakdowns.breakdown = 'region' then combos.region_group
+            when breakdowns.breakdown = 'cin' then combos.cin_group
+            when breakdowns.breakdown = 'looked_after' then combos.cla_group
+            when breakdowns.breakdown = 'ap_or_pru' then combos.ap_pru_group
+            when breakdowns.breakdown = 'persistent_absence' then combos.absence_group
+        end as group_value,
+        combos.n_people
+    from combos
+    cross join breakdowns
 
 ),
 

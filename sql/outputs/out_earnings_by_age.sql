@@ -35,7 +35,8 @@ person_years as (
     select
         annual.person_id,
         annual.year - cohort.birth_year - case when cohort.birth_month >= 4 then 1 else 0 end as age,
-        case when annual.total_earnings_gbp_real > 0 then annual.total_earnings_gbp_real end as earnings
+        case when annual.total_earnings_gbp_real > 0 then annual.total_earnings_gbp_real end as earnings,
+        case when annual.total_earnings_gbp_real > 0 then 1 else 0 end as has_earnings
     from ws.metrics_annual as annual
     inner join ws.ks4_cohort as cohort
         on cohort.person_id = annual.person_id
@@ -48,14 +49,22 @@ person_years as (
 
 earners as (
 
+    -- every person-year, in one read of person_years (SQL Server evaluates a CTE at each
+    -- reference: sql/README.md rule 13): those with earnings ranked among themselves (the
+    -- partition by has_earnings keeps the rest out of their ranks), n_earners counted over them
     select
         person_years.age,
         person_years.earnings,
-        row_number() over (partition by person_years.age order by person_years.earnings, person_years.person_id) as rank_up,
-        row_number() over (partition by person_years.age order by person_years.earnings desc, person_years.person_id) as rank_down,
-        count(*) over (partition by person_years.age) as n_earners
+        row_number() over (
+            partition by person_years.age, person_years.has_earnings
+            order by person_years.earnings, person_years.person_id
+        ) as rank_up,
+        row_number() over (
+            partition by person_years.age, person_years.has_earnings
+            order by person_years.earnings desc, person_years.person_id
+        ) as rank_down,
+        sum(person_years.has_earnings) over (partition by person_years.age) as n_earners
     from person_years
-    where person_years.earnings is not null
 
 ),
 
@@ -76,6 +85,8 @@ stats as (
 
     select
         positions.age,
+        cast(count(*) as int) as n_people,
+        cast(sum(case when positions.earnings is not null then 1 else 0 end) as int) as n_with_earnings,
         cast(sum(positions.earnings) as decimal(18, 2)) as earnings_sum,
         max(case when positions.rank_down = 1 then positions.earnings end) as earnings_top1,
         max(case when positions.rank_down = 2 then positions.earnings end) as earnings_top2,
@@ -101,30 +112,19 @@ stats as (
     from positions
     group by positions.age
 
-),
-
-people as (
-
-    select
-        person_years.age,
-        cast(count(*) as int) as n_people,
-        cast(sum(case when person_years.earnings is not null then 1 else 0 end) as int) as n_with_earnings
-    from person_years
-    group by person_years.age
-
 )
 
 select
-    people.age,  -- age at the end of the tax year
-    people.n_people,  -- cohort members observed for a full tax year at this age (raw count)
-    people.n_with_earnings,  -- of whom with earnings above zero (raw count)
-    people.n_people - people.n_with_earnings as n_without_earnings,  -- of whom with none (raw count)
+    stats.age,  -- age at the end of the tax year
+    stats.n_people,  -- cohort members observed for a full tax year at this age (raw count)
+    stats.n_with_earnings,  -- of whom with earnings above zero (raw count)
+    stats.n_people - stats.n_with_earnings as n_without_earnings,  -- of whom with none (raw count)
     cast(stats.lo10 + (stats.hi10 - stats.lo10) * stats.w10 as decimal(14, 2)) as p10_earnings_gbp_real,  -- 10th percentile
     cast(stats.lo25 + (stats.hi25 - stats.lo25) * stats.w25 as decimal(14, 2)) as p25_earnings_gbp_real,  -- lower quartile
     cast(stats.lo50 + (stats.hi50 - stats.lo50) * stats.w50 as decimal(14, 2)) as p50_earnings_gbp_real,  -- median
     cast(stats.lo75 + (stats.hi75 - stats.lo75) * stats.w75 as decimal(14, 2)) as p75_earnings_gbp_real,  -- upper quartile
     cast(stats.lo90 + (stats.hi90 - stats.lo90) * stats.w90 as decimal(14, 2)) as p90_earnings_gbp_real,  -- 90th percentile
-    cast(cast(stats.earnings_sum as decimal(18, 2)) / people.n_with_earnings as decimal(14, 2)) as mean_earnings_gbp_real,  -- mean
+    cast(cast(stats.earnings_sum as decimal(18, 2)) / stats.n_with_earnings as decimal(14, 2)) as mean_earnings_gbp_real,  -- mean
     stats.earnings_sum,  -- evidence: sum of the earnings (never exported)
     stats.earnings_top1,  -- evidence: largest value (never exported)
     stats.earnings_top2,  -- evidence: second largest (never exported)
@@ -132,6 +132,4 @@ select
     stats.earnings_top4,  -- evidence: fourth largest (never exported)
     stats.earnings_top5,  -- evidence: fifth largest (never exported)
     coalesce(stats.n_negative, 0) as n_negative  -- evidence: negative values (never exported)
-from people
-left join stats
-    on stats.age = people.age
+from stats

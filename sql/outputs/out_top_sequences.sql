@@ -66,29 +66,26 @@ frequencies as (
     from yearly
     group by yearly.ks4_year, yearly.sequence_states
 
+),
+
+kept as (
+
+    -- the 20 most common sequences of each cohort, and the rest as one 'other' (rank 21)
+    select
+        frequencies.ks4_year,
+        case when frequencies.sequence_rank <= 20 then frequencies.sequence_rank else 21 end as sequence_rank,
+        case when frequencies.sequence_rank <= 20 then frequencies.sequence_states else 'other' end as sequence_states,
+        frequencies.n_people
+    from frequencies
+
 )
 
+-- one read of frequencies (SQL Server evaluates a CTE at each reference: sql/README.md rule 13):
+-- the kept sequences, and the cohort's total as rank 0 'all' (GROUPING() names it)
 select
-    frequencies.ks4_year,  -- KS4 cohort
-    frequencies.sequence_rank,  -- 1 = the most common sequence
-    frequencies.sequence_states,  -- yearly states, years 1 to 5 after KS4, joined by '-'
-    frequencies.n_people  -- cohort members with this sequence (raw count)
-from frequencies
-where frequencies.sequence_rank <= 20
-union all
-select
-    frequencies.ks4_year,
-    21,
-    'other',
-    cast(sum(frequencies.n_people) as int)
-from frequencies
-where frequencies.sequence_rank > 20
-group by frequencies.ks4_year
-union all
-select
-    frequencies.ks4_year,
-    0,
-    'all',
-    cast(sum(frequencies.n_people) as int)
-from frequencies
-group by frequencies.ks4_year
+    kept.ks4_year,  -- KS4 cohort
+    cast(case when grouping(kept.sequence_rank) = 0 then kept.sequence_rank else 0 end as bigint) as sequence_rank,  -- 1 = the most common sequence; 21 = the others together, 0 = all
+    case when grouping(kept.sequence_states) = 0 then kept.sequence_states else 'all' end as sequence_states,  -- yearly states, years 1 to 5 after KS4, joined by '-'
+    cast(sum(kept.n_people) as int) as n_people  -- cohort members with this sequence (raw count)
+from kept
+group by grouping sets ((kept.ks4_year, kept.sequence_rank, kept.sequence_states), (kept.ks4_year))

@@ -28,15 +28,19 @@ census as (
 
 raw_census as (
 
-    -- main census records as delivered (CD-2, CD-6): PMR and the record's own year and month of birth
+    -- the main census records of the people, each with the academic age its own birth year and
+    -- month give (NULL when missing or invalid)
     select
         ids.person_id,
         census.pmr,
         census.census_year,
         census.term_id,
         census.school_id,
-        census.birth_year,
-        census.birth_month
+        case
+            when census.birth_year between 1900 and 2100 and census.birth_month between 1 and 12
+                then census.census_year - census.birth_year
+                    - case when census.birth_month >= 9 then 1 else 0 end - 1
+        end as academic_age
     from ws.stg_npd__school_census as census
     inner join ws.person_identifier as ids
         on ids.identifier_type = 'pmr'
@@ -45,52 +49,66 @@ raw_census as (
 
 ),
 
-term_pmrs as (
+terms as (
 
-    -- CD-2: PMRs behind each person's census term at one school
+    -- one row per person x census term x school (a NULL school too): CD-2 counts the PMRs,
+    -- CD-6 the records and their impossible ages
     select
         raw_census.person_id,
         raw_census.census_year,
         raw_census.term_id,
-        count(distinct raw_census.pmr) as n_pmrs
+        raw_census.school_id,
+        count(distinct raw_census.pmr) as n_pmrs,
+        count(*) as n_records,
+        sum(case when raw_census.academic_age is null or raw_census.academic_age < 0 or raw_census.academic_age > 25 then 1 else 0 end) as n_impossible_ages,
+        min(case when raw_census.academic_age is null or raw_census.academic_age < 0 or raw_census.academic_age > 25
+            then raw_census.census_year end) as first_impossible_age_year,
+        max(raw_census.academic_age) as highest_academic_age
     from raw_census
-    where raw_census.school_id is not null
     group by raw_census.person_id, raw_census.census_year, raw_census.term_id, raw_census.school_id
 
 ),
 
-record_ages as (
+person_terms as (
 
-    -- CD-6: each main record's academic age from its own year and month of birth (NULL when unusable)
+    -- CD-2 and CD-6 per person from one read of the census (SQL Server evaluates a CTE at each
+    -- reference: sql/README.md rule 13); CD-2 examines the terms at a known school
     select
-        raw_census.person_id,
-        raw_census.census_year,
-        case
-            when raw_census.birth_year between 1900 and 2100 and raw_census.birth_month between 1 and 12
-                then raw_census.census_year - raw_census.birth_year
-                    - case when raw_census.birth_month >= 9 then 1 else 0 end - 1
-        end as academic_age
-    from raw_census
+        terms.person_id,
+        sum(case when terms.school_id is not null then 1 else 0 end) as n_school_terms,
+        sum(case when terms.school_id is not null and terms.n_pmrs > 1 then 1 else 0 end) as n_school_terms_flagged,
+        min(case when terms.school_id is not null and terms.n_pmrs > 1
+            then case terms.term_id
+                when 1 then datefromparts(terms.census_year - 1, 9, 1)
+                when 2 then datefromparts(terms.census_year, 1, 1)
+                else datefromparts(terms.census_year, 4, 1)
+            end
+        end) as first_term_flagged_date,
+        max(case when terms.school_id is not null then terms.n_pmrs end) as most_pmrs,
+        sum(terms.n_records) as n_records,
+        sum(terms.n_impossible_ages) as n_impossible_ages,
+        min(terms.first_impossible_age_year) as first_impossible_age_year,
+        max(terms.highest_academic_age) as highest_academic_age
+    from terms
+    group by terms.person_id
 
 ),
 
 checks as (
 
     select
-        'CD-2' as diagnostic_id,
-        term_pmrs.person_id,
-        count(*) as n_examined,
-        sum(case when term_pmrs.n_pmrs > 1 then 1 else 0 end) as n_flagged,
-        min(case when term_pmrs.n_pmrs > 1
-            then case term_pmrs.term_id
-                when 1 then datefromparts(term_pmrs.census_year - 1, 9, 1)
-                when 2 then datefromparts(term_pmrs.census_year, 1, 1)
-                else datefromparts(term_pmrs.census_year, 4, 1)
-            end
-        end) as first_flagged_date,
-        max(term_pmrs.n_pmrs) as largest_discrepancy
-    from term_pmrs
-    group by term_pmrs.person_id
+        diagnostics.diagnostic_id,
+        person_terms.person_id,
+        case when diagnostics.diagnostic_id = 'CD-2' then person_terms.n_school_terms else person_terms.n_records end as n_examined,
+        case when diagnostics.diagnostic_id = 'CD-2' then person_terms.n_school_terms_flagged else person_terms.n_impossible_ages end as n_flagged,
+        case
+            when diagnostics.diagnostic_id = 'CD-2' then person_terms.first_term_flagged_date
+            else datefromparts(person_terms.first_impossible_age_year - 1, 9, 1)
+        end as first_flagged_date,
+        case when diagnostics.diagnostic_id = 'CD-2' then person_terms.most_pmrs else person_terms.highest_academic_age end as largest_discrepancy
+    from person_terms
+    cross join (select 'CD-2' as diagnostic_id union all select 'CD-6') as diagnostics
+    where diagnostics.diagnostic_id = 'CD-6' or person_terms.n_school_terms > 0
 
     union all
 
@@ -105,19 +123,6 @@ checks as (
     where census.nc_year_number is not null
         and census.academic_age is not null
     group by census.person_id
-
-    union all
-
-    select
-        'CD-6',
-        record_ages.person_id,
-        count(*),
-        sum(case when record_ages.academic_age is null or record_ages.academic_age < 0 or record_ages.academic_age > 25 then 1 else 0 end),
-        min(case when record_ages.academic_age is null or record_ages.academic_age < 0 or record_ages.academic_age > 25
-            then datefromparts(record_ages.census_year - 1, 9, 1) end),
-        max(record_ages.academic_age)
-    from record_ages
-    group by record_ages.person_id
 
 )
 

@@ -110,34 +110,36 @@ units as (
 
 event_counts as (
 
-    -- the same diagnostics counted over the records, spells or census terms examined (flagged-event share)
-    select checks.diagnostic_id, 'all' as ks4_year, sum(checks.n_flagged) as numerator, sum(checks.n_examined) as denominator
+    -- the same diagnostics counted over the records, spells or census terms examined (flagged-event
+    -- share): overall and per KS4 cohort in one pass, as flag_counts below
+    select
+        checks.diagnostic_id,
+        case when grouping(cohort.ks4_year) = 0 then cast(cohort.ks4_year as varchar(4)) else 'all' end as ks4_year,
+        sum(checks.n_flagged) as numerator,
+        sum(checks.n_examined) as denominator
     from ws.int_quality__person_checks as checks
-    group by checks.diagnostic_id
-
-    union all
-
-    select checks.diagnostic_id, cast(cohort.ks4_year as varchar(4)), sum(checks.n_flagged), sum(checks.n_examined)
-    from ws.int_quality__person_checks as checks
-    inner join cohort
+    left join cohort
         on cohort.person_id = checks.person_id
-    group by checks.diagnostic_id, cohort.ks4_year
+    group by grouping sets ((checks.diagnostic_id), (checks.diagnostic_id, cohort.ks4_year))
+    having grouping(cohort.ks4_year) = 1 or cohort.ks4_year is not null
 
 ),
 
 flag_counts as (
 
-    select units.diagnostic_id, 'all' as ks4_year, sum(units.is_flagged) as numerator, count(*) as denominator
+    -- overall and per KS4 cohort in one pass over the units: SQL Server evaluates a CTE at each
+    -- reference, so two groupings of units would build the union twice (sql/README.md rule 13);
+    -- GROUPING() tells the overall row from a unit of no cohort member, which the HAVING drops
+    select
+        units.diagnostic_id,
+        case when grouping(cohort.ks4_year) = 0 then cast(cohort.ks4_year as varchar(4)) else 'all' end as ks4_year,
+        sum(units.is_flagged) as numerator,
+        count(*) as denominator
     from units
-    group by units.diagnostic_id
-
-    union all
-
-    select units.diagnostic_id, cast(cohort.ks4_year as varchar(4)), sum(units.is_flagged), count(*)
-    from units
-    inner join cohort
+    left join cohort
         on cohort.person_id = units.person_id
-    group by units.diagnostic_id, cohort.ks4_year
+    group by grouping sets ((units.diagnostic_id), (units.diagnostic_id, cohort.ks4_year))
+    having grouping(cohort.ks4_year) = 1 or cohort.ks4_year is not null
 
 )
 
