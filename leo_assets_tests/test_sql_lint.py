@@ -5,6 +5,7 @@ shrinks."""
 import pytest
 
 from leo_assets.settings import make_settings
+from leo_assets.sqlproject.ctes import reread_ctes
 from leo_assets.sqlproject.dialects import parse_tsql, portability_problems
 from leo_assets.sqlproject.header import LoadError
 from leo_assets.sqlproject.loader import lint_findings, load_project
@@ -151,6 +152,109 @@ def test_engine_dependent_column_types_must_be_cast(sql, flagged):
     assert bool(untyped_columns(parse_tsql(sql))) == flagged
 
 
+GROUPED = "grouped as (select s.person_id, count(*) as n from ws.spells as s group by s.person_id)"
+
+
+@pytest.mark.parametrize(
+    "sql, evaluated",
+    [
+        # a grouping read once, and read twice (a self-join)
+        (f"with {GROUPED} select g.person_id from grouped as g", {}),
+        (
+            (
+                f"with {GROUPED} select g.person_id from grouped as g "
+                "inner join grouped as h on h.person_id = g.person_id"
+            ),
+            {"grouped": 2},
+        ),
+        # read twice through UNION ALL, and three times inside a CTE that is itself read twice
+        (
+            (
+                f"with {GROUPED} select g.person_id from grouped as g "
+                "union all select g.person_id from grouped as g"
+            ),
+            {"grouped": 2},
+        ),
+        (
+            (
+                f"with {GROUPED}, tripled as (select g.person_id from grouped as g union all "
+                "select g.person_id from grouped as g union all "
+                "select g.person_id from grouped as g) "
+                "select t.person_id from tripled as t union all "
+                "select t.person_id from tripled as t"
+            ),
+            {"grouped": 6, "tripled": 2},
+        ),
+        # a window, a DISTINCT and a join of two large tables are work too
+        (
+            (
+                "with w as (select s.person_id, row_number() over (partition by s.person_id "
+                "order by s.start_date) as n from ws.spells as s) "
+                "select w.person_id from w union all select w.person_id from w"
+            ),
+            {"w": 2},
+        ),
+        (
+            (
+                "with d as (select distinct s.person_id from ws.spells as s) "
+                "select d.person_id from d union all select d.person_id from d"
+            ),
+            {"d": 2},
+        ),
+        (
+            (
+                "with j as (select s.person_id from ws.spells as s inner join ws.people as p "
+                "on p.person_id = s.person_id) "
+                "select j.person_id from j union all select j.person_id from j"
+            ),
+            {"j": 2},
+        ),
+        # a scan, a filter, or a table crossed with a reference list costs a read: let through
+        (
+            (
+                "with f as (select s.person_id from ws.spells as s where s.days > 1) "
+                "select f.person_id from f union all select f.person_id from f"
+            ),
+            {},
+        ),
+        (
+            (
+                "with frame as (select p.person_id, m.month_start_date from ws.people as p "
+                "cross join ws.ref_calendar_months as m) "
+                "select f.person_id from frame as f union all select f.person_id from frame as f"
+            ),
+            {},
+        ),
+        # work over reference tables alone is small
+        (
+            (
+                "with r as (select m.calendar_year, count(*) as n from ws.ref_calendar_months as m "
+                "group by m.calendar_year) select r.n from r union all select r.n from r"
+            ),
+            {},
+        ),
+    ],
+)
+def test_a_cte_doing_work_is_read_once(sql, evaluated):
+    """Rule 13: SQL Server evaluates a CTE at each reference."""
+    found = dict(reread_ctes(parse_tsql(sql), {"ref_calendar_months"}))
+    assert sorted(found) == sorted(f"reread: {cte}" for cte in evaluated)
+    for cte, times in evaluated.items():
+        assert f"evaluated {times} times" in found[f"reread: {cte}"]
+
+
+def test_a_reread_is_reported_where_it_is_read_again():
+    """A CTE evaluated twice only because its one reader is goes with the reader's finding."""
+    sql = (
+        f"with {GROUPED}, joined as (select g.person_id from grouped as g inner join ws.people "
+        "as p on p.person_id = g.person_id) "
+        "select j.person_id from joined as j union all select j.person_id from joined as j"
+    )
+    [(key, message)] = reread_ctes(parse_tsql(sql), set())
+    assert key == "reread: joined"
+    assert "and with it grouped" in message
+
+
 def test_the_loader_rejects_a_new_finding(tmp_path):
     sql = make_project(
         tmp_path,
@@ -164,6 +268,16 @@ def test_the_loader_rejects_a_new_finding(tmp_path):
         },
     )
     with pytest.raises(LoadError, match=r"people_counted.sql: .*column n: COUNT .*rule 12"):
+        load_project(sql, make_settings())
+    (sql / "marts/people_counted.sql").write_text(
+        "/* ---\ndescription: One row per person, counted.\ngrain: [person_id]\n--- */\n"
+        "with counted as (select s.person_id, cast(count(*) as int) as n"
+        " from ws.stg_leo__employment as s group by s.person_id)\n"
+        "select c.person_id, c.n from counted as c"
+        " where c.n > (select min(d.n) from counted as d)",
+        encoding="utf-8",
+    )
+    with pytest.raises(LoadError, match=r"people_counted.sql: .*'counted' \(groups\).*rule 13"):
         load_project(sql, make_settings())
 
 

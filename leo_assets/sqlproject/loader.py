@@ -19,6 +19,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError
 
 from leo_assets.settings import CENSUS_TERMS, Settings
+from leo_assets.sqlproject.ctes import reread_ctes
 from leo_assets.sqlproject.dialects import (
     PortabilityError,
     normalised_tsql,
@@ -523,8 +524,9 @@ def load_project(sql_dir: Path, settings: Settings) -> SqlProject:
 
 
 def lint_findings(models: dict[str, "SqlModel"]) -> dict[str, list[tuple[str, str]]]:
-    """Findings of rules 11 and 12 of sql/README.md per model: (short key, message)."""
+    """Findings of rules 11, 12 and 13 of sql/README.md per model: (short key, message)."""
     grains = {name: list(m.header.grain) for name, m in models.items()}
+    reference = {name for name, m in models.items() if m.layer == "reference"}
     out: dict[str, list[tuple[str, str]]] = {}
     for name, m in sorted(models.items()):
         if m.tree is None:
@@ -532,14 +534,16 @@ def lint_findings(models: dict[str, "SqlModel"]) -> dict[str, list[tuple[str, st
         found = ordering_problems(m.tree, grains, m.header.unique)
         if m.materialize == "table":
             found += untyped_columns(m.tree)
+        found += reread_ctes(m.tree, reference)
         if found:
             out[name] = found
     return out
 
 
 def _lint_orders_and_types(sql_dir: Path, models: dict[str, "SqlModel"]) -> None:
-    """Rules 11 and 12 need every model's grain, so they run once all files are read. A finding
-    recorded in sql/_lint_known.yml (files older than the rules, to be fixed) is let through."""
+    """Rules 11 to 13 need every model (grains, layers), so they run once all files are read. A
+    finding recorded in sql/_lint_known.yml (files older than the rules, to be fixed) is let
+    through."""
     known = load_known(sql_dir)
     for name, found in lint_findings(models).items():
         problems = [msg for key, msg in found if key not in known.get(name, set())]
