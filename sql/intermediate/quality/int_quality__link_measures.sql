@@ -87,6 +87,9 @@ group_counts as (
         (pupil_links.ethnicity_group),
         (pupil_links.ks4_year, pupil_links.ethnicity_group)
     )
+    -- the empty grouping makes one row even of no pupils, which the union of groupings this
+    -- replaced did not: no pupils, no rows
+    having count(*) > 0
 
 ),
 
