@@ -6,6 +6,7 @@ a layer reading a layer it may not; a cycle; two files with one name; an unknown
 """
 
 import csv
+import functools
 import hashlib
 import json
 import re
@@ -253,16 +254,33 @@ def _body(text: str, header: Header) -> str:
     return "\n" * (header.body_line - 1) + text.split("*/", 1)[1]
 
 
+@functools.lru_cache(maxsize=4096)
+def _portability(body: str) -> tuple[str, ...]:
+    """:func:`portability_problems` of a statement, once per text (its tree is shared)."""
+    return tuple(portability_problems(parse_tsql_shared(body)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _analysed(
+    text: str, body: str, rel: str, base_line: int, sources: frozenset, params: frozenset
+) -> tuple[frozenset, frozenset, frozenset]:
+    """:func:`_analyse` of a file's text, once per text and project (errors are raised each time:
+    lru_cache keeps only results)."""
+    found = _analyse(set(sources), parse_tsql_shared(body), rel, base_line, set(params), text)
+    return tuple(frozenset(x) for x in found)  # type: ignore[return-value]
+
+
 def _parse_body(text: str, header: Header, rel: str) -> exp.Expression:
+    body = _body(text, header)
     try:
-        tree = parse_tsql_shared(_body(text, header))  # read-only: compile_tree copies
+        tree = parse_tsql_shared(body)  # read-only: compile_tree copies
     except (ParseError, PortabilityError) as exc:
         raise LoadError(f"{rel}: not valid T-SQL: {str(exc).splitlines()[0]}") from None
     if not isinstance(tree, (exp.Select, exp.SetOperation)):
         raise LoadError(
             f"{rel}:{header.body_line}: a SQL file holds exactly one SELECT (no DDL, DML or EXEC)"
         )
-    problems = portability_problems(tree)
+    problems = _portability(body)
     if problems:
         raise LoadError(
             f"{rel}: outside the portable T-SQL subset (sql/README.md): " + "; ".join(problems)
@@ -418,8 +436,16 @@ def load_project(sql_dir: Path, settings: Settings) -> SqlProject:
         text = path.read_text(encoding="utf-8")
         header = parse_header(text, rel)
         tree = _parse_body(text, header, rel)
-        model_deps, source_deps, params = _analyse(
-            source_refs, tree, rel, header.body_line, params_known, text
+        model_deps, source_deps, params = (
+            set(found)
+            for found in _analysed(
+                text,
+                _body(text, header),
+                rel,
+                header.body_line,
+                frozenset(source_refs),
+                frozenset(params_known),
+            )
         )
         if path.name.endswith(".check.sql"):
             stem = path.name[: -len(".check.sql")]
@@ -527,17 +553,34 @@ def lint_findings(models: dict[str, "SqlModel"]) -> dict[str, list[tuple[str, st
     """Findings of rules 11, 12 and 13 of sql/README.md per model: (short key, message)."""
     grains = {name: list(m.header.grain) for name, m in models.items()}
     reference = {name for name, m in models.items() if m.layer == "reference"}
+    project_key = (
+        tuple(sorted((name, tuple(grain)) for name, grain in grains.items())),
+        tuple(sorted(reference)),
+    )
     out: dict[str, list[tuple[str, str]]] = {}
     for name, m in sorted(models.items()):
         if m.tree is None:
             continue
-        found = ordering_problems(m.tree, grains, m.header.unique)
-        if m.materialize == "table":
-            found += untyped_columns(m.tree)
-        found += reread_ctes(m.tree, reference)
+        key = (m.text, m.materialize, json.dumps(m.header.unique, sort_keys=True), project_key)
+        found = _LINT_SEEN.get(key)
+        if found is None:
+            found = ordering_problems(m.tree, grains, m.header.unique)
+            if m.materialize == "table":
+                found += untyped_columns(m.tree)
+            found += reread_ctes(m.tree, reference)
+            if len(_LINT_SEEN) > 4096:
+                _LINT_SEEN.clear()
+            _LINT_SEEN[key] = found
         if found:
-            out[name] = found
+            out[name] = list(found)
     return out
+
+
+# findings per (file text, materialisation, declared unique keys, every model's grain and the
+# reference tables): the rules read nothing else, and the tree of a text is parsed once per
+# process (parse_tsql_shared), so a project loaded again (each definitions load, each test's
+# build) is not linted again
+_LINT_SEEN: dict[tuple, list[tuple[str, str]]] = {}
 
 
 def _lint_orders_and_types(sql_dir: Path, models: dict[str, "SqlModel"]) -> None:

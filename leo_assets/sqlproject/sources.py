@@ -6,6 +6,7 @@ view per part and available year, and read as the UNION ALL of those views with 
 part's constants and every column stem, typed NULL where a year lacks the column.
 """
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,13 +120,20 @@ def _fmt(pattern: str, year: int) -> str:
 
 
 def load_source_declarations(sql_dir: Path) -> dict[str, SourceDecl]:
-    """Parse and validate ``_sources.yml``."""
+    """Parse and validate ``_sources.yml`` (read each time; parsed once per distinct text, since
+    every load of the project, every Dagster definitions load and each test's build, reads it)."""
     path = Path(sql_dir) / SOURCES_FILE
-    with open(path, encoding="utf-8") as fh:
-        raw = yaml.safe_load(fh) or {}
+    return dict(_declarations(path.read_text(encoding="utf-8")))
+
+
+@functools.lru_cache(maxsize=16)
+def _declarations(text: str) -> dict[str, SourceDecl]:
+    """The declarations of one ``_sources.yml`` text (frozen dataclasses: shared safely; the
+    caller gets its own dict)."""
+    raw = yaml.safe_load(text) or {}
     decls: dict[str, SourceDecl] = {}
     for name, body in raw.items():
-        where = f"{path.name}: source {name!r}"
+        where = f"{SOURCES_FILE}: source {name!r}"
         if not isinstance(body, dict):
             raise SourceDeclarationError(f"{where}: expected a mapping")
         unknown = set(body) - {
@@ -657,8 +665,11 @@ def tsql_type(typ: str) -> exp.DataType:
     return exp.DataType.build(typ, dialect="tsql")
 
 
+@functools.lru_cache(maxsize=1024)
 def sql_type(typ: str, dialect: str) -> str:
-    """A declared T-SQL type in another dialect (bit becomes BOOLEAN outside SQL Server)."""
+    """A declared T-SQL type in another dialect (bit becomes BOOLEAN outside SQL Server); kept
+    per (type, dialect): a test's source views ask for the same few dozen types thousands of
+    times."""
     dt = tsql_type(typ)
     if dialect != "tsql" and dt.this == exp.DataType.Type.BIT:
         return "BOOLEAN"

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from tqdm.auto import tqdm
 
 from leo_assets.settings import PROJECT_DIR, Settings
-from leo_assets.sqlproject.sources import SourceCatalog, load_catalog
+from leo_assets.sqlproject.sources import SourceCatalog, load_catalog, sql_type
 
 from .config import GenerationSummary, GeneratorConfig
 from .lifecourse import Life, simulate_life
@@ -50,7 +50,6 @@ from .writer import (
     DuckDBSink,
     PostgresSink,
     Sink,
-    cached_sql_type,
     view_columns,
 )
 
@@ -278,9 +277,7 @@ def generate(
                     put_truth(
                         name,
                         truth,
-                        record_truth_columns(
-                            catalog, source, lambda t: cached_sql_type(t, dialect)
-                        ),
+                        record_truth_columns(catalog, source, lambda t: sql_type(t, dialect)),
                         _record_sort(source),
                     )
             bar.update(1)
@@ -320,7 +317,7 @@ def generate(
                 name = f"truth_record_{source}"
                 sink.ensure(
                     ("truth", name),
-                    record_truth_columns(catalog, source, lambda t: cached_sql_type(t, dialect)),
+                    record_truth_columns(catalog, source, lambda t: sql_type(t, dialect)),
                 )
                 truth_rows.setdefault(name, 0)
         for name, cols in TRUTH_COLUMNS.items():

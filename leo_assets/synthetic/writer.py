@@ -14,7 +14,6 @@ PostgreSQL the cast result is streamed with ``COPY ... FROM STDIN (FORMAT csv)``
 
 from __future__ import annotations
 
-import functools
 import io
 import os
 import shutil
@@ -42,13 +41,8 @@ def _portable(typ: str, dialect: str) -> str:
     return typ
 
 
-@functools.cache
-def cached_sql_type(typ: str, dialect: str) -> str:
-    return sql_type(typ, dialect)
-
-
 def view_columns(pv: PhysicalView, dialect: str) -> list[tuple[str, str]]:
-    return [(physical, cached_sql_type(decl.type, dialect)) for physical, _stem, decl in pv.columns]
+    return [(physical, sql_type(decl.type, dialect)) for physical, _stem, decl in pv.columns]
 
 
 def _cast_select(
