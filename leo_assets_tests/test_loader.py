@@ -1,5 +1,7 @@
 """Load-time rejections, each naming the file (and the line where there is one)."""
 
+import shutil
+
 import pytest
 
 from leo_assets.settings import make_settings
@@ -251,10 +253,14 @@ def test_parsed_trees_are_shared_and_nothing_changes_them():
     compiling every model and check for every engine, the lint rules and the output specs read
     the trees and must leave them as parsed; a second load hands out the same objects."""
     from leo_assets.outputs import output_specs
+    from leo_assets.sqlproject import compile as compile_module
+    from leo_assets.sqlproject import loader
     from leo_assets.sqlproject.compile import compile_check, compile_select
     from leo_assets.sqlproject.loader import lint_findings
     from leo_assets_tests.helpers import REAL_SQL
 
+    compile_module._COMPILED.clear()  # compile and lint for real, not from an earlier test
+    loader._LINT_SEEN.clear()
     settings = make_settings()
     project = load_project(REAL_SQL, settings)
     trees = {m.name: m.tree for m in project.models.values() if m.tree is not None}
@@ -273,3 +279,37 @@ def test_parsed_trees_are_shared_and_nothing_changes_them():
     assert {name: repr(tree) for name, tree in trees.items()} == before
     again = load_project(REAL_SQL, settings)
     assert all(again.models[name].tree is trees[name] for name in again.models if name in trees)
+
+
+def test_compiled_sql_is_reused_only_under_the_same_settings(tmp_path):
+    """Compiled SQL is kept per (settings, source declarations, text, dialect, overrides): a
+    setting the SQL reads, the workspace schema or a declaration changes it at once; where the
+    workspace and the source files are (a URL, a folder) does not, so builds share it."""
+    from leo_assets.sqlproject.compile import compile_select
+    from leo_assets_tests.helpers import REAL_SQL
+
+    def compiled(sql_dir=REAL_SQL, model="int_spells__merged", **values):
+        project = load_project(sql_dir, make_settings(**values))
+        return project.compile_key, compile_select(project, project.models[model], "duckdb")
+
+    key, sql = compiled()
+    assert "2023-03-31" not in sql
+    key_date, sql_date = compiled(reference_date="2023-03-31")
+    assert key_date != key and "2023-03-31" in sql_date
+    key_schema, sql_schema = compiled(workspace_schema="elsewhere")
+    assert key_schema != key and '"elsewhere"' in sql_schema and '"elsewhere"' not in sql
+    assert compiled() == (key, sql)  # the first settings again: the first SQL
+    moved = compiled(
+        workspace_url=f"duckdb:///{tmp_path / 'other.duckdb'}", source_dir=str(tmp_path / "s")
+    )
+    assert moved == (key, sql)
+    # a source declaration: another view name in a copy of the project
+    copy = tmp_path / "sql"
+    shutil.copytree(REAL_SQL, copy)
+    sources = copy / "_sources.yml"
+    text = sources.read_text(encoding="utf-8")
+    assert 'view: "ks4_{year}"' in text
+    sources.write_text(text.replace('view: "ks4_{year}"', 'view: "ks4x_{year}"'), encoding="utf-8")
+    key_decl, sql_decl = compiled(copy, "stg_npd__ks4")
+    assert key_decl != key and "ks4x_2014" in sql_decl
+    assert "ks4x_2014" not in compiled(model="stg_npd__ks4")[1]

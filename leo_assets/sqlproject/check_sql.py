@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from leo_assets.settings import validate_identifier
-from leo_assets.sqlproject.compile import compile_check, compile_text, compile_tree
+from leo_assets.sqlproject.compile import compile_check, compile_text, compile_tree, compiled
 from leo_assets.sqlproject.dialects import parse_tsql, validate_tsql
 from leo_assets.sqlproject.header import CheckDecl, LoadError
 from leo_assets.sqlproject.loader import SingularCheck, SqlModel, SqlProject
@@ -277,6 +277,8 @@ def compile_spec(
     if spec.singular is not None:
         return compile_check(project, spec.singular, dialect, overrides)
     if dialect == "tsql":
-        return compile_text(project, "/* --- */" + spec.tsql, 1, overrides)
+        make = lambda: compile_text(project, "/* --- */" + spec.tsql, 1, overrides)
+        return compiled(project, spec.tsql, dialect, overrides, frozenset(), make)
     tsql = spec.columnar_tsql if dialect == "duckdb" and spec.columnar_tsql else spec.tsql
-    return compile_tree(project, parse_tsql(tsql), dialect, overrides)
+    make = lambda: compile_tree(project, parse_tsql(tsql), dialect, overrides)
+    return compiled(project, tsql, dialect, overrides, frozenset(), make)

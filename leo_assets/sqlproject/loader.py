@@ -148,6 +148,16 @@ class SqlProject:
     models: dict[str, SqlModel]
     order: list[str]
 
+    @functools.cached_property
+    def compile_key(self) -> str:
+        """What compiled SQL depends on besides the statement, the dialect and the call's
+        overrides: the settings but where the workspace and the source files are (SQL names
+        databases and schemas, never a URL or folder) and the source declarations. Equal keys
+        compile equal text to equal SQL."""
+        settings = self.settings.model_dump_json(exclude={"workspace_url", "source_dir"})
+        blob = settings + repr(sorted(self.catalog.decls.items()))
+        return hashlib.sha256(blob.encode()).hexdigest()
+
     def downstream(self, names: set[str]) -> set[str]:
         """``names`` and every model that reads them, directly or not."""
         out = set(names)
