@@ -13,7 +13,6 @@ description: >
 grain: [identifier_type, identifier_value]
 unique:
   identifiers: [identifier_type, identifier_value]  # the grains of links and seen, joined on them
-  n_linked: []  # one row: a count without group by
   resolved: [identifier_type, identifier_value]  # the grain: identifiers plus one 'ae_id' row per ae_id
 checks:
   - not_null: [person_id]
@@ -51,65 +50,68 @@ identifiers as (
 
 ),
 
-linked_persons as (
+numbered as (
 
+    -- identifiers is read once (SQL Server evaluates a CTE at each read): the linked persons are
+    -- numbered by their ae_id, 1, 2, ... in ae_id order (its NULLs sorted last); the identifiers
+    -- that become persons of their own (no ae_id, not an ILR learner record) 1, 2, ... in
+    -- (type, value) order, after the others; first_of_ae_id marks one identifier per ae_id, the
+    -- row the ae_id's own identifier is made from
     select
-        ae_ids.ae_id,
-        row_number() over (order by ae_ids.ae_id) as person_id
-    from (select distinct identifiers.ae_id from identifiers where identifiers.ae_id is not null) as ae_ids
-
-),
-
-n_linked as (
-
-    select count(*) as n_persons from linked_persons
-
-),
-
-unlinked_persons as (
-
-    -- ILR learner records are per provider and year: never persons of their own
-    select
-        identifiers.identifier_type,
-        identifiers.identifier_value,
-        n_linked.n_persons + row_number() over (
+        identifiers.*,
+        case
+            when identifiers.ae_id is not null then dense_rank() over (
+                order by case when identifiers.ae_id is null then 1 else 0 end, identifiers.ae_id
+            )
+        end as linked_no,
+        case
+            when identifiers.ae_id is null and identifiers.identifier_type <> 'ilr_recordid' then row_number() over (
+                order by
+                    case when identifiers.ae_id is null and identifiers.identifier_type <> 'ilr_recordid' then 0 else 1 end,
+                    identifiers.identifier_type,
+                    identifiers.identifier_value
+            )
+        end as unlinked_no,
+        row_number() over (
+            partition by identifiers.ae_id
             order by identifiers.identifier_type, identifiers.identifier_value
-        ) as person_id
+        ) as ae_id_row
     from identifiers
-    cross join n_linked
-    where identifiers.ae_id is null and identifiers.identifier_type <> 'ilr_recordid'
+
+),
+
+counted as (
+
+    -- the unlinked persons are numbered after the linked ones
+    select
+        numbered.*,
+        coalesce(max(numbered.linked_no) over (), 0) as n_linked
+    from numbered
 
 ),
 
 resolved as (
 
+    -- each identifier (ILR learner records without an ae_id left out), and, from the first
+    -- identifier of each ae_id, a second copy: the ae_id as an identifier of its own
     select
-        coalesce(linked_persons.person_id, unlinked_persons.person_id) as person_id,
-        identifiers.identifier_type,
-        identifiers.identifier_value,
-        identifiers.ae_id,
-        identifiers.n_ae_ids,
-        identifiers.is_in_lookup,
-        identifiers.is_in_sources
-    from identifiers
-    left join linked_persons
-        on linked_persons.ae_id = identifiers.ae_id
-    left join unlinked_persons
-        on unlinked_persons.identifier_type = identifiers.identifier_type
-        and unlinked_persons.identifier_value = identifiers.identifier_value
-    where identifiers.ae_id is not null or identifiers.identifier_type <> 'ilr_recordid'
-
-    union all
-
-    select
-        linked_persons.person_id,
-        'ae_id' as identifier_type,
-        cast(linked_persons.ae_id as varchar(20)) as identifier_value,
-        linked_persons.ae_id,
-        1 as n_ae_ids,
-        1 as is_in_lookup,
-        0 as is_in_sources
-    from linked_persons
+        case
+            when counted.ae_id is not null then counted.linked_no
+            else counted.n_linked + counted.unlinked_no
+        end as person_id,
+        case when copies.copy_no = 2 then 'ae_id' else counted.identifier_type end as identifier_type,
+        case
+            when copies.copy_no = 2 then cast(counted.ae_id as varchar(20))
+            else counted.identifier_value
+        end as identifier_value,
+        counted.ae_id,
+        case when copies.copy_no = 2 then 1 else counted.n_ae_ids end as n_ae_ids,
+        case when copies.copy_no = 2 then 1 else counted.is_in_lookup end as is_in_lookup,
+        case when copies.copy_no = 2 then 0 else counted.is_in_sources end as is_in_sources
+    from counted
+    cross join (select 1 as copy_no union all select 2) as copies
+    where (copies.copy_no = 1 and (counted.ae_id is not null or counted.identifier_type <> 'ilr_recordid'))
+        or (copies.copy_no = 2 and counted.ae_id is not null and counted.ae_id_row = 1)
 
 )
 
