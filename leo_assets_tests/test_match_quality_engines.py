@@ -155,7 +155,8 @@ def _world():
         {"ae_id": 13, "recordid": 13000 + k, "source": "ILR"} for k in range(1, 5)
     ]  # PJ's aims at four providers
     # PL-8: unlinked 0/1 in 2011, 1/2 in 2012 (4003: no lookup row; +50 pp: warn), 1/2 in 2013
-    # (4006; no change)
+    # (4006; no change), 1/1 in 2015 (4007; no 2014 records, so no previous year to compare with,
+    # though 2013 is the year before it in the data)
     # IL-2: PC (born March 1998) is 12 in 2010/11, not 19; 13 in 2011/12 is right
     rows["learners"] = [
         {"external_id": 900001, "recordid": 4001, "academicyear": "2010/2011", "acage": 19},
@@ -163,6 +164,7 @@ def _world():
         {"external_id": 900003, "recordid": 4003, "academicyear": "2011/2012"},
         {"external_id": 900004, "recordid": 4004, "academicyear": "2012/2013"},
         {"external_id": 900006, "recordid": 4006, "academicyear": "2012/2013"},
+        {"external_id": 900007, "recordid": 4007, "academicyear": "2014/2015"},
     ]
     rows["aims"] = [_aim(4001, 2011, D(2010, 9, 6))]  # PC is 12, and at school (IL-1, IL-6)
     # IL-4: PJ's aims at four providers on 10 September 2014
@@ -407,17 +409,18 @@ def test_hesa_only_ilr_link_and_recordid_diagnostics(world):
     assert rows[("PL-7", "flagged", "all", "hesa_year", "2013")] == (1, 4, "report")
     assert rows[("PL-7", "flagged", "all", "hesa_year", "2014")] == (0, 1, "report")
     assert rows[("PL-7", "flagged", "2014", "all", "all")] == (0, 1, "ok")
-    # PL-8: 2 of 5 learner records unlinked, reported; 2012 jumps 50 pp (warn), 2013 does not move
-    # (report)
-    assert rows[("PL-8", "flagged", "all", "all", "all")] == (2, 5, "report")
+    # PL-8: 3 of 6 learner records unlinked, reported; 2012 jumps 50 pp (warn), 2013 does not move
+    # (report), 2015 follows no year (report: 2013's 50 % is not its previous year's rate)
+    assert rows[("PL-8", "flagged", "all", "all", "all")] == (3, 6, "report")
     assert rows[("PL-8", "flagged", "all", "academic_year", "2011")] == (0, 1, "report")
     assert rows[("PL-8", "flagged", "all", "academic_year", "2012")] == (1, 2, "warn")
     assert rows[("PL-8", "flagged", "all", "academic_year", "2013")] == (1, 2, "report")
+    assert rows[("PL-8", "flagged", "all", "academic_year", "2015")] == (1, 1, "report")
     # PL-10: 7001 of 9 lookup recordids is duplicated; 4006 of the 4 ILR learner recordids found is
     # an NPD row
     assert rows[("PL-10", "flagged", "all", "all", "all")] == (1, 9, "error")
     assert rows[("PL-10", "non_ilr_source", "all", "all", "all")] == (1, 4, "error")
-    assert len(rows) == 10  # records, not persons: no cohort rows for PL-8 and PL-10
+    assert len(rows) == 11  # records, not persons: no cohort rows for PL-8 and PL-10
     evals = {
         ev.check_name: ev
         for ev in result.get_asset_check_evaluations()
@@ -439,7 +442,7 @@ def test_hesa_only_ilr_link_and_recordid_diagnostics(world):
         and evals["mq_pl_10_recordid_conformity"].severity.value == "ERROR"
     )
     md = evals["mq_pl_8_unlinked_ilr_records"].metadata
-    assert (md["numerator"].value, md["denominator"].value, md["status"].value) == (2, 5, "report")
+    assert (md["numerator"].value, md["denominator"].value, md["status"].value) == (3, 6, "report")
     flags = db.rows(
         'SELECT n_items, first_event_date FROM "leo_assets"."match_flags" WHERE flag = \'PL-7\''
     )

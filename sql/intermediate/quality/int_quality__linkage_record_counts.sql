@@ -12,6 +12,7 @@ description: >
   stg_leo__education_records_lookup, stg_hesa__instances, person_identifier, match_flags,
   ref_match_quality.
 grain: [diagnostic_id, measure, ks4_year, subgroup, subgroup_value]
+unique: {ilr_years: [is_total, academic_year]}  # GROUPING SETS ((academic_year), ()): one row per year, and the total
 --- */
 
 with
@@ -37,15 +38,35 @@ ilr_records as (
 
 ilr_years as (
 
-    select ilr_records.academic_year, sum(ilr_records.is_unlinked) as numerator, count(*) as denominator
+    -- PL-8 per academic year and for all records (is_total = 1) in one grouping: the empty
+    -- grouping makes its row even of no records (0 of 0), as the count over all records did
+    select
+        ilr_records.academic_year,
+        grouping(ilr_records.academic_year) as is_total,
+        coalesce(sum(ilr_records.is_unlinked), 0) as numerator,
+        count(*) as denominator
     from ilr_records
-    group by ilr_records.academic_year
+    group by grouping sets ((ilr_records.academic_year), ())
+
+),
+
+ilr_rates as (
+
+    -- each year beside the year before it (when that year has records: LAG reads the previous
+    -- row, which is the year before only when no year is missing between)
+    select
+        ilr_years.*,
+        lag(ilr_years.academic_year) over (partition by ilr_years.is_total order by ilr_years.academic_year) as previous_academic_year,
+        lag(ilr_years.numerator) over (partition by ilr_years.is_total order by ilr_years.academic_year) as previous_numerator,
+        lag(ilr_years.denominator) over (partition by ilr_years.is_total order by ilr_years.academic_year) as previous_denominator
+    from ilr_years
 
 ),
 
 lookup_recordids as (
 
-    -- PL-10: each recordid of education_records_lookup, its rows and whether one is from another dataset
+    -- PL-10: each recordid of education_records_lookup, its rows and whether one is from another
+    -- dataset, and whether it is the recordid of an ILR learner record
     select
         lookup.recordid,
         count(*) as n_rows,
@@ -56,33 +77,56 @@ lookup_recordids as (
 
 ),
 
+lookup_counts as (
+
+    -- both PL-10 measures in one pass: every recordid of the lookup (flagged: 2+ rows), and the
+    -- ILR learner recordids among them (non_ilr_source)
+    select
+        coalesce(sum(case when lookup_recordids.n_rows > 1 then 1 else 0 end), 0) as n_repeated,
+        count(*) as n_recordids,
+        coalesce(sum(case when ilr_recordids.recordid is not null then lookup_recordids.has_non_ilr_row else 0 end), 0) as n_non_ilr,
+        count(ilr_recordids.recordid) as n_ilr_recordids
+    from lookup_recordids
+    left join (
+        select distinct learners.recordid from ws.stg_lilr__learners as learners where learners.recordid is not null
+    ) as ilr_recordids
+        on ilr_recordids.recordid = lookup_recordids.recordid
+
+),
+
 record_counts as (
 
-    select 'PL-8' as diagnostic_id, 'flagged' as measure, 'all' as subgroup, 'all' as subgroup_value,
-        coalesce(sum(ilr_records.is_unlinked), 0) as numerator, count(*) as denominator,
-        cast(null as decimal(9, 6)) as reference_rate
-    from ilr_records
-
-    union all
-
-    select 'PL-8', 'flagged', 'academic_year', coalesce(cast(ilr_years.academic_year as varchar(4)), 'unknown'),
-        ilr_years.numerator, ilr_years.denominator,
-        case when previous_year.denominator > 0
-                and previous_year.denominator >= coalesce(year_thresholds.min_n, 1)
-                and ilr_years.denominator >= coalesce(year_thresholds.min_n, 1)
-            then cast(cast(previous_year.numerator as decimal(18, 6)) / previous_year.denominator as decimal(9, 6))
-        end
-    from ilr_years
-    left join ilr_years as previous_year
-        on previous_year.academic_year = ilr_years.academic_year - 1
+    select
+        'PL-8' as diagnostic_id,
+        'flagged' as measure,
+        case when ilr_rates.is_total = 1 then 'all' else 'academic_year' end as subgroup,
+        case
+            when ilr_rates.is_total = 1 then 'all'
+            else coalesce(cast(ilr_rates.academic_year as varchar(4)), 'unknown')
+        end as subgroup_value,
+        ilr_rates.numerator,
+        ilr_rates.denominator,
+        cast(
+            case when ilr_rates.is_total = 0
+                    and ilr_rates.previous_academic_year = ilr_rates.academic_year - 1
+                    and ilr_rates.previous_denominator > 0
+                    and ilr_rates.previous_denominator >= coalesce(year_thresholds.min_n, 1)
+                    and ilr_rates.denominator >= coalesce(year_thresholds.min_n, 1)
+                then cast(ilr_rates.previous_numerator as decimal(18, 6)) / ilr_rates.previous_denominator
+            end as decimal(9, 6)
+        ) as reference_rate
+    from ilr_rates
     left join thresholds as year_thresholds
         on year_thresholds.diagnostic_id = 'PL-8'
 
     union all
 
-    select 'PL-10', 'flagged', 'all', 'all',
-        coalesce(sum(case when lookup_recordids.n_rows > 1 then 1 else 0 end), 0), count(*), cast(null as decimal(9, 6))
-    from lookup_recordids
+    select 'PL-10', measures.measure, 'all', 'all',
+        case when measures.measure = 'flagged' then lookup_counts.n_repeated else lookup_counts.n_non_ilr end,
+        case when measures.measure = 'flagged' then lookup_counts.n_recordids else lookup_counts.n_ilr_recordids end,
+        cast(null as decimal(9, 6))
+    from lookup_counts
+    cross join (select 'flagged' as measure union all select 'non_ilr_source') as measures
 
     union all
 
@@ -100,14 +144,6 @@ record_counts as (
         on flags.person_id = hesa_persons.person_id
         and flags.flag = 'PL-7'
     group by hesa_persons.hesa_year
-
-    union all
-
-    select 'PL-10', 'non_ilr_source', 'all', 'all',
-        coalesce(sum(lookup_recordids.has_non_ilr_row), 0), count(*), cast(null as decimal(9, 6))
-    from (select distinct learners.recordid from ws.stg_lilr__learners as learners where learners.recordid is not null) as ilr_recordids
-    inner join lookup_recordids
-        on lookup_recordids.recordid = ilr_recordids.recordid
 
 )
 
