@@ -26,9 +26,10 @@ description: >
   within one kind, person and key, spells are read by start date, then end date; a spell opens a
   new merged spell when it starts more than one day after the latest end of the spells read
   before it, so overlapping and abutting spells merge (a job-to-job move without a gap is one
-  spell). Ties: spells with the same start always merge, so the windows read one row per start
-  (the latest end of the spells starting then) in a total order, and every spell takes its start's
-  merged spell: the result never depends on how ties are read. Across merged rows: start_date is the
+  spell). Ties: spells with the same start always merge: only the first spell read on a start
+  (the one with the latest end; the other columns complete a total order) may open a merged
+  spell, and the spells read before it are exactly those starting earlier, so the result never
+  depends on how ties are read. Across merged rows: start_date is the
   earliest start and end_date the latest end; is_censored is the maximum (a censored spell ends at
   the reference date, so it is also the flag of the spells ending on the merged end);
   is_start_uncertain (is_end_uncertain) is the minimum over the spells starting (ending) on the
@@ -38,7 +39,11 @@ description: >
   of the earlier merged spells of the same kind, person and key (SP-1 flags a spell starting on or
   before the day after it).
 grain: [spell_kind, person_id, spell_key, start_date]
-unique: {opened: [person_id, spell_kind, spell_key, start_date]}  # one row per start (starts groups by it)
+unique:  # every column: spells equal in all of them are interchangeable (the window orders end in all)
+  source_spells: [spell_kind, person_id, spell_key, source_key, start_date, end_date, is_censored,
+                  is_start_uncertain, is_end_uncertain, source_flag]
+  opened: [spell_kind, person_id, spell_key, source_key, start_date, end_date, is_censored,
+           is_start_uncertain, is_end_uncertain, source_flag]  # source_spells' rows, one each
 checks:
   - accepted_values: {column: spell_kind, values: [employment, benefit, activity]}
   - expression_is_true: start_date <= end_date
@@ -277,73 +282,75 @@ source_spells as (
 
 ),
 
-starts as (
-
-    -- one row per kind, person, key and start date: spells sharing a start always merge, and
-    -- keyed by the start the windows below read the rows in one total order
-    select
-        source_spells.person_id,
-        source_spells.spell_kind,
-        source_spells.spell_key,
-        source_spells.start_date,
-        max(source_spells.end_date) as end_date
-    from source_spells
-    group by source_spells.person_id, source_spells.spell_kind, source_spells.spell_key, source_spells.start_date
-
-),
-
 ordered as (
 
+    -- every spell in start order within its kind, person and key (on one start the later end
+    -- first, then the other columns: a total order; spells equal in all of them are
+    -- interchangeable), with the latest end of the spells before it and the start of the one just
+    -- before; source_spells is read once (SQL Server evaluates a CTE at each read)
     select
-        starts.*,
-        max(starts.end_date) over (
-            partition by starts.person_id, starts.spell_kind, starts.spell_key
-            order by starts.start_date
+        source_spells.*,
+        max(source_spells.end_date) over (
+            partition by source_spells.person_id, source_spells.spell_kind, source_spells.spell_key
+            order by
+                source_spells.start_date,
+                source_spells.end_date desc,
+                source_spells.source_key,
+                source_spells.is_censored,
+                source_spells.is_start_uncertain,
+                source_spells.is_end_uncertain,
+                source_spells.source_flag
             rows between unbounded preceding and 1 preceding
-        ) as previous_max_end_date
-    from starts
+        ) as previous_max_end_date,
+        lag(source_spells.start_date) over (
+            partition by source_spells.person_id, source_spells.spell_kind, source_spells.spell_key
+            order by
+                source_spells.start_date,
+                source_spells.end_date desc,
+                source_spells.source_key,
+                source_spells.is_censored,
+                source_spells.is_start_uncertain,
+                source_spells.is_end_uncertain,
+                source_spells.source_flag
+        ) as previous_start_date
+    from source_spells
 
 ),
 
 opened as (
 
+    -- a spell opens a merged spell when it is the first of its start and starts more than a day
+    -- after the latest end before it: spells sharing a start always merge, and the first of them
+    -- has exactly the spells starting earlier before it, so how ties are read changes nothing
     select
         ordered.*,
         case
-            when ordered.previous_max_end_date is null
-                or ordered.start_date > dateadd(day, 1, ordered.previous_max_end_date) then 1
+            when (ordered.previous_start_date is null or ordered.start_date > ordered.previous_start_date)
+                and (ordered.previous_max_end_date is null
+                    or ordered.start_date > dateadd(day, 1, ordered.previous_max_end_date)) then 1
             else 0
         end as opens_island
     from ordered
 
 ),
 
-numbered as (
+islands as (
 
     select
         opened.*,
         sum(opened.opens_island) over (
             partition by opened.person_id, opened.spell_kind, opened.spell_key
-            order by opened.start_date
+            order by
+                opened.start_date,
+                opened.end_date desc,
+                opened.source_key,
+                opened.is_censored,
+                opened.is_start_uncertain,
+                opened.is_end_uncertain,
+                opened.source_flag
             rows unbounded preceding
         ) as island_no
     from opened
-
-),
-
-islands as (
-
-    select
-        source_spells.*,
-        numbered.island_no,
-        numbered.opens_island,
-        numbered.previous_max_end_date
-    from source_spells
-    inner join numbered
-        on numbered.person_id = source_spells.person_id
-        and numbered.spell_kind = source_spells.spell_kind
-        and numbered.spell_key = source_spells.spell_key
-        and numbered.start_date = source_spells.start_date
 
 ),
 
