@@ -134,33 +134,30 @@ dated as (
 
 permanent_exclusions as (
 
-    -- the permanent exclusions of each person from each school
+    -- the first permanent exclusion from the school inside each spell (found by an inner join)
     select
-        ids.person_id,
-        excl.school_id,
-        excl.start_date
-    from ws.stg_npd__exclusions as excl
+        dated.person_id,
+        dated.school_id,
+        dated.start_date,
+        min(excl.start_date) as exclusion_date
+    from dated
     inner join ws.person_identifier as ids
-        on ids.identifier_type = 'pmr'
-        and ids.identifier_value = excl.pmr
-    where excl.category = 'permanent'
+        on ids.person_id = dated.person_id
+        and ids.identifier_type = 'pmr'
+    inner join ws.stg_npd__exclusions as excl
+        on excl.pmr = ids.identifier_value
+        and excl.school_id = dated.school_id
+        and excl.category = 'permanent'
         and excl.is_duplicate_permanent = 0
+        and excl.start_date >= dated.start_date
+    group by dated.person_id, dated.school_id, dated.start_date
 
 ),
 
 inferred as (
 
-    -- each spell with the first permanent exclusion from its school on or after its start (the
-    -- spell's columns grouped: dated is read once, SQL Server evaluating a CTE at each read)
     select
-        dated.person_id,
-        dated.school_id,
-        dated.registration_rank,
-        dated.provision_type,
-        dated.n_censuses,
-        dated.last_term_key,
-        dated.start_date,
-        dated.start_rule,
+        dated.*,
         case
             when dated.recorded_leaving_date >= dated.start_date
                 and dated.recorded_leaving_date <= dateadd(year, 1, dated.last_term_end_date)
@@ -173,23 +170,12 @@ inferred as (
                 then 'recorded_leaving'
             else 'term_end'
         end as inferred_end_rule,
-        min(permanent_exclusions.start_date) as exclusion_date
+        permanent_exclusions.exclusion_date
     from dated
     left join permanent_exclusions
         on permanent_exclusions.person_id = dated.person_id
         and permanent_exclusions.school_id = dated.school_id
-        and permanent_exclusions.start_date >= dated.start_date
-    group by
-        dated.person_id,
-        dated.school_id,
-        dated.registration_rank,
-        dated.provision_type,
-        dated.n_censuses,
-        dated.last_term_key,
-        dated.start_date,
-        dated.start_rule,
-        dated.recorded_leaving_date,
-        dated.last_term_end_date
+        and permanent_exclusions.start_date = dated.start_date
 
 ),
 
