@@ -107,16 +107,13 @@ census_pupils as (
 
 ),
 
-chosen as (
+members as (
 
-    -- the chosen KS4 record of each person (read once: SQL Server evaluates a CTE at each read)
-    select ks4_records.*
+    select ks4_records.person_id, ks4_records.ks4_year, ks4_records.pmr, ks4_records.school_id
     from ks4_records
-    where ks4_records.record_rank = 1
+    where @cohort_by_census = 0 and ks4_records.record_rank = 1
 
-),
-
-census_members as (
+    union all
 
     select census_pupils.person_id, census_pupils.ks4_year, census_pupils.pmr, census_pupils.school_id
     from census_pupils
@@ -124,11 +121,9 @@ census_members as (
 
 )
 
--- the members are the chosen KS4 records (ks4) or the census pupils (census_on_roll, the census
--- side is empty otherwise), each with its chosen KS4 record if there is one
 select
-    coalesce(members.person_id, ks4.person_id) as person_id,  -- the project's person identifier
-    coalesce(members.ks4_year, ks4.ks4_year) as ks4_year,  -- cohort: academic-year end of Year 11
+    members.person_id,  -- the project's person identifier
+    members.ks4_year,  -- cohort: academic-year end of Year 11
     coalesce(ks4.pmr, members.pmr) as pmr,  -- PMR of the KS4 record (census_on_roll without one: of the census record)
     coalesce(ks4.school_id, members.school_id) as school_id,  -- school of the KS4 record (else of the census record)
     cast(case when ks4.person_id is null then 0 else 1 end as int) as has_ks4_record,  -- 1 = a KS4 record describes the pupil
@@ -149,8 +144,7 @@ select
     ks4.has_basics_94,  -- 9-4 in English and maths
     ks4.has_ebacc_94,  -- EBacc at 9-4
     coalesce(ks4.n_ks4_records, 0) as n_ks4_records  -- end-of-KS4 records resolved (0 = none)
-from census_members as members
-full join chosen as ks4
+from members
+left join ks4_records as ks4
     on ks4.person_id = members.person_id
-where members.person_id is not null
-    or @cohort_by_census = 0
+    and ks4.record_rank = 1
