@@ -42,8 +42,6 @@ grain: [spell_kind, person_id, spell_key, start_date]
 unique:  # every column: spells equal in all of them are interchangeable (the window orders end in all)
   source_spells: [spell_kind, person_id, spell_key, source_key, start_date, end_date, is_censored,
                   is_start_uncertain, is_end_uncertain, source_flag]
-  opened: [spell_kind, person_id, spell_key, source_key, start_date, end_date, is_censored,
-           is_start_uncertain, is_end_uncertain, source_flag]  # source_spells' rows, one each
 checks:
   - accepted_values: {column: spell_kind, values: [employment, benefit, activity]}
   - expression_is_true: start_date <= end_date
@@ -336,19 +334,15 @@ opened as (
 
 islands as (
 
+    -- the merged spell's number: the spells opening one up to this start, all spells of a start
+    -- counted together (RANGE takes the spells sharing the start as peers), so spells equal in
+    -- every column, which two sorts may read in either order, share their number
     select
         opened.*,
         sum(opened.opens_island) over (
             partition by opened.person_id, opened.spell_kind, opened.spell_key
-            order by
-                opened.start_date,
-                opened.end_date desc,
-                opened.source_key,
-                opened.is_censored,
-                opened.is_start_uncertain,
-                opened.is_end_uncertain,
-                opened.source_flag
-            rows unbounded preceding
+            order by opened.start_date
+            range between unbounded preceding and current row
         ) as island_no
     from opened
 
