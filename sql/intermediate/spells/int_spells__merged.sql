@@ -285,7 +285,9 @@ ordered as (
     -- every spell in start order within its kind, person and key (on one start the later end
     -- first, then the other columns: a total order; spells equal in all of them are
     -- interchangeable), with the latest end of the spells before it and the start of the one just
-    -- before; source_spells is read once (SQL Server evaluates a CTE at each read)
+    -- before; source_spells is read once (SQL Server evaluates a CTE at each read). The two
+    -- windows spell out one OVER clause twice: a named WINDOW needs SQL Server 2022, and both
+    -- must read the ties in the same order (the engines sort once for equal clauses)
     select
         source_spells.*,
         max(source_spells.end_date) over (
