@@ -55,7 +55,7 @@ numbered as (
     -- identifiers is read once (SQL Server evaluates a CTE at each read): the linked persons are
     -- numbered by their ae_id, 1, 2, ... in ae_id order (its NULLs sorted last); the identifiers
     -- that become persons of their own (no ae_id, not an ILR learner record) 1, 2, ... in
-    -- (type, value) order, after the others; first_of_ae_id marks one identifier per ae_id, the
+    -- (type, value) order, after the others; ae_id_row = 1 marks one identifier per ae_id, the
     -- row the ae_id's own identifier is made from
     select
         identifiers.*,
