@@ -66,7 +66,7 @@ ilr_rates as (
 lookup_recordids as (
 
     -- PL-10: each recordid of education_records_lookup, its rows and whether one is from another
-    -- dataset, and whether it is the recordid of an ILR learner record
+    -- dataset
     select
         lookup.recordid,
         count(*) as n_rows,

@@ -39,7 +39,7 @@ description: >
   of the earlier merged spells of the same kind, person and key (SP-1 flags a spell starting on or
   before the day after it).
 grain: [spell_kind, person_id, spell_key, start_date]
-unique:  # every column: spells equal in all of them are interchangeable (the window orders end in all)
+unique:  # every column: spells equal in all of them are interchangeable (ordered's windows sort by all)
   source_spells: [spell_kind, person_id, spell_key, source_key, start_date, end_date, is_censored,
                   is_start_uncertain, is_end_uncertain, source_flag]
 checks:
