@@ -6,9 +6,9 @@ it. Parse only: no lint rules. A statement sqlfluff rejects is a failure unless 
 
 Speed: sqlfluff's Rust parser (``sqlfluff[rs]``; the Python one where it is missing) parses some
 5k characters of T-SQL per second, so statements that differ only in bracketed names, strings and
-numbers (the guards, step records, drops and swaps of ~130 tables) are parsed once, and each verdict is
-kept in pytest's cache, keyed by the statement's text, sqlfluff's version and the parser, so a
-rerun parses only what changed.
+numbers (the guards, step records, drops and swaps of ~130 tables) are parsed once, and each
+verdict is kept in pytest's cache, keyed by the statement's text, sqlfluff's version and the
+parser, so a rerun parses only what changed.
 """
 
 import hashlib
