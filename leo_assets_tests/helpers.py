@@ -223,6 +223,24 @@ def build_tables(settings: Settings, names: list[str], sql_dir: Path = REAL_SQL)
         db.dispose()
 
 
+def build_safe_tables(settings: Settings, sql_dir: Path = REAL_SQL) -> list[str]:
+    """Every disclosure-safe table from its built ``out_*`` table, with the function each
+    ``out_*_safe`` asset runs (:func:`leo_assets.outputs.materialize_safe`: protected, written,
+    gated by the blocking re-verification), but not in a Dagster run; their names."""
+    from leo_assets.outputs import materialize_safe, output_specs
+    from leo_assets.resources import WorkspaceDatabase
+    from leo_assets.sqlproject.loader import load_project
+
+    specs = output_specs(load_project(sql_dir, settings)).values()
+    db = WorkspaceDatabase.from_settings(settings)
+    try:
+        for spec in specs:
+            materialize_safe(spec, db, settings)
+    finally:
+        db.dispose()
+    return [spec.safe_name for spec in specs]
+
+
 def census_row(
     pmr: str, year: int, term: str, school: str, **extra: Any
 ) -> tuple[str, dict[str, Any]]:
