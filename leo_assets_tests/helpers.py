@@ -167,16 +167,19 @@ def employment_rows(*edukeys: str) -> dict[str, list[dict[str, Any]]]:
 QUIET_RUN = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 
-def build_selection(settings: Settings, names: list[str], sql_dir: Path = REAL_SQL):
+def build_selection(
+    settings: Settings, names: list[str], sql_dir: Path = REAL_SQL, upstream: bool = True
+):
     """Build ``names`` and everything upstream of them in a Dagster run (sources observed first,
-    warn checks and diagnostics run); return the run, for tests of its checks and events."""
+    warn checks and diagnostics run); return the run, for tests of its checks and events.
+    ``upstream=False``: ``names`` alone, on tables already built (:func:`build_tables`)."""
     import dagster as dg
 
     from leo_assets.build import resolve_selection
     from leo_assets.definitions import build_definitions
 
     defs = build_definitions(settings, sql_dir=sql_dir)
-    keys = resolve_selection(defs, [f"+{n}" for n in names])
+    keys = resolve_selection(defs, [f"+{n}" if upstream else n for n in names])
     result = defs.resolve_job_def("build_all").execute_in_process(
         instance=dg.DagsterInstance.ephemeral(),
         run_config=QUIET_RUN,

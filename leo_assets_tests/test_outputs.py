@@ -15,7 +15,14 @@ from leo_assets.resources import WorkspaceDatabase
 from leo_assets.settings import make_settings
 from leo_assets.sqlproject.loader import load_project
 from leo_assets.synthetic import GeneratorConfig, generate
-from leo_assets_tests.helpers import REAL_SQL, build_selection, settings_for, write_sources
+from leo_assets_tests.helpers import (
+    REAL_SQL,
+    build_safe_tables,
+    build_selection,
+    build_tables,
+    settings_for,
+    write_sources,
+)
 from leo_assets_tests.model_cases import all_source_rows
 
 # synthetic builds of the safe outputs: started first (conftest.py)
@@ -33,7 +40,10 @@ def small(module_backend):
     # the hand-built people of destinations' cases (PA..PE: one destination each)
     people = all_source_rows(REAL_SQL / "marts" / "destinations.cases.yml", settings)
     write_sources(settings, people)
-    result = build_selection(settings, SAFE)
+    # the tables as their assets make them, then the safe outputs in a Dagster run: their
+    # materialisations' metadata and their blocking checks' evaluations are what is tested
+    build_tables(settings, [spec.name for spec in SPECS.values()])
+    result = build_selection(settings, SAFE, upstream=False)
     db = WorkspaceDatabase.from_settings(settings)
     yield db, result
     db.dispose()
@@ -118,7 +128,9 @@ def demo(tmp_path_factory):
     root = tmp_path_factory.mktemp("outputs_demo")
     settings = settings_for(root)
     generate(settings, GeneratorConfig(pupils_per_cohort=400, show_progress=False))
-    build_selection(settings, SAFE)
+    # as the assets make them, not in a Dagster run (the exports read tables only)
+    build_tables(settings, [spec.name for spec in SPECS.values()])
+    build_safe_tables(settings)
     settings_file = root / "leo_settings.yml"
     settings_file.write_text(
         yaml.safe_dump(
