@@ -61,4 +61,9 @@ def build_definitions(
     )
 
 
-defs = build_definitions()
+@dg.definitions
+def defs() -> dg.Definitions:
+    """The code location (workspace.yaml, ``dagster dev``, ``leo-assets ui``): the project's
+    settings. Loaded when Dagster asks for it, so importing this module builds nothing (the CLI
+    and the tests import :func:`build_definitions` and build with their own settings)."""
+    return build_definitions()
